@@ -1,0 +1,3 @@
+from tui_inventory.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""Settings: the TOML file, every key of the specification, its validation.
+
+Passwords are not settings: they live in the keyring (see `secrets`). This module refuses to write
+anything that looks like one.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+import tomli_w
+
+from tui_inventory.errors import ConfigError
+
+APP_NAME = "tui-inventory"
+CONFIG_ENV = "TUI_INVENTORY_CONFIG"
+DB_ENV = "TUI_INVENTORY_DB"
+
+DEFAULT_TMF639_URL = "https://mintapi.dbb-oa-dev.az.ses/gstm/dataminer/tmf/api/v1/tmf639"
+
+MIN_UPDATE_FREQUENCY = 3600
+MAX_UPDATE_FREQUENCY = 432000
+DIALECTS = ("ses", "tmf630")
+APIS = ("tmf638", "tmf639")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its dotted name, type, default and the sentence the console shows for it."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def section(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def attr(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+KEYS: tuple[Key, ...] = (
+    Key("tmf638.url", str, None, "Base URL of the TMF638 API (services and carriers); port 443 when none is given."),
+    Key("tmf638.username", str, None, "Basic-auth user for TMF638."),
+    Key("tmf638.services_path", str, "/service", "Collection path of services."),
+    Key("tmf638.carriers_path", str, "/carrier", "Collection path of carriers."),
+    Key("tmf639.url", str, DEFAULT_TMF639_URL, "Base URL of the TMF639 API (resources)."),
+    Key("tmf639.username", str, None, "Basic-auth user for TMF639."),
+    Key("tmf639.resources_path", str, "/resource", "Collection path of resources."),
+    Key("http.bypass_proxy", bool, False, "Ignore proxy environment variables (the connector's BypassProxy)."),
+    Key("http.verify_tls", bool, True, "Verify the servers' TLS certificates."),
+    Key("http.ca_bundle", str, None, "A CA file to verify the servers against."),
+    Key("http.timeout", float, 30.0, "Seconds per request."),
+    Key("sync.update_frequency", int, 3600, "Seconds between periodic updates (3600–432000)."),
+    Key("sync.records_per_page", int, 50, "Page size."),
+    Key("sync.page_concurrency", int, 4, "Pages in flight at once (1 pages strictly one after another)."),
+    Key("sync.dialect", str, "ses", "API dialect: ses (the operator's gateway) or tmf630 (a standard TM Forum server).", DIALECTS),
+    Key("sync.max_delete_fraction", float, 0.5, "A cleanup that would remove more than this share of a type is held back."),
+)
+KEYS_BY_NAME = {k.name: k for k in KEYS}
+
+
+@dataclass
+class Tmf638Settings:
+    url: str | None = None
+    username: str | None = None
+    services_path: str = "/service"
+    carriers_path: str = "/carrier"
+
+
+@dataclass
+class Tmf639Settings:
+    url: str | None = DEFAULT_TMF639_URL
+    username: str | None = None
+    resources_path: str = "/resource"
+
+
+@dataclass
+class HttpSettings:
+    bypass_proxy: bool = False
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass
+class SyncSettings:
+    update_frequency: int = 3600
+    records_per_page: int = 50
+    page_concurrency: int = 4
+    dialect: str = "ses"
+    max_delete_fraction: float = 0.5
+
+
+@dataclass
+class Config:
+    tmf638: Tmf638Settings = field(default_factory=Tmf638Settings)
+    tmf639: Tmf639Settings = field(default_factory=Tmf639Settings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    path: Path | None = None
+
+    def get(self, name: str) -> Any:
+        key = _key(name)
+        return getattr(getattr(self, key.section), key.attr)
+
+    def set(self, name: str, value: Any) -> None:
+        """Set one key from a typed value or a string, validated; raises ConfigError."""
+        key = _key(name)
+        parsed = parse_value(key, value)
+        validate_value(key, parsed)
+        setattr(getattr(self, key.section), key.attr, parsed)
+
+    def url_for(self, api: str) -> str | None:
+        return self.tmf638.url if api == "tmf638" else self.tmf639.url
+
+    def username_for(self, api: str) -> str | None:
+        return self.tmf638.username if api == "tmf638" else self.tmf639.username
+
+    def path_for(self, kind: str) -> str:
+        return {
+            "services": self.tmf638.services_path,
+            "carriers": self.tmf638.carriers_path,
+            "resources": self.tmf639.resources_path,
+        }[kind]
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for key in KEYS:
+            value = self.get(key.name)
+            if value is not None:
+                out.setdefault(key.section, {})[key.attr] = value
+        return out
+
+
+def _key(name: str) -> Key:
+    try:
+        return KEYS_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(KEYS_BY_NAME)
+        raise ConfigError(f"unknown setting {name!r}; known settings: {known}") from None
+
+
+def parse_value(key: Key, value: Any) -> Any:
+    """Turn a value (often a string typed by the operator) into the key's type."""
+    if value is None or (isinstance(value, str) and value.strip() == "" and key.default is None):
+        return None
+    try:
+        if key.kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if key.kind is int:
+            if isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(str(value).strip()) if isinstance(value, str) else int(value)
+        if key.kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        return str(value).strip()
+    except (TypeError, ValueError):
+        kind = {bool: "true or false", int: "a whole number", float: "a number"}.get(key.kind, "text")
+        raise ConfigError(f"{key.name} must be {kind}, not {str(value)[:40]!r}") from None
+
+
+def validate_value(key: Key, value: Any) -> None:
+    """Refuse a value the sync could not work with, in one sentence."""
+    name = key.name
+    if value is None:
+        return
+    if name == "sync.update_frequency" and not (
+        MIN_UPDATE_FREQUENCY <= value <= MAX_UPDATE_FREQUENCY
+    ):
+        raise ConfigError(
+            f"sync.update_frequency must be between {MIN_UPDATE_FREQUENCY} and "
+            f"{MAX_UPDATE_FREQUENCY} seconds, not {value}"
+        )
+    if name == "sync.records_per_page" and not 1 <= value <= 10000:
+        raise ConfigError(f"sync.records_per_page must be between 1 and 10000, not {value}")
+    if name == "sync.page_concurrency" and not 1 <= value <= 32:
+        raise ConfigError(f"sync.page_concurrency must be between 1 and 32, not {value}")
+    if name == "sync.max_delete_fraction" and not 0.0 <= value <= 1.0:
+        raise ConfigError(f"sync.max_delete_fraction must be between 0 and 1, not {value}")
+    if name == "http.timeout" and not 0 < value <= 3600:
+        raise ConfigError(f"http.timeout must be between 0 and 3600 seconds, not {value}")
+    if key.choices and value not in key.choices:
+        raise ConfigError(f"{name} must be one of {', '.join(key.choices)}, not {value!r}")
+    if name.endswith(".url"):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name} must be an http:// or https:// URL, not {value[:80]!r}")
+        if parts.username is not None or parts.password is not None:
+            raise ConfigError(
+                f"{name} must not carry credentials; set {key.section}.username and the "
+                "password with `tui-inventory config set-password`"
+            )
+    if name.endswith("_path") and not value.startswith("/"):
+        raise ConfigError(f"{name} must start with '/', not {value!r}")
+    if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
+        raise ConfigError(f"http.ca_bundle names no readable file: {value}")
+
+
+def default_config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_db_url() -> str:
+    env = os.environ.get(DB_ENV)
+    if env:
+        return env
+    return str(Path(platformdirs.user_data_dir(APP_NAME)) / "inventory.db")
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME))
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read the TOML file (a missing file gives the defaults); every value is validated."""
+    cfg_path = Path(path).expanduser() if path else default_config_path()
+    cfg = Config(path=cfg_path)
+    if not cfg_path.exists():
+        return cfg
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration file {cfg_path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the configuration file {cfg_path} is not valid TOML: {exc}") from None
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{cfg_path}: [{section}] must be a table of settings")
+        for attr, value in values.items():
+            if attr == "password":
+                raise ConfigError(
+                    f"{cfg_path}: passwords do not belong in the configuration file; remove "
+                    f"{section}.password and use `tui-inventory config set-password {section}`"
+                )
+            try:
+                cfg.set(f"{section}.{attr}", value)
+            except ConfigError as exc:
+                raise ConfigError(f"{cfg_path}: {exc.message}") from None
+    return cfg
+
+
+def save_config(cfg: Config, path: Path | None = None) -> Path:
+    """Write the file atomically (a crash never leaves half a file)."""
+    target = path or cfg.path or default_config_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
+    os.replace(tmp, target)
+    cfg.path = target
+    return target

@@ -1,0 +1,1 @@
+"""The sync engine: buildup, periodic update, cleanup, with events for whoever watches."""

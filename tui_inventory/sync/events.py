@@ -1,0 +1,118 @@
+"""Small immutable events the engine emits; the console turns them into Messages, the CLI into lines.
+
+Every event is a frozen dataclass of plain values, safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Counters:
+    """What one run did to one type (SPEC §4)."""
+
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+    failed: int = 0
+
+    def add(self, other: Counters) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def frozen(self) -> FrozenCounters:
+        return FrozenCounters(**self.as_dict())
+
+
+@dataclass(frozen=True)
+class FrozenCounters:
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: int
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    mode: str  # buildup | update
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TypeStarted(Event):
+    kind: str
+    mode: str
+    first_page: int  # >1 when a buildup resumes
+
+
+@dataclass(frozen=True)
+class PageStored(Event):
+    kind: str
+    page: int
+    items: int  # entities on this page
+    pages_done: int
+    counters: FrozenCounters  # cumulative for this type in this run
+    total: int | None  # upstream total when known (X-Total-Count)
+    elapsed: float  # seconds since the type started
+
+
+@dataclass(frozen=True)
+class GapRecorded(Event):
+    kind: str
+    page: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Logged(Event):
+    """A sync event for the log pane: skips, duplicates, retries, gaps, held-back cleanups."""
+
+    level: str  # info | warning | error
+    kind: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CleanupHeld(Event):
+    kind: str
+    would_remove: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CleanupDone(Event):
+    kind: str
+    removed: int
+
+
+@dataclass(frozen=True)
+class TypeFinished(Event):
+    kind: str
+    state: str  # succeeded | failed | cancelled | partial (gaps)
+    reason: str
+    counters: FrozenCounters = field(default_factory=FrozenCounters)
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    mode: str
+    state: str  # succeeded | failed | cancelled | partial
+    reason: str
