@@ -50,22 +50,48 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("tmf638.url", str, None, "Base URL of the TMF638 API (services and carriers); port 443 when none is given."),
+    Key(
+        "tmf638.url",
+        str,
+        None,
+        "Base URL of the TMF638 API (services and carriers); port 443 when none is given.",
+    ),
     Key("tmf638.username", str, None, "Basic-auth user for TMF638."),
     Key("tmf638.services_path", str, "/service", "Collection path of services."),
     Key("tmf638.carriers_path", str, "/carrier", "Collection path of carriers."),
     Key("tmf639.url", str, DEFAULT_TMF639_URL, "Base URL of the TMF639 API (resources)."),
     Key("tmf639.username", str, None, "Basic-auth user for TMF639."),
     Key("tmf639.resources_path", str, "/resource", "Collection path of resources."),
-    Key("http.bypass_proxy", bool, False, "Ignore proxy environment variables (the connector's BypassProxy)."),
+    Key(
+        "http.bypass_proxy",
+        bool,
+        False,
+        "Ignore proxy environment variables (the connector's BypassProxy).",
+    ),
     Key("http.verify_tls", bool, True, "Verify the servers' TLS certificates."),
     Key("http.ca_bundle", str, None, "A CA file to verify the servers against."),
     Key("http.timeout", float, 30.0, "Seconds per request."),
     Key("sync.update_frequency", int, 3600, "Seconds between periodic updates (3600–432000)."),
     Key("sync.records_per_page", int, 50, "Page size."),
-    Key("sync.page_concurrency", int, 4, "Pages in flight at once (1 pages strictly one after another)."),
-    Key("sync.dialect", str, "ses", "API dialect: ses (the operator's gateway) or tmf630 (a standard TM Forum server).", DIALECTS),
-    Key("sync.max_delete_fraction", float, 0.5, "A cleanup that would remove more than this share of a type is held back."),
+    Key(
+        "sync.page_concurrency",
+        int,
+        4,
+        "Pages in flight at once (1 pages strictly one after another).",
+    ),
+    Key(
+        "sync.dialect",
+        str,
+        "ses",
+        "API dialect: ses (the operator's gateway) or tmf630 (a standard TM Forum server).",
+        DIALECTS,
+    ),
+    Key(
+        "sync.max_delete_fraction",
+        float,
+        0.5,
+        "A cleanup that would remove more than this share of a type is held back.",
+    ),
 )
 KEYS_BY_NAME = {k.name: k for k in KEYS}
 
@@ -175,9 +201,13 @@ def parse_value(key: Key, value: Any) -> Any:
             if isinstance(value, bool):
                 raise ValueError
             return float(value)
+        # A TOML table, array, boolean or date is not text, whatever str() makes of it.
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError
         return str(value).strip()
     except (TypeError, ValueError):
-        kind = {bool: "true or false", int: "a whole number", float: "a number"}.get(key.kind, "text")
+        kinds = {bool: "true or false", int: "a whole number", float: "a number"}
+        kind = kinds.get(key.kind, "text")
         raise ConfigError(f"{key.name} must be {kind}, not {str(value)[:40]!r}") from None
 
 
@@ -204,7 +234,11 @@ def validate_value(key: Key, value: Any) -> None:
     if key.choices and value not in key.choices:
         raise ConfigError(f"{name} must be one of {', '.join(key.choices)}, not {value!r}")
     if name.endswith(".url"):
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+        except ValueError:
+            raise ConfigError(f"{name} is not a valid URL: {value[:80]!r}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{name} must be an http:// or https:// URL, not {value[:80]!r}")
         if parts.username is not None or parts.password is not None:
@@ -249,10 +283,15 @@ def load_config(path: Path | str | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"the configuration file {cfg_path} is not valid TOML: {exc}") from None
     for section, values in data.items():
+        if section.lower() == "password":
+            raise ConfigError(
+                f"{cfg_path}: passwords do not belong in the configuration file; remove "
+                "password and use `tui-inventory config set-password {tmf638,tmf639}`"
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"{cfg_path}: [{section}] must be a table of settings")
         for attr, value in values.items():
-            if attr == "password":
+            if attr.lower() == "password":
                 raise ConfigError(
                     f"{cfg_path}: passwords do not belong in the configuration file; remove "
                     f"{section}.password and use `tui-inventory config set-password {section}`"

@@ -74,3 +74,17 @@ def map_entity(
 
 def is_modem(mapped: Mapped) -> bool:
     return mapped.type.lower() == "modem"
+
+
+OPERATIONAL_STATUSES = frozenset({"operational", "active"})
+
+
+def is_operational(status: str | None) -> bool:
+    return (status or "").strip().lower() in OPERATIONAL_STATUSES
+
+
+def entity_key(kind: str, raw: Any, *, dialect: str = "ses") -> str | None:
+    try:
+        return map_entity(kind, raw, dialect=dialect).key
+    except Skip as exc:
+        return exc.key

@@ -1,0 +1,313 @@
+"""What the CLI's commands do, apart from parsing: sync, status, export, history, demo."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui_inventory import KINDS
+from tui_inventory.config import Config
+from tui_inventory.errors import InventoryError
+from tui_inventory.store.db import describe
+from tui_inventory.store.lease import current_lease, lease_is_live
+from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+from tui_inventory.sync.engine import SyncEngine
+from tui_inventory.text import plain
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+
+def _passwords() -> Callable[[str], str | None]:
+    from tui_inventory import secrets
+
+    return secrets.get_password
+
+
+class Reporter:
+    """Prints engine events as lines (headless sync and demo): progress at most once a second."""
+
+    def __init__(self, out: TextIO = sys.stdout, *, interval: float = 1.0) -> None:
+        self.out = out
+        self.interval = interval
+        self._last = 0.0
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.RunStarted):
+            self._line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
+        elif isinstance(event, ev.TypeStarted):
+            start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
+            self._line(f"{event.kind}: {event.mode} started{start}")
+        elif isinstance(event, ev.PageStored):
+            now = time.monotonic()
+            if now - self._last >= self.interval:
+                self._last = now
+                c = event.counters
+                total = f"/{event.total}" if event.total is not None else ""
+                rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
+                self._line(
+                    f"{event.kind}: page {event.page}, {c.received}{total} received, "
+                    f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
+                )
+        elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
+            self._line(f"{event.level}: {plain(event.message)}")
+        elif isinstance(event, ev.RunFinished):
+            reason = f" ({plain(event.reason)})" if event.reason else ""
+            self._line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
+    return SyncEngine(cfg, store, passwords=kw.pop("passwords", None) or _passwords(), **kw)
+
+
+def _print_counts(store: Store, out: TextIO = sys.stdout) -> None:
+    counts = store.counts()
+    print("stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS), file=out)
+
+
+def sync(args: argparse.Namespace) -> int:
+    from tui_inventory.cli import resolve_config, resolve_db
+
+    cfg = resolve_config(args)
+    if args.buildup and args.update:
+        raise InventoryError("choose --buildup or --update, not both")
+    mode = "buildup" if args.buildup else "update" if args.update else "auto"
+    with Store(resolve_db(args)) as store:
+        engine = _engine(cfg, store, on_event=Reporter())
+        if args.once:
+            result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
+            _print_counts(store)
+            return 0 if result.ok else 1
+        return _daemon(engine, cfg, mode, args.allow_mass_delete)
+
+
+def _daemon(engine: SyncEngine, cfg: Config, mode: str, allow_mass_delete: bool) -> int:
+    """Buildup when needed, then periodic updates; SIGTERM finishes the current page and exits 0."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+        engine.cancel()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop.is_set():
+        try:
+            engine.run(mode, allow_mass_delete=allow_mass_delete)
+        except InventoryError as exc:
+            print(f"tui-inventory: {exc.message}", file=sys.stderr, flush=True)
+        mode = "auto"
+        stop.wait(cfg.sync.update_frequency)
+    print("tui-inventory: stopped", flush=True)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    from tui_inventory.cli import resolve_db
+    from tui_inventory.logs import log_path
+
+    url = resolve_db(args)
+    with Store(url) as store:
+        lease = current_lease(store)
+        report: dict[str, Any] = {
+            "database": describe(url),
+            "log_file": str(log_path() or ""),
+            "counts": store.counts(),
+            "buildup": {
+                k: (vars(b) if (b := store.buildup(k)) is not None else None) for k in KINDS
+            },
+            "buildup_completed": store.has_completed_buildup(),
+            "last_runs": [_run_report(store, r) for r in store.runs(5)],
+            "gaps": store.gaps()[-50:],
+            "held_cleanups": {k: vars(h) for k, h in store.held_cleanups().items()},
+            "sync_running": (
+                {"host": lease.host, "pid": lease.pid, "since": lease.since}
+                if lease is not None and lease_is_live(lease)
+                else None
+            ),
+        }
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    print(f"database: {report['database']}")
+    print(f"log file: {report['log_file']}")
+    for k in KINDS:
+        b = report["buildup"][k]
+        state = f"buildup in progress (next page {b['next_page']})" if b else ""
+        print(f"{DEFINITIONS[k].title:10} {report['counts'][k]:>9}  {state}")
+    running = report["sync_running"]
+    if running:
+        print(f"sync running on {running['host']} (pid {running['pid']}) since {running['since']}")
+    for run in report["last_runs"]:
+        print(f"run {run['id']}: {run['mode']} {run['state']} at {run['started_at']} {plain(run['reason'])}")
+    for k, h in report["held_cleanups"].items():
+        print(f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}")
+    if report["gaps"]:
+        print(f"gaps: {len(report['gaps'])} recorded (see --json)")
+    return 0
+
+
+def _run_report(store: Store, run: dict[str, Any]) -> dict[str, Any]:
+    out = dict(run)
+    out["types"] = {t["kind"]: t for t in store.type_runs(run["id"])}
+    return out
+
+
+def _export_row(kind: str, rec: Any) -> dict[str, Any]:
+    return {
+        "id": rec.key,
+        "name": rec.name,
+        "status": rec.status,
+        "type": rec.type,
+        "fields": rec.fields,
+    }
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if not path or path == "-":
+        yield sys.stdout
+        return
+    target = Path(path)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            yield fh
+        tmp.replace(target)
+    except OSError as exc:
+        raise InventoryError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def export(args: argparse.Namespace) -> int:
+    from tui_inventory.cli import resolve_db
+
+    kind = args.kind
+    definition = DEFINITIONS[kind]
+    with Store(resolve_db(args)) as store, _output(args.output) as out:
+        records = store.search_instances(kind, args.search) if args.search else store.iter_instances(kind)
+        n = 0
+        if args.format == "csv":
+            names = [f.name for f in definition.fields]
+            writer = csv.writer(out)
+            writer.writerow(["id", "name", "status", "type", *names])
+            for rec in records:
+                writer.writerow(
+                    [rec.key, rec.name, rec.status, rec.type, *(_cell(rec.fields.get(f)) for f in names)]
+                )
+                n += 1
+        elif args.format == "jsonl":
+            for rec in records:
+                out.write(json.dumps(_export_row(kind, rec), ensure_ascii=False) + "\n")
+                n += 1
+        else:
+            out.write("[")
+            for rec in records:
+                out.write(("\n" if n == 0 else ",\n") + json.dumps(_export_row(kind, rec), ensure_ascii=False))
+                n += 1
+            out.write("\n]\n")
+    if args.output and args.output != "-":
+        print(f"{n} {kind} written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def history(args: argparse.Namespace) -> int:
+    from tui_inventory.cli import resolve_db
+
+    with Store(resolve_db(args)) as store:
+        revisions = store.revisions(args.kind, args.key)
+        current = store.get(args.kind, args.key)
+    if not revisions and current is None:
+        raise InventoryError(f"no {args.kind[:-1]} with key {args.key!r} and no history of one")
+    if args.json:
+        json.dump(
+            [
+                {
+                    "at": r.at,
+                    "run": r.run,
+                    "change": r.change,
+                    "name": r.name,
+                    "changes": {k: {"old": v[0], "new": v[1]} for k, v in r.changes.items()},
+                }
+                for r in revisions
+            ],
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
+        print()
+        return 0
+    state = "active" if current else "removed"
+    print(f"{DEFINITIONS[args.kind].title} {plain(args.key)} ({state}), {len(revisions)} revision(s), newest first")
+    for r in revisions:
+        print(f"{r.at}  run {r.run}  {r.change}")
+        for name, (old, new) in r.changes.items():
+            print(f"    {name}: {plain(_cell(old))} -> {plain(_cell(new))}")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """The console (or a printed run) on an embedded simulator, in a throw-away directory."""
+    from tui_inventory.simulator import Simulator
+
+    sim = Simulator(
+        services=args.services,
+        carriers=args.carriers,
+        resources=args.resources,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        changes_per_poll=max(5, args.services // 50),
+        duplicates=3,
+        null_keys=2,
+    )
+    with sim, tempfile.TemporaryDirectory(prefix="tui-inventory-demo-") as tmp:
+        cfg = Config(path=Path(tmp) / "config.toml")
+        for name, value in sim.settings("ses").items():
+            cfg.set(name, value)
+        db_url = args.db or str(Path(tmp) / "demo.db")
+        passwords = sim.passwords
+        if not args.headless:
+            from tui_inventory.app.main import run_console
+
+            return run_console(cfg, db_url, passwords=passwords.get, demo=sim)
+        with Store(db_url) as store:
+            engine = _engine(cfg, store, on_event=Reporter(), passwords=passwords.get)
+            first = engine.run("buildup")
+            _print_counts(store)
+            sim.dataset.tick()
+            second = engine.run("update")
+            _print_counts(store)
+            for kind, t in second.types.items():
+                c = t.counters
+                print(f"update {kind}: created {c.created}, updated {c.updated}, removed {c.removed}")
+        return 0 if first.ok and second.ok else 1
+
+
+def console(args: argparse.Namespace) -> int:
+    from tui_inventory.app.main import run_console
+    from tui_inventory.cli import resolve_config, resolve_db
+
+    cfg = resolve_config(args)
+    return run_console(cfg, resolve_db(args), passwords=_passwords(), readonly=args.readonly)

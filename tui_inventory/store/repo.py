@@ -1,0 +1,604 @@
+"""The inventory store: instances and their revisions, runs, buildup state, gaps, the sync log.
+
+Writes happen in short immediate transactions (one page, at most 100 instances a batch); readers
+never block the writer (SQLite WAL). Everything the console shows is read through this class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee as pw
+
+from tui_inventory.store.db import is_postgres_url, open_database, write_transaction
+from tui_inventory.store.models import Models, bind
+from tui_inventory.sync.events import Counters
+from tui_inventory.tmf.definitions import DEFINITIONS, Definition
+from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped, is_modem, is_operational
+
+SCHEMA_VERSION = "1"
+BATCH = 100  # instances per write batch, as the connector does
+KEY_CHUNK = 500  # keys per IN (...) lookup
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_of(fields_json: str) -> str:
+    return hashlib.blake2b(fields_json.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+@dataclass(frozen=True)
+class InstanceRecord:
+    id: int
+    kind: str
+    key: str
+    name: str
+    status: str
+    type: str
+    site: str
+    fields: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    id: int
+    kind: str
+    key: str
+    at: str
+    run: int | None
+    change: str  # created | changed | removed
+    name: str
+    changes: dict[str, list[Any]]  # field -> [old, new]
+
+
+@dataclass(frozen=True)
+class BuildupRecord:
+    kind: str
+    run: int
+    next_page: int
+    pages_done: int
+    received: int
+    gaps: int
+    started_at: str
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    kind: str
+    run: int
+    scope: str
+    would_remove: int
+    total: int
+    at: str
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for name in new.keys() | old.keys():
+        before, after = old.get(name), new.get(name)
+        if before != after:
+            out[name] = [before, after]
+    return out
+
+
+def _snapshot(fields: dict[str, Any], *, removed: bool) -> dict[str, list[Any]]:
+    empty = (None, "", [], {})
+    if removed:
+        return {k: [v, None] for k, v in fields.items() if v not in empty}
+    return {k: [None, v] for k, v in fields.items() if v not in empty}
+
+
+class Store:
+    """One inventory database (a SQLite file or a PostgreSQL database)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = open_database(url)
+        self.m: Models = bind(self.db)
+        self.is_postgres = is_postgres_url(url)
+        self._ensure_schema()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        with write_transaction(self.db):
+            self.db.create_tables(self.m.all, safe=True)
+            self.m.meta.insert(name="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
+            for d in DEFINITIONS.values():
+                self.m.definition.insert(
+                    name=d.name, title=d.title, body=dumps(d.to_json()), created_at=now_iso()
+                ).on_conflict_ignore().execute()
+
+    def definitions(self) -> dict[str, Definition]:
+        """The definitions as stored in the database (the console renders from these)."""
+        rows = self.m.definition.select()
+        return {r.name: Definition.from_json(json.loads(r.body)) for r in rows}
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self) -> Any:
+        return write_transaction(self.db)
+
+    # -- instances: writes ----------------------------------------------------------------------
+
+    def _existing(self, kind: str, keys: Sequence[str]) -> dict[str, tuple[int, str, str, str]]:
+        """key -> (id, digest, status, fields json) of stored instances among `keys`."""
+        inst = self.m.instance
+        out: dict[str, tuple[int, str, str, str]] = {}
+        for part in chunked(list(keys), KEY_CHUNK):
+            q = (
+                inst.select(inst.id, inst.key, inst.digest, inst.status, inst.fields)
+                .where((inst.kind == kind) & (inst.key.in_(list(part))))
+                .tuples()
+            )
+            for id_, key, digest, status, fields in q:
+                out[key] = (id_, digest, status, fields)
+        return out
+
+    def store_page(self, kind: str, run: int | None, items: Sequence[Mapped]) -> Counters:
+        """Create or update `items` (already de-duplicated) in one transaction; write revisions.
+
+        Must be called inside `transaction()` by the engine, together with the buildup bookkeeping
+        of the same page, so a page is stored exactly once even if the process dies.
+        """
+        counters = Counters()
+        inst, rev = self.m.instance, self.m.revision
+        for batch in chunked(list(items), BATCH):
+            existing = self._existing(kind, [m.key for m in batch])
+            stamp = now_iso()
+            new_rows: list[dict[str, Any]] = []
+            revisions: list[dict[str, Any]] = []
+            for m in batch:
+                fields = m.fields
+                status = m.status
+                old = existing.get(m.key)
+                if old is not None and is_modem(m):
+                    # Modems keep the status already stored when an update arrives (SPEC §4).
+                    status = old[2]
+                    fields = _with_status(kind, fields, status)
+                fields_json = dumps(fields)
+                digest = digest_of(fields_json)
+                if old is None:
+                    new_rows.append(
+                        {
+                            "kind": kind,
+                            "key": m.key,
+                            "name": m.name,
+                            "status": status,
+                            "type": m.type,
+                            "site": m.site,
+                            "fields": fields_json,
+                            "digest": digest,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        }
+                    )
+                    revisions.append(
+                        {
+                            "kind": kind,
+                            "key": m.key,
+                            "at": stamp,
+                            "run": run,
+                            "change": "created",
+                            "name": m.name,
+                            "changes": dumps(_snapshot(fields, removed=False)),
+                        }
+                    )
+                    counters.created += 1
+                elif old[1] == digest:
+                    counters.unchanged += 1
+                else:
+                    changes = _changes(json.loads(old[3]), fields)
+                    inst.update(
+                        name=m.name,
+                        status=status,
+                        type=m.type,
+                        site=m.site,
+                        fields=fields_json,
+                        digest=digest,
+                        updated_at=stamp,
+                    ).where(inst.id == old[0]).execute()
+                    revisions.append(
+                        {
+                            "kind": kind,
+                            "key": m.key,
+                            "at": stamp,
+                            "run": run,
+                            "change": "changed",
+                            "name": m.name,
+                            "changes": dumps(changes),
+                        }
+                    )
+                    counters.updated += 1
+            if new_rows:
+                inst.insert_many(new_rows).execute()
+            if revisions:
+                rev.insert_many(revisions).execute()
+        return counters
+
+    def _remove(self, kind: str, run: int | None, where: Any) -> int:
+        """Remove the instances of `kind` matching `where`, each leaving a 'removed' revision."""
+        inst, rev = self.m.instance, self.m.revision
+        removed = 0
+        stamp = now_iso()
+        while True:
+            rows = list(
+                inst.select(inst.id, inst.key, inst.name, inst.fields)
+                .where((inst.kind == kind) & where)
+                .order_by(inst.id)
+                .limit(BATCH)
+                .tuples()
+            )
+            if not rows:
+                return removed
+            rev.insert_many(
+                [
+                    {
+                        "kind": kind,
+                        "key": key,
+                        "at": stamp,
+                        "run": run,
+                        "change": "removed",
+                        "name": name,
+                        "changes": dumps(_snapshot(json.loads(fields), removed=True)),
+                    }
+                    for _, key, name, fields in rows
+                ]
+            ).execute()
+            inst.delete().where(inst.id.in_([r[0] for r in rows])).execute()
+            removed += len(rows)
+
+    def _untracked(self, kind: str) -> Any:
+        tk = self.m.tracked
+        inst = self.m.instance
+        sub = tk.select(tk.key).where(tk.kind == kind)
+        return inst.key.not_in(sub)
+
+    def _non_operational(self) -> Any:
+        inst = self.m.instance
+        return pw.fn.LOWER(inst.status).not_in(sorted(OPERATIONAL_STATUSES))
+
+    def count_untracked(self, kind: str) -> int:
+        inst = self.m.instance
+        return inst.select().where((inst.kind == kind) & self._untracked(kind)).count()
+
+    def remove_untracked(self, kind: str, run: int | None) -> int:
+        """End-of-buildup cleanup: remove the instances the buildup did not see. Call inside a
+        transaction: it is all-or-nothing."""
+        return self._remove(kind, run, self._untracked(kind))
+
+    def count_non_operational(self, kind: str = "services") -> int:
+        inst = self.m.instance
+        return inst.select().where((inst.kind == kind) & self._non_operational()).count()
+
+    def remove_non_operational(self, run: int | None, kind: str = "services") -> int:
+        """The services cleanup after an update: remove every stored service not Operational."""
+        return self._remove(kind, run, self._non_operational())
+
+    # -- instances: reads ---------------------------------------------------------------------
+
+    def count(self, kind: str) -> int:
+        inst = self.m.instance
+        return inst.select().where(inst.kind == kind).count()
+
+    def counts(self) -> dict[str, int]:
+        inst = self.m.instance
+        rows = inst.select(inst.kind, pw.fn.COUNT(inst.id)).group_by(inst.kind).tuples()
+        out = dict.fromkeys(DEFINITIONS, 0)
+        out.update({k: n for k, n in rows})
+        return out
+
+    def service_status(self, key: str) -> str | None:
+        inst = self.m.instance
+        row = (
+            inst.select(inst.status)
+            .where((inst.kind == "services") & (inst.key == key))
+            .tuples()
+            .first()
+        )
+        return row[0] if row else None
+
+    def get(self, kind: str, key: str) -> InstanceRecord | None:
+        inst = self.m.instance
+        row = inst.select().where((inst.kind == kind) & (inst.key == key)).first()
+        return _record(row) if row else None
+
+    def iter_instances(self, kind: str, batch: int = 1000) -> Iterable[InstanceRecord]:
+        """Every instance of `kind` in key order, read in batches (for export)."""
+        inst = self.m.instance
+        last = ""
+        while True:
+            rows = list(
+                inst.select()
+                .where((inst.kind == kind) & (inst.key > last))
+                .order_by(inst.key)
+                .limit(batch)
+            )
+            if not rows:
+                return
+            for r in rows:
+                yield _record(r)
+            last = rows[-1].key
+
+    def search_instances(self, kind: str, query: str, batch: int = 1000) -> Iterable[InstanceRecord]:
+        """Instances whose key, name, status, type, site or any field value contains `query`
+        (case-insensitive), in key order."""
+        inst = self.m.instance
+        cond = (
+            pw.fn.LOWER(inst.key).contains(query.lower())
+            | pw.fn.LOWER(inst.name).contains(query.lower())
+            | pw.fn.LOWER(inst.status).contains(query.lower())
+            | pw.fn.LOWER(inst.type).contains(query.lower())
+            | pw.fn.LOWER(inst.site).contains(query.lower())
+            | pw.fn.LOWER(inst.fields).contains(query.lower())
+        )
+        last = ""
+        while True:
+            rows = list(
+                inst.select()
+                .where((inst.kind == kind) & (inst.key > last) & cond)
+                .order_by(inst.key)
+                .limit(batch)
+            )
+            if not rows:
+                return
+            for r in rows:
+                yield _record(r)
+            last = rows[-1].key
+
+    def keys(self, kind: str) -> set[str]:
+        inst = self.m.instance
+        return {k for (k,) in inst.select(inst.key).where(inst.kind == kind).tuples()}
+
+    def is_operational_service(self, key: str) -> bool:
+        return is_operational(self.service_status(key))
+
+    # -- revisions ----------------------------------------------------------------------------
+
+    def revisions(self, kind: str, key: str) -> list[RevisionRecord]:
+        """An instance's revisions, newest first (also after it was removed)."""
+        rev = self.m.revision
+        rows = rev.select().where((rev.kind == kind) & (rev.key == key)).order_by(rev.id.desc())
+        return [_revision(r) for r in rows]
+
+    def recent_revisions(
+        self,
+        limit: int = 200,
+        *,
+        kind: str | None = None,
+        change: str | None = None,
+        before_id: int | None = None,
+    ) -> list[RevisionRecord]:
+        """The latest revisions across the inventories, newest first (the Changes feed)."""
+        rev = self.m.revision
+        q = rev.select()
+        if kind:
+            q = q.where(rev.kind == kind)
+        if change:
+            q = q.where(rev.change == change)
+        if before_id is not None:
+            q = q.where(rev.id < before_id)
+        return [_revision(r) for r in q.order_by(rev.id.desc()).limit(limit)]
+
+    # -- buildup state --------------------------------------------------------------------------
+
+    def buildup(self, kind: str) -> BuildupRecord | None:
+        row = self.m.buildup.get_or_none(self.m.buildup.kind == kind)
+        if row is None:
+            return None
+        return BuildupRecord(
+            row.kind, row.run, row.next_page, row.pages_done, row.received, row.gaps, row.started_at
+        )
+
+    def buildups(self) -> dict[str, BuildupRecord]:
+        return {k: b for k in DEFINITIONS if (b := self.buildup(k)) is not None}
+
+    def begin_buildup(self, kind: str, run: int) -> BuildupRecord:
+        """Start a buildup of `kind` afresh: clear any tracked keys of an earlier one."""
+        with self.transaction():
+            self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
+            self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
+            self.m.buildup.insert(kind=kind, run=run, next_page=1, started_at=now_iso()).execute()
+        rec = self.buildup(kind)
+        assert rec is not None
+        return rec
+
+    def adopt_buildup(self, kind: str, run: int) -> None:
+        """A resumed buildup continues under the new run."""
+        self.m.buildup.update(run=run).where(self.m.buildup.kind == kind).execute()
+
+    def tracked_among(self, kind: str, keys: Sequence[str]) -> set[str]:
+        tk = self.m.tracked
+        out: set[str] = set()
+        for part in chunked(list(keys), KEY_CHUNK):
+            q = tk.select(tk.key).where((tk.kind == kind) & (tk.key.in_(list(part)))).tuples()
+            out.update(k for (k,) in q)
+        return out
+
+    def track(self, kind: str, keys: Sequence[str]) -> None:
+        tk = self.m.tracked
+        for part in chunked(list(keys), BATCH * 5):
+            tk.insert_many([{"kind": kind, "key": k} for k in part]).on_conflict_ignore().execute()
+
+    def advance_buildup(self, kind: str, *, next_page: int, received: int, gap: bool) -> None:
+        b = self.m.buildup
+        b.update(
+            next_page=next_page,
+            pages_done=b.pages_done + 1,
+            received=b.received + received,
+            gaps=b.gaps + (1 if gap else 0),
+        ).where(b.kind == kind).execute()
+
+    def finish_buildup(self, kind: str) -> None:
+        """Clear the tracked keys and the buildup flag (end of a type's buildup)."""
+        self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
+        self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
+
+    def tracked_count(self, kind: str) -> int:
+        return self.m.tracked.select().where(self.m.tracked.kind == kind).count()
+
+    # -- held cleanups --------------------------------------------------------------------------
+
+    def hold_cleanup(self, kind: str, run: int, scope: str, would_remove: int, total: int) -> None:
+        h = self.m.held
+        h.delete().where(h.kind == kind).execute()
+        h.insert(
+            kind=kind, run=run, scope=scope, would_remove=would_remove, total=total, at=now_iso()
+        ).execute()
+
+    def held_cleanups(self) -> dict[str, HeldRecord]:
+        return {
+            r.kind: HeldRecord(r.kind, r.run, r.scope, r.would_remove, r.total, r.at)
+            for r in self.m.held.select()
+        }
+
+    def drop_held(self, kind: str) -> None:
+        self.m.held.delete().where(self.m.held.kind == kind).execute()
+
+    # -- runs, gaps, log ------------------------------------------------------------------------
+
+    def start_run(self, mode: str, host: str, pid: int) -> int:
+        return int(
+            self.m.run.insert(
+                mode=mode, state="running", host=host, pid=pid, started_at=now_iso()
+            ).execute()
+        )
+
+    def finish_run(self, run: int, state: str, reason: str = "") -> None:
+        self.m.run.update(state=state, reason=reason, finished_at=now_iso()).where(
+            self.m.run.id == run
+        ).execute()
+
+    def start_type_run(self, run: int, kind: str, mode: str) -> None:
+        self.m.type_run.insert(
+            run=run, kind=kind, mode=mode, state="running", started_at=now_iso()
+        ).on_conflict_replace().execute()
+
+    def update_type_run(self, run: int, kind: str, counters: Counters, **values: Any) -> None:
+        tr = self.m.type_run
+        tr.update(**counters.as_dict(), **values).where((tr.run == run) & (tr.kind == kind)).execute()
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        r = self.m.run
+        return list(r.select().order_by(r.id.desc()).limit(limit).dicts())
+
+    def type_runs(self, run: int) -> list[dict[str, Any]]:
+        tr = self.m.type_run
+        return list(tr.select().where(tr.run == run).dicts())
+
+    def last_type_runs(self) -> dict[str, dict[str, Any]]:
+        """Per type, the latest type run (what the dashboard shows as 'last run')."""
+        tr = self.m.type_run
+        out: dict[str, dict[str, Any]] = {}
+        for kind in DEFINITIONS:
+            row = tr.select().where(tr.kind == kind).order_by(tr.run.desc()).dicts().first()
+            if row:
+                out[kind] = row
+        return out
+
+    def last_successful_run(self, mode: str | None = None) -> dict[str, Any] | None:
+        r = self.m.run
+        q = r.select().where(r.state == "succeeded")
+        if mode:
+            q = q.where(r.mode == mode)
+        return q.order_by(r.id.desc()).dicts().first()
+
+    def has_completed_buildup(self) -> bool:
+        """A buildup has completed for every type at least once (and none is in progress)."""
+        tr = self.m.type_run
+        if self.m.buildup.select().exists():
+            return False
+        for kind in DEFINITIONS:
+            done = (
+                tr.select()
+                .where(
+                    (tr.kind == kind)
+                    & (tr.mode == "buildup")
+                    & (tr.state.in_(["succeeded", "partial", "held"]))
+                )
+                .exists()
+            )
+            if not done:
+                return False
+        return True
+
+    def record_gap(self, run: int, kind: str, page: int, reason: str) -> None:
+        self.m.gap.insert(run=run, kind=kind, page=page, reason=reason, at=now_iso()).execute()
+
+    def gaps(self, run: int | None = None) -> list[dict[str, Any]]:
+        g = self.m.gap
+        q = g.select()
+        if run is not None:
+            q = q.where(g.run == run)
+        return list(q.order_by(g.id).dicts())
+
+    def log(self, run: int | None, level: str, kind: str | None, message: str) -> None:
+        self.m.log.insert(
+            at=now_iso(), run=run, level=level, kind=kind, message=message[:2000]
+        ).execute()
+
+    def log_entries(self, limit: int = 200, after_id: int = 0) -> list[dict[str, Any]]:
+        lg = self.m.log
+        q = lg.select().where(lg.id > after_id).order_by(lg.id.desc()).limit(limit)
+        return list(reversed(list(q.dicts())))
+
+
+def _with_status(kind: str, fields: dict[str, Any], status: str) -> dict[str, Any]:
+    name = "Operational Status" if kind == "carriers" else "Status"
+    out = dict(fields)
+    out[name] = status
+    return out
+
+
+def _record(row: Any) -> InstanceRecord:
+    return InstanceRecord(
+        id=row.id,
+        kind=row.kind,
+        key=row.key,
+        name=row.name,
+        status=row.status,
+        type=row.type,
+        site=row.site,
+        fields=json.loads(row.fields),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _revision(row: Any) -> RevisionRecord:
+    return RevisionRecord(
+        id=row.id,
+        kind=row.kind,
+        key=row.key,
+        at=row.at,
+        run=row.run,
+        change=row.change,
+        name=row.name,
+        changes=json.loads(row.changes),
+    )

@@ -1,0 +1,487 @@
+"""The sync engine: buildup (resumable), periodic update, cleanups with safe deletes, revisions.
+
+It runs on whatever thread calls `run()` and reports through `on_event`; `cancel()` may be called
+from any thread and takes effect between pages (and during retry waits).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui_inventory import KINDS
+from tui_inventory.config import Config
+from tui_inventory.errors import (
+    AuthFailed,
+    Cancelled,
+    InventoryError,
+    PageFailed,
+    TypeFailed,
+)
+from tui_inventory.store.lease import SyncLease
+from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+from tui_inventory.sync.events import Counters
+from tui_inventory.sync.pages import PageStream
+from tui_inventory.tmf.client import RetryPolicy, TmfClient
+from tui_inventory.tmf.definitions import DEFINITIONS
+from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
+
+log = logging.getLogger(__name__)
+
+PasswordSource = Callable[[str], "str | None"]
+EventSink = Callable[[ev.Event], None]
+LOGGED_PER_REASON = 20  # skips of one reason logged one by one per type; then only counted
+
+
+@dataclass
+class TypeResult:
+    kind: str
+    state: str = "running"  # succeeded | partial | held | failed | cancelled
+    reason: str = ""
+    counters: Counters = field(default_factory=Counters)
+    pages: int = 0
+    gaps: int = 0
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    mode: str
+    state: str
+    reason: str
+    types: dict[str, TypeResult]
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "succeeded"
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        passwords: PasswordSource,
+        on_event: EventSink | None = None,
+        retry: RetryPolicy | None = None,
+        lease_ttl: float = 60.0,
+        max_pages: int = 100_000,
+        client_factory: Callable[..., TmfClient] = TmfClient,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.passwords = passwords
+        self.on_event = on_event or (lambda e: None)
+        self.retry = retry
+        self.lease_ttl = lease_ttl
+        self.max_pages = max_pages
+        self.client_factory = client_factory
+        self._cancel = threading.Event()
+        self._run_id = 0
+
+    # -- control ----------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def choose_mode(self) -> str:
+        """`auto`: a buildup while none has completed (or one was interrupted), else an update."""
+        return "update" if self.store.has_completed_buildup() else "buildup"
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def _emit(self, event: ev.Event) -> None:
+        try:
+            self.on_event(event)
+        except Exception:  # a broken listener must never break the sync
+            log.exception("event listener failed")
+
+    def _log(self, level: str, kind: str | None, message: str) -> None:
+        getattr(log, level if level != "warning" else "warning")("%s", message)
+        try:
+            self.store.log(self._run_id, level, kind, message)
+        except Exception:
+            log.exception("could not write the sync log")
+        self._emit(ev.Logged(self._run_id, level, kind, message))
+
+    # -- a run ----------------------------------------------------------------------------------
+
+    def run(
+        self,
+        mode: str = "auto",
+        *,
+        allow_mass_delete: bool = False,
+        kinds: Sequence[str] = KINDS,
+    ) -> RunResult:
+        """One run (`buildup`, `update` or `auto`); raises LeaseHeld when another sync runs."""
+        self._cancel.clear()
+        lease = SyncLease(self.store, ttl=self.lease_ttl)
+        lease.acquire()
+        clients: dict[str, TmfClient] = {}
+        try:
+            if mode == "auto":
+                mode = self.choose_mode()
+            self._run_id = self.store.start_run(mode, socket.gethostname(), os.getpid())
+            self._emit(ev.RunStarted(self._run_id, mode, tuple(kinds)))
+            self._log("info", None, f"{mode} started")
+            results: dict[str, TypeResult] = {}
+            failed_apis: dict[str, str] = {}
+            for kind in kinds:
+                result = TypeResult(kind)
+                results[kind] = result
+                api = DEFINITIONS[kind].api
+                self.store.start_type_run(self._run_id, kind, mode)
+                if self.cancelled:
+                    result.state, result.reason = "cancelled", "cancelled by the operator"
+                elif api in failed_apis:
+                    result.state, result.reason = "failed", failed_apis[api]
+                else:
+                    try:
+                        client = clients.get(api) or self._client(api)
+                        clients[api] = client
+                        if mode == "buildup":
+                            self._buildup(kind, client, result, allow_mass_delete)
+                        else:
+                            self._update(kind, client, result, allow_mass_delete)
+                    except Cancelled:
+                        result.state, result.reason = "cancelled", "cancelled by the operator"
+                    except AuthFailed as exc:
+                        failed_apis[api] = exc.message
+                        result.state, result.reason = "failed", exc.message
+                    except InventoryError as exc:
+                        result.state, result.reason = "failed", exc.message
+                self._finish_type(result)
+            state, reason = _overall(results)
+            self.store.finish_run(self._run_id, state, reason)
+            self._log("info" if state == "succeeded" else "warning", None, f"{mode} {state}{': ' + reason if reason else ''}")
+            self._emit(ev.RunFinished(self._run_id, mode, state, reason))
+            return RunResult(self._run_id, mode, state, reason, results)
+        except BaseException as exc:
+            if self._run_id:
+                self.store.finish_run(self._run_id, "failed", f"internal error: {type(exc).__name__}")
+                self._emit(ev.RunFinished(self._run_id, mode, "failed", f"internal error: {exc}"))
+            raise
+        finally:
+            for client in clients.values():
+                client.close()
+            lease.release()
+
+    def _client(self, api: str) -> TmfClient:
+        url = self.config.url_for(api)
+        if not url:
+            raise TypeFailed(api, f"{api}.url is not set: `tui-inventory config set {api}.url URL`")
+        username = self.config.username_for(api)
+        password = self.passwords(api) if username else None
+        http = self.config.http
+        return self.client_factory(
+            api,
+            url,
+            username,
+            password,
+            dialect=self.config.sync.dialect,
+            page_size=self.config.sync.records_per_page,
+            timeout=http.timeout,
+            verify_tls=http.verify_tls,
+            ca_bundle=http.ca_bundle,
+            bypass_proxy=http.bypass_proxy,
+            concurrency=self.config.sync.page_concurrency,
+            retry=self.retry,
+            cancel=self._cancel,
+            on_retry=lambda message: self._log("warning", None, message),
+        )
+
+    def _finish_type(self, result: TypeResult) -> None:
+        self.store.update_type_run(
+            self._run_id,
+            result.kind,
+            result.counters,
+            state=result.state,
+            reason=result.reason,
+            pages=result.pages,
+            gaps=result.gaps,
+            finished_at=_now(),
+        )
+        level = "info" if result.state == "succeeded" else "warning"
+        c = result.counters
+        self._log(
+            level,
+            result.kind,
+            f"{result.kind}: {result.state}{' (' + result.reason + ')' if result.reason else ''} — "
+            f"received {c.received}, created {c.created}, updated {c.updated}, unchanged "
+            f"{c.unchanged}, skipped {c.skipped}, removed {c.removed}, failed {c.failed}",
+        )
+        self._emit(
+            ev.TypeFinished(self._run_id, result.kind, result.state, result.reason, c.frozen())
+        )
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def _prepare(
+        self, kind: str, items: list[Any], seen: Callable[[list[str]], set[str]], result: TypeResult,
+        skip_log: dict[str, int],
+    ) -> list[Mapped]:
+        """Skip null keys and repeats (first wins), map the rest."""
+        dialect = self.config.sync.dialect
+        counters = result.counters
+        counters.received += len(items)
+        keys = [entity_key(kind, raw, dialect=dialect) for raw in items]
+        already = seen([k for k in keys if k])
+        on_page: set[str] = set()
+        out: list[Mapped] = []
+        for raw, key in zip(items, keys, strict=True):
+            if not key:
+                counters.skipped += 1
+                self._skip_log(kind, "null key", "skipped an entity with a null or empty key", skip_log)
+                continue
+            if key in already or key in on_page:
+                counters.skipped += 1
+                self._skip_log(kind, "duplicate", f"duplicate key {key!r} skipped (first occurrence kept)", skip_log)
+                continue
+            on_page.add(key)
+            try:
+                out.append(
+                    map_entity(kind, raw, dialect=dialect, service_status=self.store.service_status)
+                )
+            except Skip as exc:
+                counters.skipped += 1
+                self._skip_log(kind, exc.reason.split(" ")[0], f"{key!r} skipped: {exc.reason}", skip_log)
+            except Exception as exc:  # one malformed entity never sinks its page
+                counters.failed += 1
+                self._skip_log(kind, "failed", f"{key!r} could not be mapped: {type(exc).__name__}", skip_log)
+        return out
+
+    def _skip_log(self, kind: str, reason: str, message: str, skip_log: dict[str, int]) -> None:
+        n = skip_log.get(reason, 0) + 1
+        skip_log[reason] = n
+        if n <= LOGGED_PER_REASON:
+            self._log("warning", kind, f"{kind}: {message}")
+        elif n == LOGGED_PER_REASON + 1:
+            self._log("warning", kind, f"{kind}: more entities skipped for the same reason ({reason}); only counted from now on")
+
+    def _page_stored(self, kind: str, result: TypeResult, number: int, items: int, total: int | None, started: float) -> None:
+        self._emit(
+            ev.PageStored(
+                self._run_id, kind, number, items, result.pages, result.counters.frozen(), total,
+                time.monotonic() - started,
+            )
+        )
+
+    def _gap(self, kind: str, result: TypeResult, failure: PageFailed) -> None:
+        result.gaps += 1
+        self.store.record_gap(self._run_id, kind, failure.page, failure.message)
+        self._log("error", kind, f"{kind}: gap at page {failure.page}: {failure.message}")
+        self._emit(ev.GapRecorded(self._run_id, kind, failure.page, failure.message))
+
+    def _stream(self, client: TmfClient, kind: str, first: int, *, updated_only: bool) -> PageStream:
+        return PageStream(
+            client,
+            self.config.path_for(kind),
+            first,
+            concurrency=self.config.sync.page_concurrency,
+            updated_only=updated_only,
+            max_pages=self.max_pages,
+        )
+
+    # -- buildup --------------------------------------------------------------------------------
+
+    def _buildup(self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool) -> None:
+        store = self.store
+        state = store.buildup(kind)
+        if state is None:
+            state = store.begin_buildup(kind, self._run_id)
+            store.drop_held(kind)
+        else:
+            store.adopt_buildup(kind, self._run_id)
+            self._log("info", kind, f"{kind}: resuming the buildup at page {state.next_page}")
+        prior_gaps = state.gaps
+        self._emit(ev.TypeStarted(self._run_id, kind, "buildup", state.next_page))
+        size = client.page_size
+        started = time.monotonic()
+        skip_log: dict[str, int] = {}
+        stream = self._stream(client, kind, state.next_page, updated_only=False)
+        total: int | None = None
+        for number, page in stream:
+            if self.cancelled:
+                raise Cancelled()
+            if isinstance(page, PageFailed):
+                with store.transaction():
+                    store.advance_buildup(kind, next_page=number + 1, received=0, gap=True)
+                self._gap(kind, result, page)
+                continue
+            total = page.total if page.total is not None else total
+            mapped = self._prepare(kind, page.items, lambda keys: store.tracked_among(kind, keys), result, skip_log)
+            with store.transaction():
+                counters = store.store_page(kind, self._run_id, mapped)
+                store.track(kind, [m.key for m in mapped])
+                store.advance_buildup(kind, next_page=number + 1, received=len(page.items), gap=False)
+                result.pages += 1
+                _merge(result.counters, counters)
+                store.update_type_run(self._run_id, kind, result.counters, pages=result.pages, gaps=result.gaps, total=total)
+            self._page_stored(kind, result, number, len(page.items), total, started)
+            if page.is_last(size):
+                stream.stop()
+        if stream.capped:
+            raise TypeFailed(
+                DEFINITIONS[kind].api,
+                f"{kind}: the listing did not end after {self.max_pages} pages; giving up without cleanup",
+            )
+        gaps = prior_gaps + result.gaps
+        result.gaps = gaps
+        if gaps:
+            with store.transaction():
+                store.finish_buildup(kind)
+            result.state = "partial"
+            result.reason = f"{gaps} page(s) missing (gaps); no cleanup"
+            return
+        if kind == "services":  # services are not cleaned up at the end of a buildup
+            with store.transaction():
+                store.finish_buildup(kind)
+            result.state = "succeeded"
+            return
+        self._cleanup(kind, "buildup", result, allow_mass_delete)
+
+    # -- update ---------------------------------------------------------------------------------
+
+    def _update(self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool) -> None:
+        store = self.store
+        self._emit(ev.TypeStarted(self._run_id, kind, "update", 1))
+        size = client.page_size
+        started = time.monotonic()
+        seen: set[str] = set()
+        skip_log: dict[str, int] = {}
+        total: int | None = None
+        stream = self._stream(client, kind, 1, updated_only=True)
+        for number, page in stream:
+            if self.cancelled:
+                raise Cancelled()
+            if isinstance(page, PageFailed):
+                self._gap(kind, result, page)
+                continue
+            total = page.total if page.total is not None else total
+            mapped = self._prepare(kind, page.items, lambda keys: seen.intersection(keys), result, skip_log)
+            seen.update(m.key for m in mapped)
+            with store.transaction():
+                counters = store.store_page(kind, self._run_id, mapped)
+                result.pages += 1
+                _merge(result.counters, counters)
+                store.update_type_run(self._run_id, kind, result.counters, pages=result.pages, gaps=result.gaps, total=total)
+            self._page_stored(kind, result, number, len(page.items), total, started)
+            if page.is_last(size):
+                stream.stop()
+        if stream.capped:
+            raise TypeFailed(
+                DEFINITIONS[kind].api,
+                f"{kind}: the listing did not end after {self.max_pages} pages; giving up without cleanup",
+            )
+        if result.gaps:
+            result.state = "partial"
+            result.reason = f"{result.gaps} page(s) missing (gaps); no cleanup"
+            return
+        if kind != "services":  # updates never remove carriers or resources
+            result.state = "succeeded"
+            return
+        self._cleanup(kind, "update", result, allow_mass_delete)
+
+    # -- cleanup --------------------------------------------------------------------------------
+
+    def _cleanup(self, kind: str, scope: str, result: TypeResult, allow_mass_delete: bool) -> None:
+        """Remove what the cleanup removes, unless the mass-delete guard holds it back."""
+        store = self.store
+        if scope == "buildup":
+            would, total = store.count_untracked(kind), store.count(kind)
+        else:
+            would, total = store.count_non_operational(kind), store.count(kind)
+        limit = self.config.sync.max_delete_fraction
+        if total and would / total > limit and not allow_mass_delete:
+            with store.transaction():
+                store.hold_cleanup(kind, self._run_id, scope, would, total)
+                if scope == "buildup":
+                    store.m.buildup.delete().where(store.m.buildup.kind == kind).execute()
+            result.state = "held"
+            result.reason = (
+                f"cleanup held back: it would remove {would} of {total} {kind} "
+                f"(more than {limit:.0%}); confirm it to proceed"
+            )
+            self._log("warning", kind, f"{kind}: {result.reason}")
+            self._emit(ev.CleanupHeld(self._run_id, kind, would, total))
+            return
+        removed = self._apply_cleanup(kind, scope)
+        result.counters.removed += removed
+        result.state = "succeeded"
+
+    def _apply_cleanup(self, kind: str, scope: str) -> int:
+        store = self.store
+        with store.transaction():  # all or nothing
+            if scope == "buildup":
+                removed = store.remove_untracked(kind, self._run_id)
+                store.finish_buildup(kind)
+            else:
+                removed = store.remove_non_operational(self._run_id, kind)
+            store.drop_held(kind)
+        if removed:
+            self._log("info", kind, f"{kind}: cleanup removed {removed}")
+        self._emit(ev.CleanupDone(self._run_id, kind, removed))
+        return removed
+
+    def confirm_cleanup(self, kind: str) -> int:
+        """Run a held-back cleanup the operator confirmed; returns how many were removed."""
+        held = self.store.held_cleanups().get(kind)
+        if held is None:
+            raise InventoryError(f"no cleanup of {kind} is waiting for confirmation")
+        lease = SyncLease(self.store, ttl=self.lease_ttl)
+        lease.acquire()
+        try:
+            self._run_id = self.store.start_run("cleanup", socket.gethostname(), os.getpid())
+            self.store.start_type_run(self._run_id, kind, "cleanup")
+            result = TypeResult(kind)
+            result.counters.removed = self._apply_cleanup(kind, held.scope)
+            result.state = "succeeded"
+            self._finish_type(result)
+            self.store.finish_run(self._run_id, "succeeded")
+            return result.counters.removed
+        finally:
+            lease.release()
+
+    def discard_cleanup(self, kind: str) -> None:
+        """Drop a held-back cleanup: nothing is removed."""
+        with self.store.transaction():
+            self.store.drop_held(kind)
+            if self.store.buildup(kind) is None:
+                self.store.m.tracked.delete().where(self.store.m.tracked.kind == kind).execute()
+        self._log("info", kind, f"{kind}: held-back cleanup discarded by the operator")
+
+
+def _merge(total: Counters, page: Counters) -> None:
+    total.created += page.created
+    total.updated += page.updated
+    total.unchanged += page.unchanged
+
+
+def _overall(results: dict[str, TypeResult]) -> tuple[str, str]:
+    states = [r.state for r in results.values()]
+    problems = [f"{r.kind}: {r.reason}" for r in results.values() if r.state != "succeeded" and r.reason]
+    reason = "; ".join(problems)
+    for state in ("cancelled", "failed"):
+        if state in states:
+            return state, reason
+    if any(s in ("partial", "held") for s in states):
+        return "partial", reason
+    return "succeeded", reason
+
+
+def _now() -> str:
+    from tui_inventory.store.repo import now_iso
+
+    return now_iso()

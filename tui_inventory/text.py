@@ -1,0 +1,57 @@
+"""Untrusted text made safe to show: the one helper every API-provided string passes through.
+
+The result is plain text with no terminal control characters: C0 and C1 controls, DEL and the
+bidirectional override characters are replaced by visible stand-ins, so an escape sequence in the
+data can never reach the terminal. Callers show it as literal text (never as markup).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+
+
+def _build_table(single_line: bool) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x20):
+        table[code] = chr(0x2400 + code)  # control pictures: ␛ for ESC, ␇ for BEL...
+    if not single_line:
+        table.pop(0x0A)
+    table[0x09] = " "
+    table[0x7F] = "\u2421"  # ␡
+    for code in range(0x80, 0xA0):
+        table[code] = f"<{code:02X}>"
+    for code in _BIDI:
+        table[code] = f"<U+{code:04X}>"
+    return table
+
+
+_SINGLE = _build_table(True)
+_MULTI = _build_table(False)
+
+
+def plain(value: Any, *, limit: int | None = None, single_line: bool = True) -> str:
+    """`value` as displayable literal text; None is empty; non-strings are JSON (or str)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | int | float):
+        text = json.dumps(value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - 1)] + "…"
+    return text.translate(_SINGLE if single_line else _MULTI)
+
+
+def pretty(value: Any, *, limit: int | None = None) -> str:
+    """A JSON value for reading: strings as they are, numbers and booleans as JSON, structures
+    pretty-printed over several lines; always through `plain`."""
+    if isinstance(value, dict | list):
+        return plain(json.dumps(value, ensure_ascii=False, indent=2), limit=limit, single_line=False)
+    return plain(value, limit=limit, single_line=False)

@@ -1,0 +1,246 @@
+"""HTTP client for one TMF API in either dialect, with the status handling of SPEC §3.
+
+- 401/403: `AuthFailed` at once, no retry (a retry loop could lock the account).
+- 504, timeouts, a body that is not the expected JSON: bounded retries, then `PageFailed` (a gap).
+- 429/503: wait as `Retry-After` says (capped), bounded retries, then `PageFailed`.
+- 502, other statuses, an unreachable host, a TLS failure: `TypeFailed` (give up the type).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tui_inventory.errors import AuthFailed, Cancelled, PageFailed, TypeFailed
+
+log = logging.getLogger(__name__)
+
+API_TITLES = {"tmf638": "TMF638", "tmf639": "TMF639"}
+RETRY_AFTER_CAP = 60.0
+LIST_KEYS = ("items", "data", "results", "result", "records", "value")
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    items: list[Any]
+    total: int | None  # upstream total when the server says (X-Total-Count)
+
+    def is_last(self, page_size: int) -> bool:
+        return len(self.items) < page_size
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3  # tries per page for retryable failures
+    backoff: float = 0.5  # first wait; doubles
+    backoff_cap: float = 8.0
+    retry_after_cap: float = RETRY_AFTER_CAP
+
+
+def parse_retry_after(value: str | None, cap: float, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped; None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (now if now is not None else time.time())
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, min(seconds, cap))
+
+
+def decode_listing(content: bytes) -> list[Any]:
+    """The entities of a page body: a JSON array, or an object that wraps one list."""
+    data = json.loads(content)
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+        for key in LIST_KEYS:
+            for k, v in data.items():
+                if k.lower() == key and isinstance(v, list):
+                    return v
+    raise ValueError("the body is not a JSON list of entities")
+
+
+class TmfClient:
+    """Pages of one API's collections. Thread-safe: pages may be fetched concurrently."""
+
+    def __init__(
+        self,
+        api: str,
+        base_url: str,
+        username: str | None,
+        password: str | None,
+        *,
+        dialect: str = "ses",
+        page_size: int = 50,
+        timeout: float = 30.0,
+        verify_tls: bool = True,
+        ca_bundle: str | None = None,
+        bypass_proxy: bool = False,
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        cancel: threading.Event | None = None,
+        on_retry: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.api = api
+        self.title = API_TITLES.get(api, api.upper())
+        self.base_url = base_url.rstrip("/")
+        self.dialect = dialect
+        self.page_size = page_size
+        self.retry = retry or RetryPolicy()
+        self.cancel = cancel or threading.Event()
+        self.on_retry = on_retry or (lambda message: None)
+        parts = urlsplit(self.base_url)
+        self.host = parts.hostname or self.base_url
+        verify: ssl.SSLContext | bool = verify_tls
+        if verify_tls and ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        auth = httpx.BasicAuth(username, password or "") if username else None
+        self.http = httpx.Client(
+            auth=auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            verify=verify,
+            trust_env=not bypass_proxy,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=max(concurrency, 1) + 2),
+            headers={"Accept": "application/json"},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> TmfClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def params(self, page: int, *, updated_only: bool) -> dict[str, str]:
+        if self.dialect == "tmf630":
+            return {"offset": str((page - 1) * self.page_size), "limit": str(self.page_size)}
+        params = {"status": "1", "recordsPerPage": str(self.page_size), "page": str(page)}
+        if updated_only:
+            params["updatedDaysAgo"] = "0"
+        return params
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancel.wait(seconds):
+            raise Cancelled()
+
+    def fetch_page(self, path: str, page: int, *, updated_only: bool = False) -> Page:
+        """Fetch and decode one page; raises AuthFailed, TypeFailed, PageFailed or Cancelled."""
+        url = self.base_url + path
+        params = self.params(page, updated_only=updated_only)
+        wait = self.retry.backoff
+        last_reason = ""
+        for attempt in range(1, self.retry.attempts + 1):
+            if self.cancel.is_set():
+                raise Cancelled()
+            delay: float | None = None
+            try:
+                response = self.http.get(url, params=params)
+            except httpx.TimeoutException:
+                last_reason = f"{self.title} did not answer within the timeout"
+            except httpx.ConnectError as exc:
+                raise TypeFailed(self.api, self._connect_message(exc)) from None
+            except httpx.TransportError as exc:
+                last_reason = f"{self.title} connection failed: {type(exc).__name__}"
+            else:
+                status = response.status_code
+                if status in (401, 403):
+                    raise AuthFailed(
+                        self.api, f"authentication failed for {self.title} (HTTP {status})"
+                    )
+                if status in (200, 206):
+                    try:
+                        items = decode_listing(response.content)
+                    except (ValueError, UnicodeDecodeError):
+                        ctype = response.headers.get("content-type", "?").split(";")[0]
+                        last_reason = (
+                            f"page {page} is not the expected JSON ({ctype}, "
+                            f"{len(response.content)} bytes)"
+                        )
+                    else:
+                        return Page(page, items, _total(response))
+                elif status == 504:
+                    last_reason = f"HTTP 504 gateway timeout on page {page}"
+                elif status in (429, 503):
+                    last_reason = f"HTTP {status} on page {page}"
+                    delay = parse_retry_after(
+                        response.headers.get("retry-after"), self.retry.retry_after_cap
+                    )
+                else:
+                    raise TypeFailed(
+                        self.api,
+                        f"{self.title} answered HTTP {status} on page {page}; giving up this type",
+                    )
+            if attempt == self.retry.attempts:
+                break
+            pause = delay if delay is not None else wait
+            self.on_retry(f"{last_reason}; retry {attempt} of {self.retry.attempts - 1} in {pause:.1f} s")
+            self._sleep(pause)
+            wait = min(wait * 2, self.retry.backoff_cap)
+        raise PageFailed(self.api, f"{last_reason} (after {self.retry.attempts} tries)", page=page)
+
+    def _connect_message(self, exc: Exception) -> str:
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
+            return (
+                f"TLS verification failed for {self.title} at {self.host}: the server's "
+                "certificate is not trusted (set http.ca_bundle to its CA file)"
+            )
+        if "SSL" in text or "TLS" in text:
+            return f"TLS handshake with {self.title} at {self.host} failed"
+        if "Name or service not known" in text or "nodename nor servname" in text:
+            return f"cannot reach {self.title}: unknown host {self.host}"
+        if "refused" in text.lower():
+            return f"cannot reach {self.title} at {self.host}: connection refused"
+        return f"cannot reach {self.title} at {self.host}"
+
+    def test_connection(self, path: str) -> str:
+        """Fetch one small page: a plain sentence on success, the typed error otherwise."""
+        saved = self.page_size
+        self.page_size = 1
+        try:
+            page = self.fetch_page(path, 1)
+        finally:
+            self.page_size = saved
+        total = f", {page.total} items" if page.total is not None else ""
+        return f"{self.title} answered: authenticated{total}"
+
+
+def _total(response: httpx.Response) -> int | None:
+    value = response.headers.get("x-total-count")
+    if value is None:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if n >= 0 else None

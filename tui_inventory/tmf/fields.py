@@ -1,0 +1,209 @@
+"""Case-insensitive, type-tolerant reading of one upstream entity (SPEC §3, reference/tmf.md §10).
+
+Upstream field names come in camelCase (TMF) or PascalCase (the SES gateway), values may have the
+wrong JSON type, and absent, null, "" and [] all mean "nothing". `Source` wraps one decoded entity:
+it indexes the top-level names once, hands values out by lower-case name, and remembers what the
+mapping consumed so everything else can be kept verbatim in "Other Fields". Nested objects (refs,
+characteristics, places, parties) go through `canon`, which re-keys them to their TMF spelling only
+when they are not already spelled that way, so the common case costs one set comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# The TMF spelling of every member name the mapping reads inside nested objects.
+_CANON_NAMES = (
+    "id",
+    "href",
+    "name",
+    "role",
+    "value",
+    "valueType",
+    "version",
+    "type",
+    "resourceType",
+    "status",
+    "state",
+    "relationshipType",
+    "resource",
+    "partyOrPartyRole",
+    "party",
+    "place",
+    "characteristicRelationship",
+    "resourceRelationshipCharacteristic",
+    "@type",
+    "@baseType",
+    "@schemaLocation",
+    "@referredType",
+)
+_CANON_SET = frozenset(_CANON_NAMES)
+_CANON_BY_LOWER = {n.lower(): n for n in _CANON_NAMES}
+
+_ALL = object()  # marks a top-level field the mapping consumed whole
+
+
+def is_empty(value: Any) -> bool:
+    """Absent, null, "", [] and {} all carry nothing."""
+    return value is None or (type(value) in (str, list, dict) and not value)
+
+
+def text(value: Any) -> str | None:
+    """A text field's value: strings verbatim, scalars in their JSON spelling, else None."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is float:
+        return str(value)
+    if isinstance(value, str):  # a str subclass
+        return str(value) or None
+    return None
+
+
+def key_text(value: Any) -> str | None:
+    """An identifier as a string: stripped text, or the string form of a number; else None."""
+    kind = type(value)
+    if kind is str:
+        return value.strip() or None
+    if kind is int:
+        return str(value)
+    if kind is float:
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    return None
+
+
+def canon(item: dict[Any, Any]) -> dict[Any, Any]:
+    """`item` with the member names the mapping reads spelled as in TMF (first spelling wins)."""
+    if item.keys() <= _CANON_SET:
+        return item
+    out: dict[Any, Any] = {}
+    for k, v in item.items():
+        c = _CANON_BY_LOWER.get(k.lower(), k) if isinstance(k, str) else k
+        if c not in out:
+            out[c] = v
+    return out
+
+
+def find_ci(raw: dict[Any, Any], lname: str) -> Any:
+    """The value of the first top-level field named `lname` without regard to case, else None.
+
+    Scans in payload order, so it agrees with `Source` when two spellings of one name exist.
+    """
+    n = len(lname)
+    for k, v in raw.items():
+        if isinstance(k, str) and len(k) == n and k.lower() == lname:
+            return v
+    return None
+
+
+class Source:
+    """One upstream entity: case-insensitive access plus the record of what was consumed."""
+
+    __slots__ = ("_index", "_taken", "raw")
+
+    def __init__(self, raw: dict[Any, Any]) -> None:
+        self.raw = raw
+        try:
+            # reversed: when two spellings of one name exist, the first one in the payload wins
+            index = {k.lower(): k for k in reversed(raw)}
+        except AttributeError:  # a non-string key; JSON cannot produce one, but never crash
+            index = {k.lower(): k for k in reversed(raw) if isinstance(k, str)}
+        self._index: dict[str, Any] = index
+        self._taken: dict[Any, Any] = {}
+
+    def get(self, lname: str) -> Any:
+        """The value of field `lname` (lower-case), without consuming it."""
+        k = self._index.get(lname)
+        return None if k is None else self.raw[k]
+
+    def first_text(self, *lnames: str) -> str | None:
+        """The first of `lnames` holding text (or a scalar); consumes it and the empty ones passed."""
+        index, raw, taken = self._index, self.raw, self._taken
+        for lname in lnames:
+            k = index.get(lname)
+            if k is None:
+                continue
+            v = raw[k]
+            out = text(v)
+            if out is not None:
+                taken[k] = _ALL
+                return out
+            if is_empty(v):
+                taken[k] = _ALL
+        return None
+
+    def take_key(self, lname: str) -> tuple[str | None, bool]:
+        """The entity's key from field `lname` and whether a (non-empty) value was there at all."""
+        k = self._index.get(lname)
+        if k is None:
+            return None, False
+        v = self.raw[k]
+        key = key_text(v)
+        if key is not None:
+            self._taken[k] = _ALL
+        return key, not (is_empty(v) or (type(v) is str and not v.strip()))
+
+    def items(self, *lnames: str) -> tuple[Any, list[Any]]:
+        """(field key, items) of the first of `lnames` holding a list or a single object.
+
+        A field of another type is left alone (it ends up in Other Fields); settle() the returned
+        key once the items are mapped.
+        """
+        index, raw = self._index, self.raw
+        for lname in lnames:
+            k = index.get(lname)
+            if k is None:
+                continue
+            v = raw[k]
+            kind = type(v)
+            if is_empty(v):
+                self._taken[k] = _ALL
+            elif kind is list:
+                return k, v
+            elif kind is dict:
+                return k, [v]
+        return None, []
+
+    def obj(self, *lnames: str) -> tuple[Any, dict[Any, Any] | None]:
+        """(field key, object) of the first of `lnames` holding an object; settle() the key."""
+        for lname in lnames:
+            k = self._index.get(lname)
+            if k is None:
+                continue
+            v = self.raw[k]
+            if type(v) is dict and v:
+                return k, v
+            if is_empty(v):
+                self._taken[k] = _ALL
+        return None, None
+
+    def settle(self, key: Any, items: list[Any], rest: list[Any]) -> None:
+        """Field `key` was mapped from `items`; the `rest` that could not be used stays in Other
+        Fields (the raw value itself when nothing at all could be used)."""
+        if key is None:
+            return
+        if not rest:
+            self._taken[key] = _ALL
+        elif len(rest) < len(items):
+            self._taken[key] = rest
+
+    def consume(self, key: Any) -> None:
+        if key is not None:
+            self._taken[key] = _ALL
+
+    def rest(self) -> dict[str, Any]:
+        """The top-level fields the mapping did not consume, in payload order."""
+        taken = self._taken
+        out: dict[str, Any] = {}
+        for k, v in self.raw.items():
+            t = taken.get(k)
+            if t is None:
+                out[k] = v
+            elif t is not _ALL:
+                out[k] = t
+        return out
