@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui_inventory import KINDS, __version__
-from tui_inventory.config import APIS, KEYS, Config, load_config, save_config, default_db_url
+from tui_inventory.config import APIS, KEYS, Config, default_db_url, load_config, save_config
 from tui_inventory.errors import InventoryError
 
 log = logging.getLogger("tui_inventory")
@@ -27,13 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"tui-inventory {__version__}")
     p.add_argument("--config", metavar="FILE", help="settings file (or TUI_INVENTORY_CONFIG)")
-    p.add_argument("--db", metavar="URL", help="SQLite path or postgresql:// URL (or TUI_INVENTORY_DB)")
+    p.add_argument(
+        "--db", metavar="URL", help="SQLite path or postgresql:// URL (or TUI_INVENTORY_DB)"
+    )
     p.add_argument("--debug", action="store_true", help="verbose log file (still without secrets)")
-    p.add_argument("--readonly", action="store_true", help="console: never sync, only show the store")
+    p.add_argument(
+        "--readonly", action="store_true", help="console: never sync, only show the store"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the console on an embedded simulator, no set-up needed")
-    demo.add_argument("--headless", action="store_true", help="no console: a buildup and an update, printed")
+    demo.add_argument(
+        "--headless", action="store_true", help="no console: a buildup and an update, printed"
+    )
     demo.add_argument("--services", type=int, default=600)
     demo.add_argument("--carriers", type=int, default=150)
     demo.add_argument("--resources", type=int, default=3000)
@@ -42,9 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", help="headless sync: one run (--once) or a daemon")
     sync.add_argument("--once", action="store_true", help="one run, then exit (0 only on success)")
-    sync.add_argument("--buildup", action="store_true", help="a buildup (resumes an interrupted one)")
+    sync.add_argument(
+        "--buildup", action="store_true", help="a buildup (resumes an interrupted one)"
+    )
     sync.add_argument("--update", action="store_true", help="a periodic update now")
-    sync.add_argument("--allow-mass-delete", action="store_true", help="let a cleanup remove more than sync.max_delete_fraction")
+    sync.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let a cleanup remove more than sync.max_delete_fraction",
+    )
 
     sim = sub.add_parser("simulate", help="run the simulator alone")
     sim.add_argument("--port", type=int, default=8638)

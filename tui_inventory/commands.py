@@ -152,7 +152,9 @@ def status(args: argparse.Namespace) -> int:
     if running:
         print(f"sync running on {running['host']} (pid {running['pid']}) since {running['since']}")
     for run in report["last_runs"]:
-        print(f"run {run['id']}: {run['mode']} {run['state']} at {run['started_at']} {plain(run['reason'])}")
+        print(
+            f"run {run['id']}: {run['mode']} {run['state']} at {run['started_at']} {plain(run['reason'])}"
+        )
     for k, h in report["held_cleanups"].items():
         print(f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}")
     if report["gaps"]:
@@ -199,7 +201,9 @@ def export(args: argparse.Namespace) -> int:
     kind = args.kind
     definition = DEFINITIONS[kind]
     with Store(resolve_db(args)) as store, _output(args.output) as out:
-        records = store.search_instances(kind, args.search) if args.search else store.iter_instances(kind)
+        records = (
+            store.search_instances(kind, args.search) if args.search else store.iter_instances(kind)
+        )
         n = 0
         if args.format == "csv":
             names = [f.name for f in definition.fields]
@@ -207,7 +211,13 @@ def export(args: argparse.Namespace) -> int:
             writer.writerow(["id", "name", "status", "type", *names])
             for rec in records:
                 writer.writerow(
-                    [rec.key, rec.name, rec.status, rec.type, *(_cell(rec.fields.get(f)) for f in names)]
+                    [
+                        rec.key,
+                        rec.name,
+                        rec.status,
+                        rec.type,
+                        *(_cell(rec.fields.get(f)) for f in names),
+                    ]
                 )
                 n += 1
         elif args.format == "jsonl":
@@ -217,7 +227,10 @@ def export(args: argparse.Namespace) -> int:
         else:
             out.write("[")
             for rec in records:
-                out.write(("\n" if n == 0 else ",\n") + json.dumps(_export_row(kind, rec), ensure_ascii=False))
+                out.write(
+                    ("\n" if n == 0 else ",\n")
+                    + json.dumps(_export_row(kind, rec), ensure_ascii=False)
+                )
                 n += 1
             out.write("\n]\n")
     if args.output and args.output != "-":
@@ -260,7 +273,9 @@ def history(args: argparse.Namespace) -> int:
         print()
         return 0
     state = "active" if current else "removed"
-    print(f"{DEFINITIONS[args.kind].title} {plain(args.key)} ({state}), {len(revisions)} revision(s), newest first")
+    print(
+        f"{DEFINITIONS[args.kind].title} {plain(args.key)} ({state}), {len(revisions)} revision(s), newest first"
+    )
     for r in revisions:
         print(f"{r.at}  run {r.run}  {r.change}")
         for name, (old, new) in r.changes.items():
@@ -301,7 +316,9 @@ def demo(args: argparse.Namespace) -> int:
             _print_counts(store)
             for kind, t in second.types.items():
                 c = t.counters
-                print(f"update {kind}: created {c.created}, updated {c.updated}, removed {c.removed}")
+                print(
+                    f"update {kind}: created {c.created}, updated {c.updated}, removed {c.removed}"
+                )
         return 0 if first.ok and second.ok else 1
 
 

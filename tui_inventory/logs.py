@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import logging
 import logging.handlers
@@ -39,7 +40,7 @@ _ALWAYS_INFO = ("peewee",)
 _HEADER_RE = re.compile(
     r"""(?ix)
     (\b(?:proxy-)?authorization\b|\b(?:set-)?cookie\b)   # the header name
-    (['"]?\s*[:=,]\s*b?['"]?)                            # separator, maybe quotes or b'
+    (['"]?\s*[:=,]\s*(?:(?-i:b)?['"])?)                   # separator, maybe quotes or b'
     ([^'"\r\n]+)                                         # the value, to the quote or line end
     """
 )
@@ -150,11 +151,13 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def _open_private(path: Path) -> None:
-    """Create the log file readable by its owner only: it names hosts, users and errors."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Creates each log file (the first and every one after a rotation) for its owner only:
+    the log names hosts, users and inventory data."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def _set_levels(debug: bool) -> None:
@@ -185,8 +188,8 @@ def setup_logging(*, debug: bool = False, path: Path | None = None, stream: bool
                 root.removeHandler(handler)
                 handler.close()
             _handlers.clear()
-            _open_private(target)
-            file_handler = logging.handlers.RotatingFileHandler(
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            file_handler = _PrivateRotatingFileHandler(
                 target, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
             )
             _handlers.append(file_handler)

@@ -71,11 +71,13 @@ def _choices() -> str:
             "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring"
         )
     env = " and ".join(PASSWORD_ENV.values())
+    # The session command reads the keyring's password without echo and pipes it with a shell
+    # builtin, so it never shows in `ps` or the shell history.
     return (
-        "Choices: run inside a Secret Service session, e.g. `dbus-run-session -- sh -c "
-        "'echo -n KEYRING-PASSWORD | gnome-keyring-daemon --unlock --components=secrets; "
-        f"tui-inventory'`; use an encrypted file keyring ({encrypted}); or set {env} in the "
-        "environment."
+        "Choices: run inside a Secret Service session, e.g. `dbus-run-session -- bash -c 'read "
+        '-rsp "keyring password: " pw; echo; printf %s "$pw" | gnome-keyring-daemon --unlock '
+        "--components=secrets >/dev/null; tui-inventory'`; use an encrypted file keyring "
+        f"({encrypted}); or set {env} in the environment."
     )
 
 
@@ -96,17 +98,17 @@ def _refusal(backend: Backend) -> str | None:
     """Why this backend cannot hold our passwords, or None when it can."""
     if isinstance(backend, fail.Keyring):
         return (
-            "No usable keyring was found: no Secret Service answers on D-Bus (the normal case "
+            "no usable keyring was found: no Secret Service answers on D-Bus (the normal case "
             "on a server reached over SSH) and no other secure backend is installed."
         )
     if isinstance(backend, null.Keyring):
         return (
-            "The keyring is switched off (keyring.backends.null, chosen by PYTHON_KEYRING_BACKEND "
+            "the keyring is switched off (keyring.backends.null, chosen by PYTHON_KEYRING_BACKEND "
             "or keyringrc.cfg)."
         )
     if _plaintext(backend):
         return (
-            f"The keyring backend {_backend_name(backend)} would store passwords in plain text, "
+            f"the keyring backend {_backend_name(backend)} would store passwords in plain text, "
             "which tui-inventory refuses."
         )
     return None
@@ -150,7 +152,11 @@ def _run(call: Callable[[], _T], timeout: float) -> _T:
             f"often a locked collection waiting for a prompt nobody can see). {_choices()}"
         )
     if error:
-        raise error[0]
+        exc = error.pop()
+        try:
+            raise exc
+        finally:
+            del exc  # no cycle through this frame: whatever the call held is freed at once
     return result[0]
 
 
@@ -160,7 +166,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _fail(exc: BaseException, doing: str, backend: str) -> SecretsError:
-    """The operator's sentence for a keyring failure; the cause is never chained (no secrets)."""
+    """The operator's sentence for a keyring failure."""
     if isinstance(exc, SecretsError):
         return exc
     if isinstance(exc, keyring.errors.KeyringLocked):
@@ -175,23 +181,42 @@ def _fail(exc: BaseException, doing: str, backend: str) -> SecretsError:
     )
 
 
-def _detect(timeout: float) -> Backend:
-    """The keyring's chosen backend (its detection talks to D-Bus, so it runs under the timeout)."""
+def _detect(timeout: float) -> tuple[Backend, list[Backend]]:
+    """The keyring's chosen backend and the members of it we may use.
 
-    def detect() -> Backend:
+    Detection asks each backend whether it is viable, which talks to D-Bus: it runs under the
+    timeout like every other keyring call.
+    """
+
+    def detect() -> tuple[Backend, list[Backend]]:
         try:
-            return keyring.get_keyring()
+            backend = keyring.get_keyring()
+            return backend, _safe_backends(backend)
         except Exception as exc:
-            chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
-            where = f"PYTHON_KEYRING_BACKEND={chosen}" if chosen else "the configured keyring"
-            raise SecretsError(f"{where} cannot be used ({_describe(exc)}). {_choices()}") from None
+            reason = _describe(exc)
+        chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
+        where = f"PYTHON_KEYRING_BACKEND={chosen}" if chosen else "the configured keyring"
+        raise SecretsError(f"{where} cannot be used ({reason}). {_choices()}")
 
     return _run(detect, timeout)
 
 
+def _call(call: Callable[[], _T], backend: Backend, doing: str, timeout: float) -> _T:
+    """One keyring operation under the timeout; a failure becomes a SecretsError.
+
+    The SecretsError is raised outside the `except` so it keeps no link to the original
+    exception, whose frames may hold the password or an open D-Bus connection.
+    """
+    try:
+        return _run(call, timeout)
+    except Exception as exc:
+        failure = _fail(exc, doing, _backend_name(backend))
+    raise failure
+
+
 def _unusable(backend: Backend) -> str:
     reason = _refusal(backend) or (
-        "Every keyring backend available here would store passwords in plain text, which "
+        "every keyring backend available here would store passwords in plain text, which "
         "tui-inventory refuses."
     )
     return f"{reason} {_choices()}"
@@ -199,8 +224,7 @@ def _unusable(backend: Backend) -> str:
 
 def _backends(timeout: float) -> list[Backend]:
     """The usable backends, highest priority first; raises SecretsError when there are none."""
-    backend = _detect(timeout)
-    usable = _safe_backends(backend)
+    backend, usable = _detect(timeout)
     if not usable:
         raise SecretsError(_unusable(backend))
     return usable
@@ -219,10 +243,7 @@ def _env_password(api: str) -> str | None:
 
 def _keyring_get(backends: list[Backend], user: str, doing: str, timeout: float) -> str | None:
     for backend in backends:
-        try:
-            value = _run(partial(backend.get_password, SERVICE, user), timeout)
-        except Exception as exc:
-            raise _fail(exc, doing, _backend_name(backend)) from None
+        value = _call(partial(backend.get_password, SERVICE, user), backend, doing, timeout)
         if value is not None:
             logs.register_secret(value)
             return value
@@ -235,10 +256,9 @@ def keyring_status(timeout: float = 5.0) -> KeyringStatus:
     Reads an entry nobody stores, which is what unlocks (or fails to unlock) the collection.
     """
     try:
-        backend = _detect(timeout)
+        backend, usable = _detect(timeout)
     except SecretsError as exc:
         return KeyringStatus(False, "unknown", exc.message)
-    usable = _safe_backends(backend)
     if not usable:
         return KeyringStatus(False, _backend_name(backend), _unusable(backend))
     name = _backend_name(usable[0])
@@ -275,11 +295,9 @@ def set_password(api: str, password: str, timeout: float = 5.0) -> str:
     logs.register_secret(password)
     backend = _backends(timeout)[0]
     name = _backend_name(backend)
-    try:
-        _run(partial(backend.set_password, SERVICE, api, password), timeout)
-        stored = _run(partial(backend.get_password, SERVICE, api), timeout)
-    except Exception as exc:
-        raise _fail(exc, f"saving the password for {label}", name) from None
+    doing = f"saving the password for {label}"
+    _call(partial(backend.set_password, SERVICE, api, password), backend, doing, timeout)
+    stored = _call(partial(backend.get_password, SERVICE, api), backend, doing, timeout)
     if stored != password:
         raise SecretsError(
             f"the keyring ({name}) accepted the password for {label} but did not return it when "
@@ -296,15 +314,12 @@ def delete_password(api: str, timeout: float = 5.0) -> None:
     _api(api)
     label = api.upper()
     for backend in _backends(timeout):
-        name = _backend_name(backend)
-        try:
-            if _run(partial(backend.get_password, SERVICE, api), timeout) is None:
-                continue
-            _run(partial(backend.delete_password, SERVICE, api), timeout)
-            left = _run(partial(backend.get_password, SERVICE, api), timeout)
-        except Exception as exc:
-            raise _fail(exc, f"deleting the password for {label}", name) from None
-        if left is not None:
+        doing = f"deleting the password for {label}"
+        if _call(partial(backend.get_password, SERVICE, api), backend, doing, timeout) is None:
+            continue
+        _call(partial(backend.delete_password, SERVICE, api), backend, doing, timeout)
+        if _call(partial(backend.get_password, SERVICE, api), backend, doing, timeout) is not None:
+            name = _backend_name(backend)
             raise SecretsError(f"the keyring ({name}) still holds the password for {label}")
 
 

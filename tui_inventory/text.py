@@ -53,5 +53,7 @@ def pretty(value: Any, *, limit: int | None = None) -> str:
     """A JSON value for reading: strings as they are, numbers and booleans as JSON, structures
     pretty-printed over several lines; always through `plain`."""
     if isinstance(value, dict | list):
-        return plain(json.dumps(value, ensure_ascii=False, indent=2), limit=limit, single_line=False)
+        return plain(
+            json.dumps(value, ensure_ascii=False, indent=2), limit=limit, single_line=False
+        )
     return plain(value, limit=limit, single_line=False)

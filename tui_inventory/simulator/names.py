@@ -31,7 +31,7 @@ class Rng:
     def __init__(self, *parts: int) -> None:
         state = 0
         for part in parts:
-            state = _mix((state ^ (part & _MASK)) + _GOLDEN & _MASK)
+            state = _mix(((state ^ (part & _MASK)) + _GOLDEN) & _MASK)
         self._state = state
 
     def next(self) -> int:
@@ -253,4 +253,9 @@ ANTENNA_TYPES = (
     "Intellian v240MT", "Intellian NX100", "Cobham Sailor 900", "ThinKom ThinAir Ka2517",
     "Kymeta u8", "KVH TracPhone V7", "Gilat Sky-G",
 )  # fmt: skip
-RESELLERS = (("PTY-7", "Marlink"), ("PTY-12", "Speedcast"), ("PTY-19", "Anuvu"), ("PTY-23", "Telenor Satellite"))
+RESELLERS = (
+    ("PTY-7", "Marlink"),
+    ("PTY-12", "Speedcast"),
+    ("PTY-19", "Anuvu"),
+    ("PTY-23", "Telenor Satellite"),
+)

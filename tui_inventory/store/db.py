@@ -59,7 +59,9 @@ def open_database(url: str) -> pw.Database:
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the database directory {file.parent}: {exc.strerror}") from None
+        raise StoreError(
+            f"cannot create the database directory {file.parent}: {exc.strerror}"
+        ) from None
     if file.exists() and not os.access(file, os.W_OK):
         raise StoreError(f"the database {file} is read-only for this user")
     if not os.access(file.parent, os.W_OK):

@@ -7,6 +7,7 @@ and a PostgreSQL server, say, during a migration) can be open in one process at 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
@@ -221,22 +222,24 @@ MODEL_CLASSES: tuple[type[_Base], ...] = (
 class Models:
     """The model classes bound to one database."""
 
+    # Typed as Any: Peewee's query builder is dynamic, and its stubs can't follow rows as tuples
+    # or dicts.
     database: pw.Database
-    definition: type[DefinitionRow]
-    instance: type[Instance]
-    revision: type[Revision]
-    run: type[SyncRun]
-    type_run: type[TypeRun]
-    buildup: type[Buildup]
-    tracked: type[TrackedKey]
-    gap: type[Gap]
-    held: type[HeldCleanup]
-    log: type[LogEntry]
-    lease: type[Lease]
-    meta: type[Meta_]
+    definition: Any
+    instance: Any
+    revision: Any
+    run: Any
+    type_run: Any
+    buildup: Any
+    tracked: Any
+    gap: Any
+    held: Any
+    log: Any
+    lease: Any
+    meta: Any
 
     @property
-    def all(self) -> tuple[type[_Base], ...]:
+    def all(self) -> tuple[Any, ...]:
         return (
             self.definition,
             self.instance,

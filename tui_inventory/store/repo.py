@@ -15,6 +15,7 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inventory.store import fts
 from tui_inventory.store.db import is_postgres_url, open_database, write_transaction
 from tui_inventory.store.models import Models, bind
 from tui_inventory.sync.events import Counters
@@ -100,7 +101,7 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _snapshot(fields: dict[str, Any], *, removed: bool) -> dict[str, list[Any]]:
-    empty = (None, "", [], {})
+    empty: tuple[Any, ...] = (None, "", [], {})
     if removed:
         return {k: [v, None] for k, v in fields.items() if v not in empty}
     return {k: [None, v] for k, v in fields.items() if v not in empty}
@@ -121,7 +122,10 @@ class Store:
     def _ensure_schema(self) -> None:
         with write_transaction(self.db):
             self.db.create_tables(self.m.all, safe=True)
-            self.m.meta.insert(name="schema_version", value=SCHEMA_VERSION).on_conflict_ignore().execute()
+            fts.ensure(self.db)
+            self.m.meta.insert(
+                name="schema_version", value=SCHEMA_VERSION
+            ).on_conflict_ignore().execute()
             for d in DEFINITIONS.values():
                 self.m.definition.insert(
                     name=d.name, title=d.title, body=dumps(d.to_json()), created_at=now_iso()
@@ -346,7 +350,9 @@ class Store:
                 yield _record(r)
             last = rows[-1].key
 
-    def search_instances(self, kind: str, query: str, batch: int = 1000) -> Iterable[InstanceRecord]:
+    def search_instances(
+        self, kind: str, query: str, batch: int = 1000
+    ) -> Iterable[InstanceRecord]:
         """Instances whose key, name, status, type, site or any field value contains `query`
         (case-insensitive), in key order."""
         inst = self.m.instance
@@ -502,7 +508,9 @@ class Store:
 
     def update_type_run(self, run: int, kind: str, counters: Counters, **values: Any) -> None:
         tr = self.m.type_run
-        tr.update(**counters.as_dict(), **values).where((tr.run == run) & (tr.kind == kind)).execute()
+        tr.update(**counters.as_dict(), **values).where(
+            (tr.run == run) & (tr.kind == kind)
+        ).execute()
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         r = self.m.run

@@ -165,12 +165,18 @@ class SyncEngine:
                 self._finish_type(result)
             state, reason = _overall(results)
             self.store.finish_run(self._run_id, state, reason)
-            self._log("info" if state == "succeeded" else "warning", None, f"{mode} {state}{': ' + reason if reason else ''}")
+            self._log(
+                "info" if state == "succeeded" else "warning",
+                None,
+                f"{mode} {state}{': ' + reason if reason else ''}",
+            )
             self._emit(ev.RunFinished(self._run_id, mode, state, reason))
             return RunResult(self._run_id, mode, state, reason, results)
         except BaseException as exc:
             if self._run_id:
-                self.store.finish_run(self._run_id, "failed", f"internal error: {type(exc).__name__}")
+                self.store.finish_run(
+                    self._run_id, "failed", f"internal error: {type(exc).__name__}"
+                )
                 self._emit(ev.RunFinished(self._run_id, mode, "failed", f"internal error: {exc}"))
             raise
         finally:
@@ -229,7 +235,11 @@ class SyncEngine:
     # -- pages ----------------------------------------------------------------------------------
 
     def _prepare(
-        self, kind: str, items: list[Any], seen: Callable[[list[str]], set[str]], result: TypeResult,
+        self,
+        kind: str,
+        items: list[Any],
+        seen: Callable[[list[str]], set[str]],
+        result: TypeResult,
         skip_log: dict[str, int],
     ) -> list[Mapped]:
         """Skip null keys and repeats (first wins), map the rest."""
@@ -243,11 +253,18 @@ class SyncEngine:
         for raw, key in zip(items, keys, strict=True):
             if not key:
                 counters.skipped += 1
-                self._skip_log(kind, "null key", "skipped an entity with a null or empty key", skip_log)
+                self._skip_log(
+                    kind, "null key", "skipped an entity with a null or empty key", skip_log
+                )
                 continue
             if key in already or key in on_page:
                 counters.skipped += 1
-                self._skip_log(kind, "duplicate", f"duplicate key {key!r} skipped (first occurrence kept)", skip_log)
+                self._skip_log(
+                    kind,
+                    "duplicate",
+                    f"duplicate key {key!r} skipped (first occurrence kept)",
+                    skip_log,
+                )
                 continue
             on_page.add(key)
             try:
@@ -256,10 +273,14 @@ class SyncEngine:
                 )
             except Skip as exc:
                 counters.skipped += 1
-                self._skip_log(kind, exc.reason.split(" ")[0], f"{key!r} skipped: {exc.reason}", skip_log)
+                self._skip_log(
+                    kind, exc.reason.split(" ")[0], f"{key!r} skipped: {exc.reason}", skip_log
+                )
             except Exception as exc:  # one malformed entity never sinks its page
                 counters.failed += 1
-                self._skip_log(kind, "failed", f"{key!r} could not be mapped: {type(exc).__name__}", skip_log)
+                self._skip_log(
+                    kind, "failed", f"{key!r} could not be mapped: {type(exc).__name__}", skip_log
+                )
         return out
 
     def _skip_log(self, kind: str, reason: str, message: str, skip_log: dict[str, int]) -> None:
@@ -268,12 +289,30 @@ class SyncEngine:
         if n <= LOGGED_PER_REASON:
             self._log("warning", kind, f"{kind}: {message}")
         elif n == LOGGED_PER_REASON + 1:
-            self._log("warning", kind, f"{kind}: more entities skipped for the same reason ({reason}); only counted from now on")
+            self._log(
+                "warning",
+                kind,
+                f"{kind}: more entities skipped for the same reason ({reason}); only counted from now on",
+            )
 
-    def _page_stored(self, kind: str, result: TypeResult, number: int, items: int, total: int | None, started: float) -> None:
+    def _page_stored(
+        self,
+        kind: str,
+        result: TypeResult,
+        number: int,
+        items: int,
+        total: int | None,
+        started: float,
+    ) -> None:
         self._emit(
             ev.PageStored(
-                self._run_id, kind, number, items, result.pages, result.counters.frozen(), total,
+                self._run_id,
+                kind,
+                number,
+                items,
+                result.pages,
+                result.counters.frozen(),
+                total,
                 time.monotonic() - started,
             )
         )
@@ -284,7 +323,9 @@ class SyncEngine:
         self._log("error", kind, f"{kind}: gap at page {failure.page}: {failure.message}")
         self._emit(ev.GapRecorded(self._run_id, kind, failure.page, failure.message))
 
-    def _stream(self, client: TmfClient, kind: str, first: int, *, updated_only: bool) -> PageStream:
+    def _stream(
+        self, client: TmfClient, kind: str, first: int, *, updated_only: bool
+    ) -> PageStream:
         return PageStream(
             client,
             self.config.path_for(kind),
@@ -296,7 +337,9 @@ class SyncEngine:
 
     # -- buildup --------------------------------------------------------------------------------
 
-    def _buildup(self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool) -> None:
+    def _buildup(
+        self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool
+    ) -> None:
         store = self.store
         state = store.buildup(kind)
         if state is None:
@@ -321,14 +364,25 @@ class SyncEngine:
                 self._gap(kind, result, page)
                 continue
             total = page.total if page.total is not None else total
-            mapped = self._prepare(kind, page.items, lambda keys: store.tracked_among(kind, keys), result, skip_log)
+            mapped = self._prepare(
+                kind, page.items, lambda keys: store.tracked_among(kind, keys), result, skip_log
+            )
             with store.transaction():
                 counters = store.store_page(kind, self._run_id, mapped)
                 store.track(kind, [m.key for m in mapped])
-                store.advance_buildup(kind, next_page=number + 1, received=len(page.items), gap=False)
+                store.advance_buildup(
+                    kind, next_page=number + 1, received=len(page.items), gap=False
+                )
                 result.pages += 1
                 _merge(result.counters, counters)
-                store.update_type_run(self._run_id, kind, result.counters, pages=result.pages, gaps=result.gaps, total=total)
+                store.update_type_run(
+                    self._run_id,
+                    kind,
+                    result.counters,
+                    pages=result.pages,
+                    gaps=result.gaps,
+                    total=total,
+                )
             self._page_stored(kind, result, number, len(page.items), total, started)
             if page.is_last(size):
                 stream.stop()
@@ -354,7 +408,9 @@ class SyncEngine:
 
     # -- update ---------------------------------------------------------------------------------
 
-    def _update(self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool) -> None:
+    def _update(
+        self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool
+    ) -> None:
         store = self.store
         self._emit(ev.TypeStarted(self._run_id, kind, "update", 1))
         size = client.page_size
@@ -370,13 +426,22 @@ class SyncEngine:
                 self._gap(kind, result, page)
                 continue
             total = page.total if page.total is not None else total
-            mapped = self._prepare(kind, page.items, lambda keys: seen.intersection(keys), result, skip_log)
+            mapped = self._prepare(
+                kind, page.items, lambda keys: seen.intersection(keys), result, skip_log
+            )
             seen.update(m.key for m in mapped)
             with store.transaction():
                 counters = store.store_page(kind, self._run_id, mapped)
                 result.pages += 1
                 _merge(result.counters, counters)
-                store.update_type_run(self._run_id, kind, result.counters, pages=result.pages, gaps=result.gaps, total=total)
+                store.update_type_run(
+                    self._run_id,
+                    kind,
+                    result.counters,
+                    pages=result.pages,
+                    gaps=result.gaps,
+                    total=total,
+                )
             self._page_stored(kind, result, number, len(page.items), total, started)
             if page.is_last(size):
                 stream.stop()
@@ -471,7 +536,9 @@ def _merge(total: Counters, page: Counters) -> None:
 
 def _overall(results: dict[str, TypeResult]) -> tuple[str, str]:
     states = [r.state for r in results.values()]
-    problems = [f"{r.kind}: {r.reason}" for r in results.values() if r.state != "succeeded" and r.reason]
+    problems = [
+        f"{r.kind}: {r.reason}" for r in results.values() if r.state != "succeeded" and r.reason
+    ]
     reason = "; ".join(problems)
     for state in ("cancelled", "failed"):
         if state in states:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tui_inventory.errors import AuthFailed, Cancelled, PageFailed, TypeFailed
+from tui_inventory.logs import register_credentials
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class TmfClient:
         verify: ssl.SSLContext | bool = verify_tls
         if verify_tls and ca_bundle:
             verify = ssl.create_default_context(cafile=ca_bundle)
+        if username and password:
+            register_credentials(username, password)  # never in a log, whatever logs it
         auth = httpx.BasicAuth(username, password or "") if username else None
         self.http = httpx.Client(
             auth=auth,
@@ -203,7 +206,9 @@ class TmfClient:
             if attempt == self.retry.attempts:
                 break
             pause = delay if delay is not None else wait
-            self.on_retry(f"{last_reason}; retry {attempt} of {self.retry.attempts - 1} in {pause:.1f} s")
+            self.on_retry(
+                f"{last_reason}; retry {attempt} of {self.retry.attempts - 1} in {pause:.1f} s"
+            )
             self._sleep(pause)
             wait = min(wait * 2, self.retry.backoff_cap)
         raise PageFailed(self.api, f"{last_reason} (after {self.retry.attempts} tries)", page=page)

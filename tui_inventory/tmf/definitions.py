@@ -80,7 +80,11 @@ SERVICES = Definition(
         ),
         Section(
             "Dates",
-            (FieldDef("Start Date", DATETIME), FieldDef("End Date", DATETIME), FieldDef("Last Update", DATETIME)),
+            (
+                FieldDef("Start Date", DATETIME),
+                FieldDef("End Date", DATETIME),
+                FieldDef("Last Update", DATETIME),
+            ),
         ),
         Section("Customer and Site", (FieldDef("Customer"), FieldDef("Site"))),
         Section("Characteristics", (FieldDef("Service Characteristics", CHARACTERISTICS),)),

@@ -77,16 +77,55 @@ def key_text(value: Any) -> str | None:
     return None
 
 
+# Payloads repeat a handful of key layouts (every item of a page is spelled alike), so how to
+# re-key a layout and the lower-case index of an entity's layout are computed once and reused.
+# Hostile payloads could invent layouts without end: the caches are emptied when they fill up.
+_CACHE_LIMIT = 4096
+_canon_layouts: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+_index_layouts: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _canon_layout(layout: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The TMF spelling of each key of `layout`, or None when two keys would collide."""
+    names = tuple(
+        _CANON_BY_LOWER.get(k.lower(), k) if isinstance(k, str) else k for k in layout
+    )
+    return names if len(set(names)) == len(names) else None
+
+
 def canon(item: dict[Any, Any]) -> dict[Any, Any]:
     """`item` with the member names the mapping reads spelled as in TMF (first spelling wins)."""
     if item.keys() <= _CANON_SET:
         return item
+    layout = tuple(item)
+    names = _canon_layouts.get(layout, _canon_layouts)
+    if names is _canon_layouts:
+        if len(_canon_layouts) >= _CACHE_LIMIT:
+            _canon_layouts.clear()
+        names = _canon_layouts[layout] = _canon_layout(layout)
+    if names is not None:
+        return dict(zip(names, item.values()))  # noqa: B905 (equal lengths by construction)
     out: dict[Any, Any] = {}
     for k, v in item.items():
         c = _CANON_BY_LOWER.get(k.lower(), k) if isinstance(k, str) else k
         if c not in out:
             out[c] = v
     return out
+
+
+def _index(raw: dict[Any, Any]) -> dict[str, Any]:
+    """lower-case name → the payload's key (the first spelling when a name comes twice)."""
+    layout = tuple(raw)
+    index = _index_layouts.get(layout)
+    if index is None:
+        if len(_index_layouts) >= _CACHE_LIMIT:
+            _index_layouts.clear()
+        index = {}
+        for k in layout:
+            if isinstance(k, str):
+                index.setdefault(k.lower(), k)
+        _index_layouts[layout] = index
+    return index
 
 
 def find_ci(raw: dict[Any, Any], lname: str) -> Any:
@@ -108,12 +147,7 @@ class Source:
 
     def __init__(self, raw: dict[Any, Any]) -> None:
         self.raw = raw
-        try:
-            # reversed: when two spellings of one name exist, the first one in the payload wins
-            index = {k.lower(): k for k in reversed(raw)}
-        except AttributeError:  # a non-string key; JSON cannot produce one, but never crash
-            index = {k.lower(): k for k in reversed(raw) if isinstance(k, str)}
-        self._index: dict[str, Any] = index
+        self._index = _index(raw)  # shared between entities of one layout: never modified
         self._taken: dict[Any, Any] = {}
 
     def get(self, lname: str) -> Any:
@@ -122,7 +156,7 @@ class Source:
         return None if k is None else self.raw[k]
 
     def first_text(self, *lnames: str) -> str | None:
-        """The first of `lnames` holding text (or a scalar); consumes it and the empty ones passed."""
+        """The first of `lnames` holding text or a scalar; consumes it and the empty ones passed."""
         index, raw, taken = self._index, self.raw, self._taken
         for lname in lnames:
             k = index.get(lname)

@@ -1,6 +1,23 @@
 """Mapping of upstream entities (both dialects, TMF v4 and v5 shapes) onto the three definitions.
 
-PLACEHOLDER: a minimal version so the engine can be built; replaced by the full mapping.
+`map_entity` turns one decoded entity into a `Mapped`: its key, the values shown in tables, and
+`fields`, every field of the definition by name (JSON values only, dates as the ISO text received)
+plus "Other Fields", the top-level fields the mapping did not consume, kept verbatim. The same
+input always gives the same dict in the same order, because the store hashes it to detect changes.
+
+Rules where the SPEC leaves a choice (see also reference/tmf.md §8 and §10):
+- Keys: services and carriers `ExternalId` (ses) or `id` (tmf630); resources `Id` (ses) or `id`
+  (tmf630); names matched without regard to case; a number becomes its string form; surrounding
+  whitespace is dropped and a blank key is no key.
+- Status falls back through the names each dialect uses: services `Status` → `state` (tmf630:
+  `state` first) → v5 `operatingStatus`; resources `Status` → v4 `resourceStatus` → the v5 X.731
+  states in the order `operationalState`, `lifecycleState`, `administrativeState`, `usageState`,
+  `availabilityStatus` (v5 has no resourceStatus; operational state is what the connector keeps
+  for modems).
+- Service type: `Type` (ses) or `serviceType` (tmf630), then `category`, then `@type`.
+- A resource's type: its own `type`/`resourceType`, else its specification's name, else `@type`.
+- Customer: the related party whose role is "customer"; Site: the place whose role is "Site" or
+  "InstallationSite", else the first place; both show the name, else the id.
 """
 
 from __future__ import annotations
@@ -9,8 +26,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .carriers import carrier_fields
+from .definitions import OTHER_FIELDS, STATUS_FIELD
+from .fields import Source, find_ci, key_text
+from .structures import (
+    OPERATIONAL_STATUSES,
+    characteristics,
+    entries,
+    is_operational,
+    label,
+    party,
+    place,
+    ref,
+    relationship,
+    specification,
+)
+
+__all__ = [
+    "EXCLUDED_RESOURCE_TYPES",
+    "OPERATIONAL_STATUSES",
+    "Mapped",
+    "Skip",
+    "entity_key",
+    "is_modem",
+    "is_operational",
+    "map_entity",
+]
+
 EXCLUDED_RESOURCE_TYPES = frozenset(
-    t.lower() for t in ("Card", "BandwidthSegment", "LogicalPort", "Multicast", "Slot", "Port", "Circuit")
+    t.lower()
+    for t in ("Card", "BandwidthSegment", "LogicalPort", "Multicast", "Slot", "Port", "Circuit")
 )
 
 
@@ -35,14 +80,191 @@ class Mapped:
 
 ServiceStatusLookup = Callable[[str], "str | None"]
 
+_SERVICE_STATUS = {
+    "ses": ("status", "state", "operatingstatus"),
+    "tmf630": ("state", "status", "operatingstatus"),
+}
+_SERVICE_TYPE = {
+    "ses": ("type", "servicetype", "category", "@type"),
+    "tmf630": ("servicetype", "type", "category", "@type"),
+}
+_LAST_UPDATE = (
+    "lastupdate",
+    "lastupdated",
+    "lastupdatedate",
+    "lastmodified",
+    "lastmodifieddate",
+    "updatedat",
+    "sys_updated_on",
+)
+_RESOURCE_STATUS = (
+    "status",
+    "resourcestatus",
+    "operationalstate",
+    "lifecyclestate",
+    "administrativestate",
+    "usagestate",
+    "availabilitystatus",
+)
+_SITE_ROLES = frozenset({"site", "installationsite"})
 
-def _ci(raw: Mapping[str, Any], *names: str) -> Any:
-    lower = {k.lower(): v for k, v in raw.items()}
-    for n in names:
-        v = lower.get(n.lower())
-        if v not in (None, ""):
-            return v
-    return None
+
+def _key_field(kind: str, dialect: str) -> str:
+    if kind not in _MAPPERS:
+        raise ValueError(f"unknown inventory {kind!r}")
+    if dialect == "tmf630":
+        return "id"
+    if dialect == "ses":
+        return "id" if kind == "resources" else "externalid"
+    raise ValueError(f"unknown dialect {dialect!r}")
+
+
+def entity_key(kind: str, raw: Any, *, dialect: str = "ses") -> str | None:
+    """The entity's key alone (for de-duplication before mapping); None when it has none."""
+    lname = _key_field(kind, dialect)
+    if not isinstance(raw, Mapping):
+        return None
+    return key_text(find_ci(raw if isinstance(raw, dict) else dict(raw), lname))
+
+
+def _characteristics(src: Source, *lnames: str) -> dict[str, Any]:
+    key, items = src.items(*lnames)
+    out, rest = characteristics(items)
+    src.settle(key, items, rest)
+    return out
+
+
+def _customer(src: Source) -> str | None:
+    key, items = src.items("relatedparty")
+    customer = None
+    rest: list[Any] = []
+    for item in items:
+        if customer is None:
+            entry = party(item)
+            role = entry["role"] if entry is not None else None
+            if role is not None and role.strip().lower() == "customer":
+                customer = label(entry)
+                continue
+        rest.append(item)
+    src.settle(key, items, rest)
+    if customer is None:
+        customer = src.first_text("customer", "customername")
+    return customer
+
+
+def _site(src: Source) -> str | None:
+    key, items = src.items("place")
+    chosen: int | None = None
+    chosen_entry = None
+    for i, item in enumerate(items):
+        entry = place(item)
+        if entry is None:
+            continue
+        role = entry["role"]
+        if role is not None and role.strip().lower() in _SITE_ROLES:
+            chosen, chosen_entry = i, entry
+            break
+        if chosen is None:  # the first place, unless a site follows
+            chosen, chosen_entry = i, entry
+    if chosen is None:
+        src.settle(key, items, items)
+        return src.first_text("site", "sitename")
+    src.settle(key, items, items[:chosen] + items[chosen + 1 :])
+    return label(chosen_entry)
+
+
+def _service(
+    src: Source, key: str, dialect: str, _lookup: ServiceStatusLookup | None
+) -> tuple[dict[str, Any], str | None]:
+    name = src.first_text("name")
+    description = src.first_text("description")
+    status = src.first_text(*_SERVICE_STATUS[dialect])
+    service_type = src.first_text(*_SERVICE_TYPE[dialect])
+    start = src.first_text("startdate")
+    end = src.first_text("enddate")
+    last_update = src.first_text(*_LAST_UPDATE)
+    customer = _customer(src)
+    site = _site(src)
+    chars = _characteristics(src, "servicecharacteristic", "characteristic")
+    res_key, items = src.items("supportingresource")
+    resources, rest = entries(items, ref)
+    src.settle(res_key, items, rest)
+    fields = {
+        "ID": key,
+        "Name": name,
+        "Description": description,
+        "Status": status,
+        "Type": service_type,
+        "Start Date": start,
+        "End Date": end,
+        "Last Update": last_update,
+        "Customer": customer,
+        "Site": site,
+        "Service Characteristics": chars,
+        "Supporting Resources": resources,
+    }
+    return fields, site
+
+
+def _carrier(
+    src: Source, key: str, dialect: str, lookup: ServiceStatusLookup | None
+) -> tuple[dict[str, Any], str | None]:
+    fields = carrier_fields(src, key, dialect, lookup)
+    return fields, fields["Gateway"]
+
+
+def _resource_type(src: Source) -> tuple[str | None, dict[str, Any] | None]:
+    """The type rule of SPEC §4 (own type → specification name → @type) and the specification."""
+    own = src.first_text("type", "resourcetype")
+    spec_key, spec_obj = src.obj("resourcespecification", "specification")
+    spec = specification(spec_obj) if spec_obj is not None else None
+    if spec is not None:
+        src.consume(spec_key)
+    if own is not None:
+        return own, spec
+    if spec is not None and spec["name"] is not None:
+        return spec["name"], spec
+    return src.first_text("@type"), spec
+
+
+def _resource(
+    src: Source, key: str, dialect: str, _lookup: ServiceStatusLookup | None
+) -> tuple[dict[str, Any], str | None]:
+    resource_type, spec = _resource_type(src)
+    if resource_type is not None and resource_type.strip().lower() in EXCLUDED_RESOURCE_TYPES:
+        raise Skip(f"filtered type {resource_type}", key)
+    name = src.first_text("name")
+    description = src.first_text("description")
+    status = src.first_text(*_RESOURCE_STATUS)
+    chars = _characteristics(src, "resourcecharacteristic", "characteristic")
+    party_key, items = src.items("relatedparty")
+    parties, rest = entries(items, party)
+    src.settle(party_key, items, rest)
+    place_key, items = src.items("place")
+    locations, rest = entries(items, place)
+    src.settle(place_key, items, rest)
+    rel_key, items = src.items("resourcerelationship")
+    relationships, rest = entries(items, relationship)
+    src.settle(rel_key, items, rest)
+    fields = {
+        "ID": key,
+        "Name": name,
+        "Description": description,
+        "Status": status,
+        "Type": resource_type,
+        "Specification": spec,
+        "Resource Characteristics": chars,
+        "Related Parties": parties,
+        "Locations": locations,
+        "Resource Relationships": relationships,
+    }
+    return fields, label(locations[0]) if locations else None
+
+
+_Mapper = Callable[
+    [Source, str, str, ServiceStatusLookup | None], tuple[dict[str, Any], str | None]
+]
+_MAPPERS: dict[str, _Mapper] = {"services": _service, "carriers": _carrier, "resources": _resource}
 
 
 def map_entity(
@@ -52,39 +274,32 @@ def map_entity(
     dialect: str = "ses",
     service_status: ServiceStatusLookup | None = None,
 ) -> Mapped:
-    if not isinstance(raw, Mapping):
-        raise Skip("not an object")
-    key_names = ("Id",) if kind == "resources" else ("ExternalId",)
-    if dialect == "tmf630":
-        key_names = ("id",)
-    key = _ci(raw, *key_names)
-    if key is None or str(key).strip() == "":
-        raise Skip("null or empty key")
-    key = str(key)
-    name = str(_ci(raw, "name") or "")
-    status = str(_ci(raw, "status", "state", "resourceStatus") or "")
-    typ = str(_ci(raw, "type", "resourceType", "@type") or "")
-    if kind == "resources" and typ.lower() in EXCLUDED_RESOURCE_TYPES:
-        raise Skip(f"filtered type {typ}", key)
-    fields = {"ID": key, "Name": name, "Status": status, "Type": typ}
-    if kind == "carriers":
-        fields = {"ID": key, "Name": name, "Operational Status": status, "Type": typ}
-    return Mapped(key=key, name=name, status=status, type=typ, site="", fields=fields)
+    """Map one upstream entity of inventory `kind`; raises Skip when it is not to be stored.
+
+    `service_status(id)` gives the status of a service in the Services inventory (None when
+    unknown); carriers use it for supporting services that carry no status of their own.
+    """
+    lname = _key_field(kind, dialect)
+    if not isinstance(raw, dict):
+        if not isinstance(raw, Mapping):
+            raise Skip("not an object")
+        raw = dict(raw)
+    src = Source(raw)
+    key, present = src.take_key(lname)
+    if key is None:
+        raise Skip("invalid key" if present else "null or empty key")
+    fields, site = _MAPPERS[kind](src, key, dialect, service_status)
+    fields[OTHER_FIELDS] = src.rest()
+    return Mapped(
+        key=key,
+        name=fields["Name"] or "",
+        status=fields[STATUS_FIELD[kind]] or "",
+        type=fields["Type"] or "",
+        site=site or "",
+        fields=fields,
+    )
 
 
 def is_modem(mapped: Mapped) -> bool:
-    return mapped.type.lower() == "modem"
-
-
-OPERATIONAL_STATUSES = frozenset({"operational", "active"})
-
-
-def is_operational(status: str | None) -> bool:
-    return (status or "").strip().lower() in OPERATIONAL_STATUSES
-
-
-def entity_key(kind: str, raw: Any, *, dialect: str = "ses") -> str | None:
-    try:
-        return map_entity(kind, raw, dialect=dialect).key
-    except Skip as exc:
-        return exc.key
+    """Whether a mapped resource is a modem ("Modem", "Satellite Modem", "VSATModem", …)."""
+    return mapped.type.strip().lower().endswith("modem")

@@ -48,18 +48,23 @@ def _numeric_kind(value_type: Any, at_type: Any) -> type | None:
     return None
 
 
+def _is_integer_text(value: str) -> bool:
+    digits = value[1:] if value[:1] in ("-", "+") else value
+    return digits.isascii() and digits.isdigit()
+
+
 def coerce(value: str, value_type: Any, at_type: Any) -> Any:
     """A string characteristic value as a number when its declared type says so and it parses."""
     kind = _numeric_kind(value_type, at_type)
-    if kind is None or "_" in value:  # int("1_000") parses; an upstream "1_000" is not a number
+    if kind is None:
+        return value
+    text = value.strip()
+    if _is_integer_text(text):
+        return int(text)
+    if kind is int or "_" in text:  # float("1_0") parses; an upstream "1_0" is not a number
         return value
     try:
-        return int(value)
-    except ValueError:
-        if kind is int:
-            return value
-    try:
-        number = float(value)
+        number = float(text)
     except ValueError:
         return value
     return number if math.isfinite(number) else value
@@ -70,12 +75,16 @@ def characteristic(item: Any) -> tuple[str, Any] | None:
     if type(item) is not dict:
         return None
     c = canon(item)
-    name = text(c.get("name"))
-    if name is None:
+    name = c.get("name")
+    if type(name) is not str:
+        name = text(name)
+    if not name:
         return None
     value = c.get("value")
     if type(value) is str:
-        value = coerce(value, c.get("valueType"), c.get("@type"))
+        value_type, at_type = c.get("valueType"), c.get("@type")
+        if value_type is not None or at_type is not None:
+            value = coerce(value, value_type, at_type)
     return name, value
 
 
@@ -108,9 +117,11 @@ def ref_type(c: dict[Any, Any], *, use_at_type: bool = True) -> str | None:
     A bare "ResourceRef"-style @type names the reference class, not the target, so it is ignored.
     """
     for name in ("@referredType", "type", "resourceType"):
-        t = text(c.get(name))
+        t = c.get(name)
         if t is not None:
-            return t
+            t = text(t)
+            if t is not None:
+                return t
     if use_at_type:
         t = text(c.get("@type"))
         if t is not None and not t.endswith("Ref"):
@@ -122,7 +133,11 @@ def ref(item: Any) -> dict[str, Any] | None:
     """{"id", "name", "type"} of a reference (Ref or RefOrValue), or None without id and name."""
     if type(item) is not dict:
         return None
-    c = canon(item)
+    return ref_of(canon(item))
+
+
+def ref_of(c: dict[Any, Any]) -> dict[str, Any] | None:
+    """ref() of an item already through canon()."""
     ref_id = key_text(c.get("id"))
     name = text(c.get("name"))
     if ref_id is None and name is None:
@@ -196,7 +211,11 @@ def label(entry: dict[str, Any] | None) -> str | None:
 def specification(value: dict[Any, Any]) -> dict[str, Any] | None:
     """{"id", "name", "version"} of a specification ref, or None when it has none of them."""
     c = canon(value)
-    spec = {"id": key_text(c.get("id")), "name": text(c.get("name")), "version": text(c.get("version"))}
+    spec = {
+        "id": key_text(c.get("id")),
+        "name": text(c.get("name")),
+        "version": text(c.get("version")),
+    }
     if spec["id"] is None and spec["name"] is None and spec["version"] is None:
         return None
     return spec
@@ -212,8 +231,8 @@ def relationship(item: Any) -> dict[str, Any] | None:
         return None
     c = canon(item)
     target = c.get("resource")
-    nested = type(target) is dict
-    t = canon(target) if nested else c
+    nested = isinstance(target, dict)
+    t = canon(target) if isinstance(target, dict) else c
     target_id = key_text(t.get("id"))
     name = text(t.get("name"))
     if target_id is None and name is None:

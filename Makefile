@@ -1,0 +1,34 @@
+# One command to launch the console on the embedded simulator, one to run the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint check screenshots bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed  ## the console on the embedded simulator
+	$(BIN)/tui-inventory demo
+
+test: $(BIN)/.installed  ## the whole test suite
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed  ## ruff (lint and format) and mypy
+	$(BIN)/ruff check tui_inventory tests benchmarks scripts
+	$(BIN)/ruff format --check tui_inventory tests benchmarks scripts
+	$(BIN)/mypy
+
+check: lint test
+
+screenshots: $(BIN)/.installed  ## regenerate screenshots/ from the real console
+	$(BIN)/python scripts/screenshots.py
+
+bench: $(BIN)/.installed  ## every benchmark in benchmarks/
+	$(BIN)/python benchmarks/buildup_bench.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

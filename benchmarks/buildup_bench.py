@@ -1,0 +1,163 @@
+"""Buildup speed (SPEC §9), measured as ratios within one run.
+
+(a) buildup against a fetch-and-decode-only pass over the same simulator pages, same concurrency:
+    the target is a ratio of at most 1.5;
+(b) buildup with 200 ms latency per page, `sync.page_concurrency = 4` against 1: at least 4× faster.
+
+The simulator runs in its own process (`tui-inventory simulate`), as a real upstream would, so its
+work does not share this process's interpreter lock. Each figure is the median of --runs runs.
+
+    python benchmarks/buildup_bench.py [--runs 3] [--services 4000 --carriers 1000 --resources 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tui_inventory import KINDS
+from tui_inventory.config import Config
+from tui_inventory.errors import PageFailed
+from tui_inventory.simulator import Simulator
+from tui_inventory.store.repo import Store
+from tui_inventory.sync.engine import SyncEngine
+from tui_inventory.sync.pages import PageStream
+from tui_inventory.tmf.client import TmfClient
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[Simulator]:
+    """A simulator in another process; yields a local (unstarted) twin for its settings."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "tui_inventory", "simulate", "--port", str(port), "--latency-ms", str(latency_ms)]
+    cmd += [f"--{k}={v}" for k, v in sizes.items()]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}") from None
+                time.sleep(0.05)
+        yield Simulator(services=1, carriers=1, resources=1, port=port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def config_for(sim: Simulator, concurrency: int, page_size: int) -> Config:
+    cfg = Config()
+    for name, value in sim.settings("ses").items():
+        cfg.set(name, value)
+    cfg.set("sync.page_concurrency", concurrency)
+    cfg.set("sync.records_per_page", page_size)
+    return cfg
+
+
+def fetch_and_decode(sim: Simulator, cfg: Config) -> tuple[float, int]:
+    """Every page of every type, fetched and decoded exactly as the buildup does, nothing more."""
+    items = 0
+    start = time.perf_counter()
+    for kind in KINDS:
+        api = DEFINITIONS[kind].api
+        with TmfClient(
+            api,
+            cfg.url_for(api) or "",
+            cfg.username_for(api),
+            sim.passwords[api],
+            page_size=cfg.sync.records_per_page,
+            concurrency=cfg.sync.page_concurrency,
+        ) as client:
+            stream = PageStream(client, cfg.path_for(kind), 1, concurrency=cfg.sync.page_concurrency)
+            for _, page in stream:
+                if isinstance(page, PageFailed):
+                    raise SystemExit(f"page failed: {page}")
+                items += len(page.items)
+                if page.is_last(client.page_size):
+                    stream.stop()
+    return time.perf_counter() - start, items
+
+
+def buildup(sim: Simulator, cfg: Config, workdir: Path) -> tuple[float, int]:
+    db = workdir / f"bench-{time.monotonic_ns()}.db"
+    with Store(str(db)) as store:
+        engine = SyncEngine(cfg, store, passwords=sim.passwords.get)
+        start = time.perf_counter()
+        result = engine.run("buildup")
+        elapsed = time.perf_counter() - start
+        if not result.ok:
+            raise SystemExit(f"buildup did not succeed: {result.reason}")
+        stored = sum(store.counts().values())
+    for f in workdir.glob(db.name + "*"):
+        f.unlink()
+    return elapsed, stored
+
+
+def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_size: int) -> None:
+    print(f"(a) buildup vs fetch-and-decode: {sizes}, page size {page_size}, concurrency {concurrency}")
+    with simulator_process(sizes, 0) as sim, tempfile.TemporaryDirectory() as tmp:
+        cfg = config_for(sim, concurrency, page_size)
+        fetch_and_decode(sim, cfg)  # warm the simulator's page cache for both contenders
+        ratios, fetches, builds = [], [], []
+        for _ in range(runs):
+            f, items = fetch_and_decode(sim, cfg)
+            b, stored = buildup(sim, cfg, Path(tmp))
+            fetches.append(f)
+            builds.append(b)
+            ratios.append(b / f)
+        print(f"    fetch+decode: median {statistics.median(fetches):.2f} s for {items} entities ({items / statistics.median(fetches):,.0f}/s)")
+        print(f"    buildup:      median {statistics.median(builds):.2f} s, {stored} instances stored ({items / statistics.median(builds):,.0f}/s)")
+        print(f"    ratio buildup / fetch+decode: median {statistics.median(ratios):.2f} (runs: {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
+
+
+def bench_latency(runs: int, page_size: int) -> None:
+    sizes = {"services": 1000, "carriers": 250, "resources": 1000}
+    print(f"(b) buildup with 200 ms latency per page: {sizes}, page size {page_size}")
+    with simulator_process(sizes, 200) as sim, tempfile.TemporaryDirectory() as tmp:
+        times: dict[int, list[float]] = {1: [], 4: []}
+        for _ in range(runs):
+            for concurrency in (1, 4):
+                elapsed, _ = buildup(sim, config_for(sim, concurrency, page_size), Path(tmp))
+                times[concurrency].append(elapsed)
+        seq, par = statistics.median(times[1]), statistics.median(times[4])
+        print(f"    page_concurrency=1: median {seq:.2f} s; page_concurrency=4: median {par:.2f} s")
+        print(f"    speed-up: {seq / par:.2f}x (target >= 4 for the defaults, see README)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--services", type=int, default=4000)
+    p.add_argument("--carriers", type=int, default=1000)
+    p.add_argument("--resources", type=int, default=20000)
+    p.add_argument("--page-size", type=int, default=50)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--only", choices=("a", "b"))
+    args = p.parse_args()
+    sizes = {"services": args.services, "carriers": args.carriers, "resources": args.resources}
+    if args.only in (None, "a"):
+        bench_fetch_ratio(sizes, args.runs, args.concurrency, args.page_size)
+    if args.only in (None, "b"):
+        bench_latency(args.runs, args.page_size)
+
+
+if __name__ == "__main__":
+    main()

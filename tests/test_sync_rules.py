@@ -1,0 +1,396 @@
+"""The sync rules of SPEC §3–§5, against the simulator over real HTTP and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tui_inventory import KINDS
+from tui_inventory.errors import LeaseHeld
+from tui_inventory.store.lease import SyncLease
+from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+from tui_inventory.sync.engine import SyncEngine
+
+MakeEngine = Callable[..., SyncEngine]
+
+
+def stored(store: Store, kind: str) -> set[str]:
+    return store.keys(kind)
+
+
+def snapshot(store: Store) -> dict[str, dict[str, str]]:
+    inst = store.m.instance
+    out: dict[str, dict[str, str]] = {k: {} for k in KINDS}
+    for kind, key, digest in inst.select(inst.kind, inst.key, inst.digest).tuples():
+        out[kind][key] = digest
+    return out
+
+
+def test_buildup_stores_every_expected_instance(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    result = make_engine(sim, store).run("buildup")
+    assert result.ok, result.reason
+    for kind in KINDS:
+        assert stored(store, kind) == sim.dataset.expected_keys(kind)
+        c = result.types[kind].counters
+        assert c.created == len(sim.dataset.expected_keys(kind))
+        assert c.received == len(sim.dataset.items(kind))
+    assert store.has_completed_buildup()
+    assert store.buildups() == {}
+    assert store.tracked_count("carriers") == 0
+
+
+def test_listing_that_is_an_exact_multiple_of_the_page_size(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(services=100, carriers=40, resources=60)
+    events: list[Any] = []
+    result = make_engine(sim, store, events=events, **{"sync.records_per_page": 20}).run("buildup")
+    assert result.ok
+    assert len(sim.dataset.items("services")) % 20 == 0
+    assert stored(store, "services") == sim.dataset.expected_keys("services")
+    pages = [e.page for e in events if isinstance(e, ev.PageStored) and e.kind == "services"]
+    assert pages[-1] == len(sim.dataset.items("services")) // 20 + 1  # the empty page ends it
+    assert [e.items for e in events if isinstance(e, ev.PageStored) and e.kind == "services"][
+        -1
+    ] == 0
+
+
+def test_null_keys_are_skipped_and_logged(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(null_keys=3)
+    result = make_engine(sim, store).run("buildup")
+    assert result.ok
+    nulls = [
+        e for e in sim.dataset.items("carriers") if not (e.get("ExternalId") or e.get("externalId"))
+    ]
+    assert len(nulls) == 3
+    assert stored(store, "carriers") == sim.dataset.expected_keys("carriers")
+    assert result.types["carriers"].counters.skipped >= 3
+    messages = [e["message"] for e in store.log_entries(1000)]
+    assert any("null or empty key" in m and m.startswith("carriers") for m in messages)
+
+
+def test_duplicates_across_pages_first_occurrence_wins(make_sim: Any, store: Store, make_engine: MakeEngine) -> None:
+    sim = make_sim(duplicates=4)  # a duplicate carries " (duplicate)" in its name and comes later
+    result = make_engine(sim, store).run("buildup")
+    assert result.ok
+    for kind in KINDS:
+        listed = [e for e in sim.dataset.items(kind) if "(duplicate)" in str(e.get("Name") or e.get("name"))]
+        assert len(listed) == 4
+        assert stored(store, kind) == sim.dataset.expected_keys(kind)
+        assert not [r.key for r in store.iter_instances(kind) if "(duplicate)" in r.name]
+        assert result.types[kind].counters.skipped >= 4
+    # two of the four duplicates of each kind are pages after their original: across pages
+    assert any("duplicate key" in e["message"] for e in store.log_entries(1000))
+
+
+def test_resources_of_filtered_types_are_not_stored(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    result = make_engine(sim, store).run("buildup")
+    excluded = {"card", "bandwidthsegment", "logicalport", "multicast", "slot", "port", "circuit"}
+    types = {r.type.lower() for r in store.iter_instances("resources")}
+    assert types and not types & excluded
+    filtered = len(sim.dataset.items("resources")) - len(sim.dataset.expected_keys("resources"))
+    assert filtered > 0
+    assert result.types["resources"].counters.skipped >= filtered
+
+
+def _modem_keys(sim: Any) -> list[str]:
+    out = []
+    for e in sim.dataset.items("resources"):
+        typ = str(e.get("Type") or e.get("type") or "")
+        key = e.get("Id") or e.get("id")
+        if typ.lower() == "modem" and key:
+            out.append(key)
+    return out
+
+
+def test_modem_keeps_stored_status_on_update_but_new_modem_takes_its_own(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    modem = _modem_keys(sim)[0]
+    before = store.get("resources", modem)
+    sim.dataset.set_field("resources", modem, "Status", "Degraded-upstream")
+    sim.dataset.set_field("resources", modem, "Name", "Renamed modem")
+    new = {
+        "Id": "RES-MDM-NEW-1",
+        "Name": "A brand new modem",
+        "Status": "Commissioning",
+        "Type": "Modem",
+        "resourceSpecification": {"id": "RS-MODEM-N1", "name": "Modem"},
+    }
+    sim.dataset.add("resources", new)
+    result = engine.run("buildup")
+    assert result.ok
+    after = store.get("resources", modem)
+    assert after.name == "Renamed modem"
+    assert after.status == before.status != "Degraded-upstream"
+    assert after.fields["Status"] == before.status
+    assert store.get("resources", "RES-MDM-NEW-1").status == "Commissioning"
+
+
+def test_carriers_and_resources_are_removed_only_at_the_end_of_a_complete_buildup(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    gone_carrier = sorted(sim.dataset.expected_keys("carriers"))[0]
+    gone_resource = sorted(sim.dataset.expected_keys("resources"))[0]
+    sim.dataset.remove("carriers", gone_carrier)
+    sim.dataset.remove("resources", gone_resource)
+    sim.dataset.tick()
+    assert engine.run("update").types["carriers"].counters.removed == 0
+    assert gone_carrier in stored(store, "carriers")
+    assert gone_resource in stored(store, "resources")
+    result = engine.run("buildup")
+    assert result.ok
+    assert gone_carrier not in stored(store, "carriers")
+    assert gone_resource not in stored(store, "resources")
+    assert result.types["carriers"].counters.removed == 1
+    assert store.revisions("carriers", gone_carrier)[0].change == "removed"
+
+
+def test_services_not_operational_are_removed_after_every_update(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    non_operational = {
+        r.key for r in store.iter_instances("services") if r.status.lower() != "operational"
+    }
+    assert non_operational, (
+        "the dataset has services that are not Operational"
+    )  # kept by the buildup
+    victim = sorted(k for k in stored(store, "services") if k not in non_operational)[0]
+    sim.dataset.set_field("services", victim, "Status", "Retired")
+    sim.dataset.tick()
+    result = engine.run("update")
+    assert result.ok, result.reason
+    remaining = {r.key: r.status for r in store.iter_instances("services")}
+    assert victim not in remaining
+    assert all(s.lower() == "operational" for s in remaining.values())
+    assert result.types["services"].counters.removed == len(non_operational) + 1
+
+
+def test_no_cleanup_after_a_gap(sim: Any, store: Store, make_engine: MakeEngine) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    gone = sorted(sim.dataset.expected_keys("carriers"))[-1]
+    sim.dataset.remove("carriers", gone)
+    sim.faults.add("carriers", 2, "504", times=-1)
+    events: list[Any] = []
+    engine.on_event = events.append
+    result = engine.run("buildup")
+    assert result.types["carriers"].state == "partial"
+    assert "gap" in result.types["carriers"].reason
+    assert gone in stored(store, "carriers")
+    assert [g["page"] for g in store.gaps(result.run_id)] == [2]
+    assert any(isinstance(e, ev.GapRecorded) and e.page == 2 for e in events)
+    assert not result.ok
+
+
+def test_504_is_retried_then_succeeds(sim: Any, store: Store, make_engine: MakeEngine) -> None:
+    sim.faults.add("services", 2, "504", times=2)
+    result = make_engine(sim, store).run("buildup")
+    assert result.ok
+    assert stored(store, "services") == sim.dataset.expected_keys("services")
+    page2 = [r for r in sim.requests if r.kind == "services" and str(r.params.get("page")) == "2"]
+    assert [r.status for r in page2] == [504, 504, 200]
+
+
+def test_502_gives_up_the_type_and_skips_its_cleanup(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    gone = sorted(sim.dataset.expected_keys("resources"))[-1]
+    sim.dataset.remove("resources", gone)
+    sim.faults.add("resources", 3, "502", times=1)
+    result = engine.run("buildup")
+    assert result.types["resources"].state == "failed"
+    assert "502" in result.types["resources"].reason
+    assert result.types["services"].state == "succeeded"
+    assert gone in stored(store, "resources")
+    # The interrupted buildup resumes at the failed page next time, then cleans up.
+    again = engine.run("auto")
+    assert again.mode == "buildup" and again.types["resources"].state == "succeeded"
+    assert gone not in stored(store, "resources")
+
+
+@pytest.mark.parametrize("fault", ["html", "truncated", "not-objects"])
+def test_a_200_that_is_not_the_expected_json_fails_the_page(
+    fault: str, sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim.faults.add("carriers", 1, fault, times=-1)
+    result = make_engine(sim, store).run("buildup")
+    carriers = result.types["carriers"]
+    if fault == "not-objects":
+        # A list of non-objects decodes, but no entity in it can be stored: all skipped, none stored.
+        assert carriers.counters.created == 0 and carriers.counters.skipped > 0
+    else:
+        assert carriers.state == "partial" and carriers.gaps == 1
+    assert stored(store, "carriers") != sim.dataset.expected_keys("carriers")
+
+
+def test_401_stops_the_api_at_once_with_a_bounded_number_of_requests(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim.faults.add("services", 1, "401", times=-1)
+    result = make_engine(sim, store, **{"sync.page_concurrency": 4}).run("buildup")
+    assert result.types["services"].state == "failed"
+    assert result.types["services"].reason.startswith("authentication failed for TMF638")
+    assert result.types["carriers"].state == "failed"  # same API: stopped too, not retried
+    assert result.types["resources"].state == "succeeded"  # the other API goes on
+    tmf638 = [r for r in sim.requests if r.kind in ("services", "carriers")]
+    assert len(tmf638) <= 4
+    assert store.count("services") == 0
+
+
+def test_wrong_password_is_an_authentication_failure(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    engine.passwords = lambda api: "wrong"
+    result = engine.run("buildup")
+    assert {t.state for t in result.types.values()} == {"failed"}
+    assert "authentication failed for TMF639" in result.types["resources"].reason
+    assert len(sim.requests) <= 2 * 4
+
+
+def test_cancel_stops_between_pages_without_cleanup(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(latency_ms=5)
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    gone = sorted(sim.dataset.expected_keys("carriers"))[0]
+    sim.dataset.remove("carriers", gone)
+
+    def cancel_on_second_carrier_page(event: Any) -> None:
+        if isinstance(event, ev.PageStored) and event.kind == "carriers" and event.page == 2:
+            engine.cancel()
+
+    engine.on_event = cancel_on_second_carrier_page
+    result = engine.run("buildup")
+    assert result.state == "cancelled"
+    assert result.types["carriers"].state == "cancelled"
+    assert result.types["resources"].state == "cancelled"
+    assert gone in stored(store, "carriers")
+    assert store.buildup("carriers") is not None  # resumable
+
+
+def test_mass_delete_guard_holds_the_cleanup_until_confirmed(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    keys = sorted(sim.dataset.expected_keys("carriers"))
+    for key in keys[: int(len(keys) * 0.7)]:
+        sim.dataset.remove("carriers", key)
+    events: list[Any] = []
+    engine.on_event = events.append
+    result = engine.run("buildup")
+    assert result.types["carriers"].state == "held"
+    assert store.count("carriers") == len(keys)
+    held = store.held_cleanups()["carriers"]
+    assert held.would_remove == int(len(keys) * 0.7) and held.total == len(keys)
+    assert any(isinstance(e, ev.CleanupHeld) and e.kind == "carriers" for e in events)
+    assert store.has_completed_buildup()
+    removed = engine.confirm_cleanup("carriers")
+    assert removed == int(len(keys) * 0.7)
+    assert stored(store, "carriers") == sim.dataset.expected_keys("carriers")
+    assert store.held_cleanups() == {}
+
+
+def test_allow_mass_delete_removes_at_once(sim: Any, store: Store, make_engine: MakeEngine) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    for key in sorted(sim.dataset.expected_keys("resources")):
+        sim.dataset.remove("resources", key)
+    result = engine.run("buildup", allow_mass_delete=True)
+    assert result.types["resources"].state == "succeeded"
+    assert store.count("resources") == 0
+
+
+def test_revisions_for_create_change_remove_and_none_for_unchanged(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    rev = store.m.revision
+    created = rev.select().count()
+    assert created == sum(len(sim.dataset.expected_keys(k)) for k in KINDS)
+    second = engine.run("buildup")
+    assert second.ok
+    assert rev.select().count() == created  # unchanged instances write nothing
+    assert second.types["services"].counters.unchanged == len(sim.dataset.expected_keys("services"))
+
+    key = sorted(sim.dataset.expected_keys("carriers"))[1]
+    old_name = store.get("carriers", key).name
+    sim.dataset.set_field("carriers", key, "Name", "Carrier renamed upstream")
+    sim.dataset.remove("carriers", sorted(sim.dataset.expected_keys("carriers"))[0])
+    assert engine.run("buildup").ok
+    history = store.revisions("carriers", key)
+    assert [r.change for r in history] == ["changed", "created"]
+    assert history[0].changes == {"Name": [old_name, "Carrier renamed upstream"]}
+    assert history[1].changes["Name"] == [None, old_name]
+
+
+def test_concurrent_paging_leaves_the_same_store_as_sequential(
+    make_sim: Any, tmp_path: Any, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(duplicates=4, null_keys=2, latency_ms=2)
+    stores = []
+    for concurrency in (1, 4):
+        s = Store(str(tmp_path / f"c{concurrency}.db"))
+        assert make_engine(sim, s, **{"sync.page_concurrency": concurrency}).run("buildup").ok
+        stores.append(s)
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    rev = [
+        [(r.kind, r.key, r.change) for r in s.m.revision.select().order_by(s.m.revision.id)]
+        for s in stores
+    ]
+    assert rev[0] == rev[1]  # storage order equals too
+    for s in stores:
+        s.close()
+
+
+def test_a_second_sync_is_refused_with_the_lease_message(
+    sim: Any, store: Store, make_engine: MakeEngine, tmp_path: Any
+) -> None:
+    other = Store(str(tmp_path / "inventory.db"))
+    holder = SyncLease(other)
+    holder.acquire()
+    try:
+        with pytest.raises(LeaseHeld) as info:
+            make_engine(sim, store).run("buildup")
+        assert str(info.value).startswith("sync already running (")
+        assert str(holder.pid) in str(info.value)
+    finally:
+        holder.release()
+        other.close()
+    assert make_engine(sim, store).run("buildup").ok
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_tmf630_dialect_v4_and_v5(
+    version: int, sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    events: list[Any] = []
+    result = make_engine(sim, store, events=events, dialect="tmf630", version=version).run(
+        "buildup"
+    )
+    assert result.ok, result.reason
+    for kind in KINDS:
+        assert stored(store, kind) == sim.dataset.expected_keys(kind)
+    totals = {e.total for e in events if isinstance(e, ev.PageStored) and e.kind == "services"}
+    assert len(sim.dataset.items("services")) in totals

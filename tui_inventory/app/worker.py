@@ -1,0 +1,187 @@
+"""The engine ↔ console adapter: runs the SyncEngine in a thread worker and posts its events.
+
+The engine knows nothing of Textual; this widget (non-visual) runs it off the UI thread, turns
+each engine event into a Message (progress bursts coalesce, see `SyncProgress.can_replace`) and,
+in its one `Worker.StateChanged` handler, turns every way a run can end — a result, a typed error,
+a bug — into a Message the app shows. A failure never takes the console down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from textual import work
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from tui_inventory import logs
+from tui_inventory.config import Config
+from tui_inventory.errors import InventoryError, LeaseHeld
+from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+from tui_inventory.sync.engine import RunResult, SyncEngine
+from tui_inventory.text import plain
+
+from .messages import CleanupSettled, SyncEvent, SyncFinished, SyncProgress, SyncRefused, SyncStarted
+
+log = logging.getLogger(__name__)
+
+PasswordSource = Callable[[str], "str | None"]
+
+
+def describe_failure(error: BaseException | None) -> SyncRefused:
+    """The operator's title and sentence for an exception that ended a run or a cleanup."""
+    if isinstance(error, LeaseHeld):
+        return SyncRefused(error.title, plain(error.message), lease_held=True)
+    if isinstance(error, InventoryError):
+        return SyncRefused(error.title, plain(error.message))
+    # A bug: the details (redacted) go to the log file, the screen gets one sentence.
+    log.error("the sync worker failed", exc_info=error)
+    name = type(error).__name__ if error is not None else "unknown error"
+    detail = plain(logs.redact(str(error or "")), limit=200)
+    return SyncRefused(
+        "Internal error",
+        f"the sync stopped on an unexpected {name}{': ' + detail if detail else ''}; "
+        "details are in the log file",
+    )
+
+
+class SyncWorker(Widget):
+    """Starts, cancels and reports sync runs and held-back cleanup decisions; one at a time."""
+
+    DEFAULT_CSS = """
+    SyncWorker { display: none; }
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config: Callable[[], Config],
+        passwords: PasswordSource,
+        before_update: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._config = config
+        self._passwords = passwords
+        self._before_update = before_update
+        self._engine: SyncEngine | None = None
+        self._cleanup_busy = False
+        self._cleanup: tuple[str, bool] = ("", False)
+        self._cancel_requested = threading.Event()
+
+    # -- state (UI thread) ------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """A run or a cleanup decision is under way in the worker thread."""
+        return self._engine is not None or self._cleanup_busy
+
+    @property
+    def cancelling(self) -> bool:
+        return self._engine is not None and self._cancel_requested.is_set()
+
+    def _password(self, api: str) -> str | None:
+        # Called by the engine in the worker thread. Whatever the source, the value is masked
+        # in every log line from now on.
+        value = self._passwords(api)
+        logs.register_secret(value)
+        return value
+
+    def _new_engine(self) -> SyncEngine:
+        return SyncEngine(
+            self._config(), self._store, passwords=self._password, on_event=self._on_event
+        )
+
+    def start(self, mode: str, *, allow_mass_delete: bool = False) -> bool:
+        """Start a run (`auto`, `buildup` or `update`); False when one is already running."""
+        if self.running:
+            return False
+        self._cancel_requested.clear()
+        self._engine = self._new_engine()
+        self.post_message(SyncStarted(mode))
+        self._run(self._engine, mode, allow_mass_delete)
+        return True
+
+    def cancel(self) -> bool:
+        """Ask the running run to stop (between pages); False when nothing runs."""
+        engine = self._engine
+        if engine is None:
+            return False
+        self._cancel_requested.set()
+        engine.cancel()
+        return True
+
+    def confirm_cleanup(self, kind: str) -> bool:
+        if self.running:
+            return False
+        self._cleanup_busy = True
+        self._cleanup = (kind, True)
+        self._settle(kind, True)
+        return True
+
+    def discard_cleanup(self, kind: str) -> bool:
+        if self.running:
+            return False
+        self._cleanup_busy = True
+        self._cleanup = (kind, False)
+        self._settle(kind, False)
+        return True
+
+    # -- worker threads ---------------------------------------------------------------------
+
+    def _on_event(self, event: ev.Event) -> None:
+        engine = self._engine
+        # A cancel pressed before the engine started (run() clears its flag) still counts.
+        if engine is not None and self._cancel_requested.is_set() and not engine.cancelled:
+            engine.cancel()
+        if isinstance(event, ev.PageStored):
+            self.post_message(SyncProgress(event))
+        else:
+            self.post_message(SyncEvent(event))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync", name="sync run")
+    def _run(self, engine: SyncEngine, mode: str, allow_mass_delete: bool) -> RunResult:
+        try:
+            if mode == "auto":
+                mode = engine.choose_mode()
+            if mode == "update" and self._before_update is not None:
+                self._before_update()
+            return engine.run(mode, allow_mass_delete=allow_mass_delete)
+        finally:
+            self._store.close()  # this thread's connection only (peewee keeps one per thread)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup", name="cleanup")
+    def _settle(self, kind: str, confirm: bool) -> CleanupSettled:
+        engine = SyncEngine(self._config(), self._store, passwords=self._password)
+        try:
+            if confirm:
+                return CleanupSettled(kind, True, engine.confirm_cleanup(kind))
+            engine.discard_cleanup(kind)
+            return CleanupSettled(kind, False, 0)
+        finally:
+            self._store.close()
+
+    # -- the one place a worker's end becomes visible ---------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if worker.group == "sync":
+            self._engine = None
+            if event.state == WorkerState.SUCCESS and isinstance(worker.result, RunResult):
+                self.post_message(SyncFinished(worker.result))
+            elif event.state == WorkerState.ERROR:
+                self.post_message(describe_failure(worker.error))
+        elif worker.group == "cleanup":
+            self._cleanup_busy = False
+            if event.state == WorkerState.SUCCESS and isinstance(worker.result, CleanupSettled):
+                self.post_message(worker.result)
+            elif event.state == WorkerState.ERROR:
+                failure = describe_failure(worker.error)
+                kind, confirm = self._cleanup
+                self.post_message(CleanupSettled(kind, confirm, 0, failure.message))
