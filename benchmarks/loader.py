@@ -58,8 +58,9 @@ def _resource(i: int, rng: random.Random) -> Mapped:
         "Type": rtype,
         "Specification": {"id": f"spec-{rtype.lower()}", "name": rtype, "version": "1.0"},
         "Resource Characteristics": chars,
-        "Related Parties": [{"id": f"cust-{rng.randint(1, 400)}", "name": rng.choice(_CUSTOMERS),
-                             "role": "owner"}],
+        "Related Parties": [
+            {"id": f"cust-{rng.randint(1, 400)}", "name": rng.choice(_CUSTOMERS), "role": "owner"}
+        ],
         "Locations": [{"id": f"site-{site[:3].lower()}", "name": site, "role": "Site"}],
         "Resource Relationships": [],
         "Other Fields": {},

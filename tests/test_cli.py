@@ -113,7 +113,7 @@ def test_simulate_and_sync_in_separate_processes(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [*CLI, "simulate", "--port", str(port), *(f"--{k}={v}" for k, v in sizes.items())],
         env=env_with_passwords(None, home),
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -148,7 +148,7 @@ def test_simulate_and_sync_in_separate_processes(tmp_path: Path) -> None:
         assert {"id", "name", "status", "type", "fields"} <= set(exported[0])
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+        server.communicate(timeout=20)
 
 
 def test_export_formats_and_history(sim: Any, tmp_path: Path) -> None:
@@ -201,10 +201,10 @@ def test_buildup_killed_with_sigkill_resumes_to_the_same_store(make_sim: Any, tm
                     break
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.communicate(timeout=10)
     assert store is not None
     interrupted = store.buildup("carriers")
     assert interrupted is not None and interrupted.next_page > 1

@@ -7,6 +7,7 @@ messages — is shown through `plain()` as literal text.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,9 +46,13 @@ class Snapshot:
     completed_buildup: bool
     last_sync: str | None  # when the last buildup or update finished (ISO, UTC)
     lease: str | None  # a live sync lease, described (whoever holds it)
+    requested: float = 0.0  # time.monotonic() when the read was asked for
+    sync_running: bool = False  # our own sync was running when the read was asked for
 
 
-def read_snapshot(store: Store, log_after: int, show_log: bool) -> Snapshot:
+def read_snapshot(
+    store: Store, log_after: int, show_log: bool, requested: float = 0.0, sync_running: bool = False
+) -> Snapshot:
     lease = current_lease(store)
     last_sync = next(
         (
@@ -67,6 +72,8 @@ def read_snapshot(store: Store, log_after: int, show_log: bool) -> Snapshot:
         completed_buildup=store.has_completed_buildup(),
         last_sync=last_sync,
         lease=lease.describe() if lease is not None and lease_is_live(lease) else None,
+        requested=requested,
+        sync_running=sync_running,
     )
 
 
@@ -91,14 +98,17 @@ def duration(seconds: float) -> str:
 
 
 def counters_text(values: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {int(values.get(name) or 0)}" for name in COUNTERS)
+    """The run's counters; the four that always matter, the others only when not zero."""
+    always = ("received", "created", "updated", "removed")
+    shown = [n for n in COUNTERS if n in always or int(values.get(n) or 0)]
+    return ", ".join(f"{name} {int(values.get(name) or 0)}" for name in shown)
 
 
 class InventoryPanel(Widget):
     """One inventory: state, progress bar while it syncs, stored count, last run, held cleanup."""
 
     DEFAULT_CSS = """
-    InventoryPanel { height: auto; padding: 0 1; margin-bottom: 1; }
+    InventoryPanel { height: auto; padding: 0 1; margin-top: 1; }
     InventoryPanel .headline { height: auto; }
     InventoryPanel .title { width: 11; text-style: bold; }
     InventoryPanel .state { width: auto; margin-right: 1; }
@@ -123,6 +133,9 @@ class InventoryPanel(Widget):
         self.run_counters: dict[str, int] | None = None
         self.snapshot: Snapshot | None = None
         self.held: HeldRecord | None = None
+        # How this type ended in our run, until a store read taken after it shows the same.
+        self.result: ev.TypeFinished | None = None
+        self.result_at = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="headline"):
@@ -142,6 +155,7 @@ class InventoryPanel(Widget):
 
     def run_started(self) -> None:
         self.live, self.progress, self.gaps, self.run_counters = "queued", "", 0, None
+        self.result = None
         self.render_panel()
 
     def type_started(self, event: ev.TypeStarted) -> None:
@@ -170,12 +184,16 @@ class InventoryPanel(Widget):
     def gap_recorded(self) -> None:
         self.gaps += 1
 
-    def type_finished(self) -> None:
+    def type_finished(self, event: ev.TypeFinished | None = None) -> None:
+        if event is not None:
+            self.result, self.result_at = event, time.monotonic()
         self.live = None
         self.render_panel()
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if self.result is not None and snapshot.requested > self.result_at:
+            self.result = None
         self.held = snapshot.held.get(self.kind)
         self.render_panel()
 
@@ -189,16 +207,20 @@ class InventoryPanel(Widget):
             return self.live, "state-running", ""
         snap = self.snapshot
         last = snap.last_runs.get(self.kind) if snap else None
+        if self.result is not None:  # fresher than the store read we have
+            last = {"state": self.result.state, "reason": self.result.reason}
         buildup = snap.buildups.get(self.kind) if snap else None
         reason = plain(last.get("reason") if last else "", limit=300)
         state = last["state"] if last else ""
         if state == "running":
+            if snap is not None and snap.sync_running:
+                return "waiting", "state-waiting", ""
             if snap is not None and snap.lease:
                 return "syncing elsewhere", "state-running", snap.lease
             return "interrupted", "state-warning", "the last run stopped before it finished"
         if state == "failed":
             return "failed", "state-failed", reason
-        if buildup is not None:
+        if buildup is not None and self.result is None:
             return "idle", "state-warning", f"buildup paused at page {buildup.next_page}; b resumes"
         if state == "cancelled":
             return "idle", "state-warning", "last run cancelled"
@@ -218,7 +240,7 @@ class InventoryPanel(Widget):
             state.set_class(name == style, name)
         state.update(Text(f"● {word}"))
         detail = self.progress if self.live in ("building", "updating") else reason
-        self.query_one(".detail", Static).update(Text(detail))
+        self.query_one(".detail", Static).update(Text(f"— {detail}" if detail else ""))
         self.query_one(".details", Static).update(Text(self._details()))
         self.set_class(self.held is not None, "-held")
         if self.held is not None:
@@ -234,22 +256,27 @@ class InventoryPanel(Widget):
         snap = self.snapshot
         stored = f"{snap.counts.get(self.kind, 0)} stored" if snap else "…"
         if self.live in ("building", "updating") and self.run_counters is not None:
-            return f"{stored} · this run: {counters_text(self.run_counters)}"
+            return f"{stored} · this run so far:\n{counters_text(self.run_counters)}"
+        if self.result is not None:
+            return (
+                f"{stored} · {self.result.state} in this run\n"
+                f"{counters_text(self.result.counters.as_dict())}"
+            )
         last = snap.last_runs.get(self.kind) if snap else None
         if not last:
-            return f"{stored} · no run yet"
+            return f"{stored} · no sync yet"
         when = local_time(last.get("finished_at") or last.get("started_at"))
-        return (
-            f"{stored} · last sync {when} ({last['mode']}, {last['state']}): "
-            f"{counters_text(last)}"
-        )
+        return f"{stored} · last sync {when}, {last['mode']} {last['state']}\n{counters_text(last)}"
 
 
 class SyncLog(RichLog):
     """The sync's log lines, oldest first, each with its severity as a word and a colour."""
 
     DEFAULT_CSS = """
-    SyncLog { height: 1fr; min-height: 4; border-top: solid $primary; background: $surface; }
+    SyncLog {
+        height: 1fr; min-height: 5; margin-top: 1; border-top: solid $primary;
+        background: $surface;
+    }
     """
 
     def __init__(self) -> None:
@@ -262,7 +289,9 @@ class SyncLog(RichLog):
         stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
         line = Text.assemble((stamp, "dim"), " ", (label, colours[style]), " ")
         line.append(plain(message, limit=2000))
-        self.write(line)
+        # Wrap at the pane's width (Rich would measure against the console's own width).
+        width = self.scrollable_content_region.width
+        self.write(line, width=width if self._size_known and width > self.min_width else None)
 
 
 class Dashboard(VerticalScroll):
@@ -270,7 +299,7 @@ class Dashboard(VerticalScroll):
 
     DEFAULT_CSS = """
     Dashboard { height: 1fr; }
-    Dashboard #status { height: auto; padding: 0 1; margin-bottom: 1; background: $boost; }
+    Dashboard #status { height: auto; padding: 0 1; background: $boost; }
     """
 
     class Loaded(Message):
@@ -302,18 +331,24 @@ class Dashboard(VerticalScroll):
         show_log = not self._own_lines
         if not sync_running:
             self._own_lines = False
-        self._load(self.app.store, self._log_cursor, show_log)  # type: ignore[attr-defined]
+        store: Store = self.app.store  # type: ignore[attr-defined]
+        self._load(store, self._log_cursor, show_log, time.monotonic(), sync_running)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def _load(self, store: Store, log_after: int, show_log: bool) -> None:
+    def _load(
+        self, store: Store, log_after: int, show_log: bool, requested: float, sync_running: bool
+    ) -> None:
         try:
-            snapshot = read_snapshot(store, log_after, show_log)
+            snapshot = read_snapshot(store, log_after, show_log, requested, sync_running)
         finally:
             store.close()  # this thread's connection
         self.post_message(self.Loaded(snapshot))
 
     def on_dashboard_loaded(self, message: Dashboard.Loaded) -> None:
         snapshot = message.snapshot
+        if self.snapshot is not None and snapshot.requested < self.snapshot.requested:
+            message.stop()  # an older read that finished late: nobody needs it
+            return
         self.snapshot = snapshot
         if snapshot.log:
             self._log_cursor = max(self._log_cursor, max(int(e["id"]) for e in snapshot.log))
@@ -339,7 +374,7 @@ class Dashboard(VerticalScroll):
             self._own_lines = True
             self.query_one(SyncLog).add(event.level, event.kind, event.message)
         elif isinstance(event, ev.TypeFinished):
-            self.panel(event.kind).type_finished()
+            self.panel(event.kind).type_finished(event)
         elif isinstance(event, ev.RunFinished):
             for kind in KINDS:
                 self.panel(kind).type_finished()

@@ -1,42 +1,534 @@
-"""The console application: PLACEHOLDER, to be replaced by the console work."""
+"""The console application: its main screen, the keys, the sync schedule and the data refresh.
+
+The app owns the store (`.store`), the settings (`.config`) and whether it may sync
+(`.readonly`). The sync runs in `SyncWorker`'s thread; the app turns what it reports into the
+dashboard's state, notifications and — throttled — a `DataChanged` for the views that show data.
+The next periodic update is scheduled when a run ends, so runs never overlap.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from rich.text import Text
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
+from tui_inventory import KINDS, logs
 from tui_inventory.config import Config
 from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+from tui_inventory.sync.engine import RunResult
+from tui_inventory.text import plain
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+from .changes import ChangesView
+from .dashboard import Dashboard, local_time
+from .help import HelpScreen
+from .inventory import InventoryView
+from .messages import (
+    CleanupSettled,
+    DataChanged,
+    SyncEvent,
+    SyncFinished,
+    SyncProgress,
+    SyncRefused,
+    SyncStarted,
+)
+from .settings import SettingsScreen
+from .worker import SyncWorker
+
+log = logging.getLogger(__name__)
+
+PasswordSource = Callable[[str], "str | None"]
+REFRESH_INTERVAL = 0.5  # at most two data refreshes a second during a sync
+WATCH_INTERVAL = 5.0  # how often the store is looked at while another process syncs it
+IDLE_RELOAD = 60.0  # and otherwise
+READONLY_NOTICE = "This console is read-only (--readonly): it never syncs or changes settings."
+TABS = ("tab-dashboard", *(f"tab-{k}" for k in KINDS), "tab-changes")
+
+
+def sixteen_colours(environ: dict[str, str]) -> bool:
+    """A terminal that announces no more than 16 colours (the ANSI theme reads best there)."""
+    if environ.get("COLORTERM", "") in ("truecolor", "24bit"):
+        return False
+    term = environ.get("TERM", "")
+    return bool(term) and term != "dumb" and "256" not in term and "direct" not in term
+
+
+class MainScreen(Screen[None]):
+    """Header, the tabs (dashboard, the three inventories, changes), footer."""
+
+    BINDINGS = [
+        Binding("tab", "next_tab", "Next tab", show=False),
+        Binding("shift+tab", "previous_tab", "Previous tab", show=False),
+    ]
+
+    def __init__(self, sync: SyncWorker) -> None:
+        super().__init__(id="main")
+        self.sync = sync
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs", initial="tab-dashboard"):
+            with TabPane("Dashboard", id="tab-dashboard"):
+                yield Dashboard()
+            for kind in KINDS:
+                with TabPane(DEFINITIONS[kind].title, id=f"tab-{kind}"):
+                    yield InventoryView(kind)
+            with TabPane("Changes", id="tab-changes"):
+                yield ChangesView()
+        yield Footer()
+        yield self.sync
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#tabs", TabbedContent)
+
+    def show_tab(self, tab: str) -> None:
+        self.tabs.active = tab
+        pane = self.tabs.get_pane(tab)
+        # The pane's first control that is not a text box, so letters stay keys, not text.
+        for widget in pane.query("*"):
+            if widget.focusable and not isinstance(widget, Input):
+                widget.focus()
+                return
+        self.set_focus(None)
+
+    def action_next_tab(self) -> None:
+        self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
+
+    def action_previous_tab(self) -> None:
+        self.show_tab(TABS[(TABS.index(self.tabs.active) - 1) % len(TABS)])
 
 
 class InventoryApp(App[int]):
+    """The tui-inventory console."""
+
+    CSS_PATH = Path(__file__).with_name("theme.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "tui-inventory"
+    BINDINGS = [
+        Binding("b", "buildup", "Buildup"),
+        Binding("u", "update", "Update"),
+        Binding("c", "cancel_sync", "Cancel"),
+        Binding("x", "review_cleanup", "Cleanup"),
+        Binding("slash", "search", "Search"),
+        Binding("s", "settings", "Settings"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "back", "Back"),
+        Binding("q", "quit", "Quit"),
+    ]
+
     def __init__(
         self,
         config: Config,
         db_url: str,
         *,
-        passwords: Callable[[str], str | None],
+        passwords: PasswordSource,
         demo: Any = None,
         readonly: bool = False,
+        autostart: bool = True,
     ) -> None:
         super().__init__()
         self.config = config
         self.db_url = db_url
-        self.passwords = passwords
         self.demo = demo
         self.readonly = readonly
+        self.autostart = autostart
         self.store = Store(db_url)
+        self._passwords = passwords
+        self.sync = SyncWorker(
+            self.store,
+            config=lambda: self.config,
+            passwords=passwords,
+            before_update=demo.dataset.tick if demo is not None else None,
+        )
+        self.main_screen = MainScreen(self.sync)
+        self.next_sync_at: float | None = None
+        self.sync_mode: str | None = None  # what runs now (buildup, update, auto)
+        self.watching: str | None = None  # another process's sync we watch, described
+        self.held: dict[str, Any] = {}
+        self.runs_ended = 0  # runs that finished or were refused since the console started
+        self.last_result: RunResult | None = None
+        self._timer: Timer | None = None
+        self._refresh_timer: Timer | None = None
+        self._last_refresh = 0.0
+        self._last_reload = 0.0
+        self._started = False
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self.main_screen
+
+    def on_ready(self) -> None:
+        if not self.is_headless and sixteen_colours(dict(os.environ)):
+            self.theme = "ansi-dark"
+        if self.demo is not None:
+            self.title = "tui-inventory — DEMO"
+            self.sub_title = f"simulator at {self.demo.base_url}"
+        if self.readonly:
+            self.sub_title = " · ".join(s for s in (self.sub_title, "read-only") if s)
+        self.set_interval(WATCH_INTERVAL, self._watch_store, name="watch store")
+        self.dashboard.reload()
+        self._show_status()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Buildup", "Page through every inventory (b)", self.action_buildup)
+        yield SystemCommand("Update now", "Fetch what changed upstream (u)", self.action_update)
+        yield SystemCommand("Cancel sync", "Stop the running sync (c)", self.action_cancel_sync)
+        yield SystemCommand("Search", "Search the current table (/)", self.action_search)
+        yield SystemCommand("Settings", "Addresses, users, passwords (s)", self.action_settings)
+        yield SystemCommand("Help", "Keys and where the log file is (?)", self.action_help)
+        if self.held:
+            yield SystemCommand(
+                "Review held cleanup", "Confirm or discard (x)", self.action_review_cleanup
+            )
+
+    @property
+    def dashboard(self) -> Dashboard:
+        return self.main_screen.query_one(Dashboard)
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review_cleanup":
+            return bool(self.held)
+        if action == "back":
+            return len(self.screen_stack) > 1
+        return True
+
+    def start_sync(self, mode: str) -> None:
+        if self.readonly:
+            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+            return
+        if self.sync.running:
+            self.notify("A sync is already running; c cancels it.", severity="warning")
+            return
+        self._stop_timer()
+        self.sync.start(mode)
+
+    def action_buildup(self) -> None:
+        self.start_sync("buildup")
+
+    def action_update(self) -> None:
+        self.start_sync("update")
+
+    def action_cancel_sync(self) -> None:
+        if self.readonly:
+            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+        elif self.sync.cancel():
+            self.notify("Cancelling after the current page; no cleanup will follow.")
+            self._show_status()
+        else:
+            self.notify("No sync is running.")
+
+    def action_search(self) -> None:
+        if self.screen is not self.main_screen:
+            return
+        tabs = self.main_screen.tabs
+        views = tabs.get_pane(tabs.active).query(InventoryView)
+        if not views:
+            self.main_screen.show_tab("tab-services")
+            views = self.main_screen.query(InventoryView)
+        focus_search = getattr(views.first(), "focus_search", None)
+        if callable(focus_search):
+            focus_search()
+
+    def action_settings(self) -> None:
+        if isinstance(self.screen, SettingsScreen):
+            return
+        self.push_screen(
+            SettingsScreen(self.config, passwords=self._passwords, readonly=self.readonly)
+        )
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_review_cleanup(self) -> None:
+        if self.held:
+            self.review_cleanup(sorted(self.held)[0])
+
+    def review_cleanup(self, kind: str) -> None:
+        from .confirm import ConfirmDialog
+
+        held = self.held.get(kind)
+        if held is None:
+            return
+        if self.readonly:
+            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+            return
+        share = held.would_remove / held.total if held.total else 1.0
+        question = (
+            f"The {held.scope} of {kind} would remove {held.would_remove} of the {held.total} "
+            f"stored {kind} ({share:.0%}), more than sync.max_delete_fraction allows, so it was "
+            "held back.\n\nRemove them now, or keep them and discard this cleanup?"
+        )
+
+        def decided(answer: str | None) -> None:
+            if answer in ("remove", "keep") and not (
+                self.sync.confirm_cleanup(kind)
+                if answer == "remove"
+                else self.sync.discard_cleanup(kind)
+            ):
+                self.notify("Wait for the running sync to finish.", severity="warning")
+
+        self.push_screen(
+            ConfirmDialog(
+                f"Held-back cleanup of {kind}",
+                question,
+                [
+                    ("remove", f"Remove {held.would_remove}", "error"),
+                    ("keep", "Keep them", "primary"),
+                    ("later", "Decide later", "default"),
+                ],
+            ),
+            decided,
+        )
+
+    def on_button_pressed(self, event: Any) -> None:
+        button = getattr(event, "button", None)
+        if button is not None and (button.id or "").startswith("review-"):
+            self.review_cleanup(button.id.removeprefix("review-"))
+
+    # -- what the worker reports ----------------------------------------------------------------
+
+    def on_sync_started(self, message: SyncStarted) -> None:
+        self.sync_mode = message.mode
+        self.watching = None
+        self._show_status()
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        self.dashboard.apply_progress(message.event)
+        self.refresh_data()
+
+    def on_sync_event(self, message: SyncEvent) -> None:
+        event = message.event
+        self.dashboard.apply_event(event)
+        if isinstance(event, ev.RunStarted):
+            self.sync_mode = event.mode
+            self._show_status()
+        elif isinstance(event, ev.CleanupHeld):
+            self.notify(
+                f"Cleanup of {event.kind} held back: it would remove {event.would_remove} of "
+                f"{event.total}. Press x to decide.",
+                title="Cleanup held back",
+                severity="warning",
+                timeout=10,
+            )
+        if isinstance(event, ev.TypeFinished | ev.CleanupHeld | ev.CleanupDone | ev.RunFinished):
+            self.refresh_data()
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        result = message.result
+        self.sync_mode = None
+        self.last_result = result
+        self.runs_ended += 1
+        reason = f": {plain(result.reason, limit=300)}" if result.reason else ""
+        severity = {"succeeded": "information", "partial": "warning"}.get(result.state, "error")
+        self.notify(
+            f"{result.mode.capitalize()} {result.state}{reason}",
+            title="Sync",
+            severity=severity,  # type: ignore[arg-type]
+        )
+        self._schedule()
+        self.refresh_data(now=True)
+
+    def on_sync_refused(self, message: SyncRefused) -> None:
+        self.sync_mode = None
+        self.runs_ended += 1
+        if message.lease_held:
+            self.watching = message.message
+        self.notify(
+            message.message,
+            title=message.title,
+            severity="warning" if message.lease_held else "error",
+            timeout=10,
+        )
+        self.dashboard.log_line("warning" if message.lease_held else "error", message.message)
+        self._schedule()
+        self.refresh_data(now=True)
+
+    def on_cleanup_settled(self, message: CleanupSettled) -> None:
+        if message.error:
+            self.notify(message.error, title="Cleanup", severity="error", timeout=10)
+        elif message.confirmed:
+            self.notify(f"Cleanup of {message.kind} removed {message.removed}.", title="Cleanup")
+        else:
+            self.notify(f"Cleanup of {message.kind} discarded: nothing removed.", title="Cleanup")
+        self.refresh_data(now=True)
+
+    def on_dashboard_loaded(self, message: Dashboard.Loaded) -> None:
+        snapshot = message.snapshot
+        self.held = dict(snapshot.held)
+        self.refresh_bindings()
+        if not self.sync.running and not snapshot.sync_running:
+            foreign = snapshot.lease
+            if foreign or self.watching:
+                self.watching = foreign
+                self._broadcast()  # another process writes: the views re-read
+        if not self._started:
+            self._started = True
+            self._first_run(snapshot.completed_buildup, snapshot.last_sync)
+        self._show_status()
+
+    def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
+        self.config = message.config
+        if self._timer is not None:
+            self._schedule()
+
+    # -- schedule -----------------------------------------------------------------------------
+
+    def _first_run(self, completed_buildup: bool, last_sync: str | None) -> None:
+        """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule."""
+        if self.readonly or not self.autostart or self.watching:
+            if not self.readonly and self.autostart:
+                self._schedule()
+            return
+        if not completed_buildup:
+            self.start_sync("buildup")
+            return
+        frequency = self.config.sync.update_frequency
+        since = _age(last_sync)
+        self._schedule(max(0.0, frequency - since) if since is not None else 0.0)
+
+    def _schedule(self, delay: float | None = None) -> None:
+        if self.readonly:
+            return
+        self._stop_timer()
+        delay = float(self.config.sync.update_frequency) if delay is None else delay
+        self.next_sync_at = time.time() + delay
+        self._timer = self.set_timer(delay, self._scheduled_sync, name="next sync")
+        self._show_status()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.next_sync_at = None
+
+    def _scheduled_sync(self) -> None:
+        self._timer = None
+        self.next_sync_at = None
+        if not self.sync.running:
+            self.sync.start("auto")
+
+    # -- data refresh -------------------------------------------------------------------------
+
+    def refresh_data(self, *, now: bool = False) -> None:
+        """Tell the views and the dashboard the store changed: at most ~2 times a second."""
+        wait = REFRESH_INTERVAL - (time.monotonic() - self._last_refresh)
+        if now or wait <= 0:
+            if self._refresh_timer is not None:
+                self._refresh_timer.stop()
+                self._refresh_timer = None
+            self._broadcast()
+            self.dashboard.reload(sync_running=self.sync.running)
+            self._last_reload = time.monotonic()
+        elif self._refresh_timer is None:
+            self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
+
+    def _deferred_refresh(self) -> None:
+        self._refresh_timer = None
+        self.refresh_data(now=True)
+
+    def _broadcast(self) -> None:
+        self._last_refresh = time.monotonic()
+        for view in self.main_screen.query("InventoryView, ChangesView"):
+            view.post_message(DataChanged())
+
+    def _watch_store(self) -> None:
+        # While another process syncs (or once a minute when idle) the store is re-read, so a
+        # read-only console follows a sync running elsewhere.
+        if self.sync.running:
+            return
+        if self.watching or time.monotonic() - self._last_reload >= IDLE_RELOAD:
+            self._last_reload = time.monotonic()
+            self.dashboard.reload()
+
+    # -- status line --------------------------------------------------------------------------
+
+    def _show_status(self) -> None:
+        if not self.main_screen.is_mounted:
+            return
+        parts: list[Text | str] = []
+        if self.sync.running and self.sync_mode:
+            word = {"buildup": "Buildup", "update": "Update", "auto": "Sync"}[self.sync_mode]
+            if self.sync.cancelling:
+                parts.append(Text(f"{word} cancelling…", style="bold"))
+            else:
+                parts.append(Text(f"{word} running — c cancels", style="bold"))
+        elif self.watching:
+            parts.append(Text(f"Another sync is running ({plain(self.watching)}): watching it"))
+        elif self.readonly:
+            parts.append(Text("Read-only console: shows the store, never syncs", style="bold"))
+        else:
+            parts.append(Text("Idle", style="bold"))
+        if self.next_sync_at is not None:
+            when = datetime.fromtimestamp(self.next_sync_at).strftime("%H:%M:%S")
+            parts.append(f"next sync at {when}")
+        snap = self.dashboard.snapshot
+        if snap is not None:
+            parts.append(f"last sync {local_time(snap.last_sync)}")
+        self.dashboard.set_status(
+            Text(" · ").join(Text(p) if isinstance(p, str) else p for p in parts)
+        )
+
+    # -- crashes ------------------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """A crash report without the locals Textual would print (they may hold secrets)."""
+        error = sys.exc_info()[1] or self._exception
+        log.critical("the console stopped on an unexpected error", exc_info=error)
+        if error is not None:
+            report = "".join(traceback.format_exception(error))
+        else:
+            report = "(no traceback available)"
+        path = logs.log_path()
+        self.bell()
+        self._exit_renderables.append(
+            Text.assemble(
+                ("tui-inventory stopped on an unexpected error (a bug).\n", "bold red"),
+                plain(logs.redact(report), single_line=False),
+                f"\nThe log file {path} has the same report." if path else "",
+            )
+        )
+        self._close_messages_no_wait()
+
+
+def _age(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, time.time() - when.timestamp())
 
 
 def run_console(
     config: Config,
     db_url: str,
     *,
-    passwords: Callable[[str], str | None],
+    passwords: PasswordSource,
     demo: Any = None,
     readonly: bool = False,
 ) -> int:
     app = InventoryApp(config, db_url, passwords=passwords, demo=demo, readonly=readonly)
-    return app.run() or 0
+    try:
+        return app.run() or 0
+    finally:
+        app.store.close()

@@ -24,7 +24,14 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import RunResult, SyncEngine
 from tui_inventory.text import plain
 
-from .messages import CleanupSettled, SyncEvent, SyncFinished, SyncProgress, SyncRefused, SyncStarted
+from .messages import (
+    CleanupSettled,
+    SyncEvent,
+    SyncFinished,
+    SyncProgress,
+    SyncRefused,
+    SyncStarted,
+)
 
 log = logging.getLogger(__name__)
 

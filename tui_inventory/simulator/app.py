@@ -255,6 +255,15 @@ class Upstream:
             self._last_auto_tick = now
             self.dataset.tick()
 
+    def warm(self, dialect: str, version: int | None, size: int) -> int:
+        pages = 0
+        for kind in COLLECTIONS:
+            for start in range(0, len(self.dataset.view(kind)) + 1, size):
+                query = _Query(start // size + 1, start, start + size, None)
+                self._page(dialect, version, kind, query, None)
+                pages += 1
+        return pages
+
     def _page(
         self, dialect: str, version: int | None, kind: str, query: _Query, fault: Fault | None
     ) -> _Rendered:

@@ -88,6 +88,11 @@ def serve(
             print(line, file=out)
         if faults:
             print(f"Injecting faults: {faults}", file=out)
+        if changes_per_poll:
+            print(
+                f"Each periodic update (updatedDaysAgo=0) finds {changes_per_poll} new upstream changes.",
+                file=out,
+            )
         print("Press Ctrl-C to stop.", file=out, flush=True)
         while not stop.wait(0.5):
             pass

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import copy
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from tui_inventory.simulator import names
@@ -34,10 +33,13 @@ from tui_inventory.simulator.generate import (
 from tui_inventory.simulator.listing import ADDED, DUP, NULL, Chunk, Entry, Listing, Special
 from tui_inventory.simulator.names import Rng
 
-_KIND_ID = {"services": 1, "carriers": 2, "resources": 3}
 _TICK_WEIGHTS = {"services": 4, "carriers": 2, "resources": 4}
 _NEW_ENTITY_CHANCE = 0.08
-_SERVICE_FLIPS = ("Non-Operational", "Non-Operational", "Pending", "Retired")
+_STATUS_FLIPS = {
+    "services": ("Non-Operational", "Non-Operational", "Pending", "Retired"),
+    "carriers": CARRIER_STATUSES,
+    "resources": RESOURCE_STATUSES,
+}
 
 
 def _check_kind(kind: str) -> None:
@@ -335,23 +337,19 @@ class Dataset:
         return None
 
     def _change(self, kind: str, key: str, rng: Rng) -> None:
+        """One upstream change: a status flip, a characteristic's new value, or a new name."""
         entity = self._materialise(kind, key)
         roll = rng.below(10)
+        changed = False
         if roll < 4:
             field = ci_name(entity, "Status") or "Status"
-            others = (
-                _SERVICE_FLIPS
-                if kind == "services"
-                else CARRIER_STATUSES
-                if kind == "carriers"
-                else RESOURCE_STATUSES
-            )
-            entity[field] = (
-                rng.choice(others) if entity.get(field) == "Operational" else "Operational"
-            )
-        elif roll < 8 and _change_characteristic(entity, CHARACTERISTICS_FIELDS[kind], rng):
-            pass
-        else:
+            others = _STATUS_FLIPS[kind]
+            operational = entity.get(field) == "Operational"
+            entity[field] = rng.choice(others) if operational else "Operational"
+            changed = True
+        elif roll < 8:
+            changed = _change_characteristic(entity, CHARACTERISTICS_FIELDS[kind], rng)
+        if not changed:
             field = ci_name(entity, "Name") or "Name"
             entity[field] = _renamed(str(entity.get(field) or ""))
         if kind == "services":
@@ -380,13 +378,13 @@ def _change_characteristic(entity: Entity, field: str, rng: Rng) -> bool:
         return False
     item = rng.choice(candidates)
     value = item["value"]
-    bump: Callable[[float], float] = lambda v: round(v + rng.choice((-3, -2, -1, 1, 2, 5)) * 0.5, 1)  # noqa: E731
+    step = rng.choice((-3, -2, -1, 1, 2, 5))
     if isinstance(value, int):
-        item["value"] = max(1, value + rng.choice((-5, -2, 2, 5, 10)))
+        item["value"] = max(1, value + 2 * step)
     elif isinstance(value, float):
-        item["value"] = bump(value)
-    else:
-        item["value"] = f"{bump(float(value)):.1f}"
+        item["value"] = round(value + step * 0.5, 1)
+    else:  # a number in a string, as ServiceNow sends them
+        item["value"] = f"{float(value) + step * 0.5:.1f}"
     return True
 
 

@@ -36,7 +36,6 @@ CHARACTERISTICS_FIELDS = {
 EXCLUDED_TYPES = ("Card", "BandwidthSegment", "LogicalPort", "Multicast", "Slot", "Port", "Circuit")
 _EXCLUDED_LOWER = frozenset(t.lower() for t in EXCLUDED_TYPES)
 _EXCLUDED_ABBR = ("CRD", "BWSEG", "LPORT", "MCAST", "SLOT", "PORT", "CKT")
-_KIND_ID = {"services": 1, "carriers": 2, "resources": 3}
 _SITE_STREAM, _BWS_STREAM = 4, 5
 
 _BLOCK = (

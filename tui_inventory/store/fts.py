@@ -1,16 +1,20 @@
-"""The search index of the instance table: an SQLite FTS5 index kept current by triggers.
+"""What the tables derive from the instance table, kept current by triggers: a search index per
+inventory (SQLite FTS5) and the instance counts per inventory and status.
 
-What is searchable (the same on every backend, see `tui_inventory.store.query`): an instance's key,
-name, status, type and site, and every text or number value inside its mapped fields —
-characteristic values, descriptions, customers, gateways, the ids and names of the instances it
-refers to — except the dates and "Other Fields" (the upstream's unmapped leftovers).
+Searchable (the same on every backend, see `tui_inventory.store.query`): an instance's key, name,
+status, type and site, and every text or number value inside its mapped fields — characteristic
+values, descriptions, customers, gateways, the ids and names of the instances it refers to —
+except the dates and "Other Fields" (the upstream's unmapped leftovers).
 
-The index is contentless (`content=''`, `detail=none`): it holds tokens and rowids only, so it
-costs little space and supports prefix queries (`"term"*`), which is all search-as-you-type needs.
-Triggers on `instance` keep it current whatever writes the table (a page stored, a cleanup, an
-older tool), computing the indexed text from the row in SQL; a removal replays the old row's text
-(a contentless index must be told which tokens to drop). On PostgreSQL nothing is created here:
-the query falls back to regular expressions over the same columns.
+Each index is contentless (`content=''`, `detail=none`): tokens and rowids only, small, and enough
+for word and prefix queries. One per inventory, so a search counts its matches without touching
+the instance table. The counts table makes a table's row count and its status filter's choices
+instant at a million instances (SQLite has no O(1) count of an index range).
+
+Triggers keep both current whatever writes the table (a page stored, a cleanup, an older tool),
+computing the indexed text from the row in SQL; a removal replays the old row's text (a
+contentless index must be told which tokens to drop). On PostgreSQL nothing is created here but
+the sort index: the queries count and search with plain SQL there.
 """
 
 from __future__ import annotations
@@ -19,11 +23,20 @@ import peewee as pw
 
 from tui_inventory.tmf.definitions import DATETIME, DEFINITIONS, OTHER_FIELDS
 
-FTS_TABLE = "instance_fts"
-# Bump when the indexed text changes: the index is then dropped and rebuilt from the table.
-FTS_VERSION = "1"
+COUNTS_TABLE = "instance_count"
+# Bump when the indexed text or the triggers change: everything is then rebuilt from the table.
+FTS_VERSION = "2"
 
-_DATE_FIELDS = sorted({f.name for d in DEFINITIONS.values() for f in d.fields if f.type == DATETIME})
+_DATE_FIELDS = sorted(
+    {f.name for d in DEFINITIONS.values() for f in d.fields if f.type == DATETIME}
+)
+
+
+def fts_table(kind: str) -> str:
+    """The search index of inventory `kind` (one of the definitions' names)."""
+    if kind not in DEFINITIONS:
+        raise ValueError(f"unknown inventory {kind!r}")
+    return f"instance_fts_{kind}"
 
 
 def _sql_string(value: str) -> str:
@@ -32,36 +45,59 @@ def _sql_string(value: str) -> str:
 
 def body_sql(row: str) -> str:
     """SQL for the indexed text of the instance row named `row` (`new`, `old` or a table alias)."""
-    dates = ", ".join(_sql_string(n) for n in _DATE_FIELDS)
-    other = _sql_string('$."' + OTHER_FIELDS + '"%')
+    # json_remove first, then one walk: much cheaper than filtering json_tree's paths row by row.
+    skipped = ", ".join(_sql_string(f'$."{n}"') for n in (OTHER_FIELDS, *_DATE_FIELDS))
     values = (
-        f"(SELECT group_concat(j.value, ' ') FROM json_tree({row}.fields) AS j "
-        f"WHERE j.type IN ('text', 'integer', 'real') AND j.fullkey NOT LIKE {other} "
-        f"AND NOT (j.path = '$' AND j.key IN ({dates})))"
+        f"(SELECT group_concat(j.atom, ' ') FROM json_tree(json_remove({row}.fields, {skipped})) "
+        "AS j WHERE j.type IN ('text', 'integer', 'real'))"
     )
-    cols = " || ' ' || ".join(
-        f"{row}.{c}" for c in ("key", "name", "status", "type", "site")
-    )
+    cols = " || ' ' || ".join(f"{row}.{c}" for c in ("key", "name", "status", "type", "site"))
     return f"{cols} || ' ' || coalesce({values}, '')"
 
 
-def _triggers() -> list[str]:
-    add = f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, {body_sql('new')});"
-    drop = (
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) "
-        f"VALUES ('delete', old.id, {body_sql('old')});"
+def _triggers() -> dict[str, str]:
+    """name -> CREATE TRIGGER statement."""
+    add_count = (
+        f"INSERT INTO {COUNTS_TABLE} (kind, status, n) VALUES (new.kind, new.status, 1) "
+        "ON CONFLICT (kind, status) DO UPDATE SET n = n + 1;"
     )
-    return [
-        f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON instance BEGIN {add} END",
-        f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON instance BEGIN {drop} END",
-        f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF key, name, status, type, site, fields "
-        f"ON instance BEGIN {drop} {add} END",
-    ]
+    drop_count = (
+        f"UPDATE {COUNTS_TABLE} SET n = n - 1 WHERE kind = old.kind AND status = old.status;"
+    )
+    out = {
+        "instance_count_ai": f"AFTER INSERT ON instance BEGIN {add_count} END",
+        "instance_count_ad": f"AFTER DELETE ON instance BEGIN {drop_count} END",
+        "instance_count_au": (
+            "AFTER UPDATE OF kind, status ON instance "
+            "WHEN old.kind IS NOT new.kind OR old.status IS NOT new.status "
+            f"BEGIN {drop_count} {add_count} END"
+        ),
+    }
+    for kind in DEFINITIONS:
+        table, is_kind = fts_table(kind), _sql_string(kind)
+        add = f"INSERT INTO {table} (rowid, body) VALUES (new.id, {body_sql('new')});"
+        drop = (
+            f"INSERT INTO {table} ({table}, rowid, body) "
+            f"VALUES ('delete', old.id, {body_sql('old')});"
+        )
+        columns = "kind, key, name, status, type, site, fields"
+        out |= {
+            f"{table}_ai": f"AFTER INSERT ON instance WHEN new.kind = {is_kind} BEGIN {add} END",
+            f"{table}_ad": f"AFTER DELETE ON instance WHEN old.kind = {is_kind} BEGIN {drop} END",
+            f"{table}_au_old": (
+                f"AFTER UPDATE OF {columns} ON instance WHEN old.kind = {is_kind} BEGIN {drop} END"
+            ),
+            f"{table}_au_new": (
+                f"AFTER UPDATE OF {columns} ON instance WHEN new.kind = {is_kind} BEGIN {add} END"
+            ),
+        }
+    return out
 
 
 def ensure(db: pw.Database) -> None:
-    """Create (or, after a version change, re-create and refill) the index and its triggers, and
-    the index that sorting by `updated_at` needs. Call inside the schema transaction."""
+    """Create (or, after a version change, re-create and refill) the search indexes, the counts
+    and their triggers, and the index that sorting by `updated_at` needs. Call inside the schema
+    transaction."""
     # Sorting the tables by "updated" seeks on this, as the other columns seek on theirs.
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS instance_kind_updated_at_key ON instance (kind, updated_at, key)"
@@ -69,23 +105,41 @@ def ensure(db: pw.Database) -> None:
     if not isinstance(db, pw.SqliteDatabase):
         return
     row = db.execute_sql("SELECT value FROM meta WHERE name = 'fts_version'").fetchone()
-    exists = db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)
-    ).fetchone()
-    if exists and row and row[0] == FTS_VERSION:
+    if row and row[0] == FTS_VERSION:
         return
-    for suffix in ("ai", "ad", "au"):
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{suffix}")
-    db.execute_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    # (Re)build: drop what an earlier version made, then create and fill from the table.
+    objects = db.execute_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'table') "
+        "AND (name LIKE 'instance\\_fts%' ESCAPE '\\' OR name LIKE 'instance\\_count%' ESCAPE '\\')"
+    ).fetchall()
+    for type_, name, _sql in objects:
+        # Triggers first; then the virtual tables (which drop their shadow tables) and counts.
+        if type_ == "trigger":
+            db.execute_sql(f'DROP TRIGGER IF EXISTS "{name}"')
+    for type_, name, sql in objects:
+        if type_ == "table" and (name == COUNTS_TABLE or sql.startswith("CREATE VIRTUAL")):
+            db.execute_sql(f'DROP TABLE IF EXISTS "{name}"')
     db.execute_sql(
-        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
-        "body, content='', detail=none, prefix='1 2', tokenize='unicode61')"
+        f"CREATE TABLE {COUNTS_TABLE} (kind TEXT NOT NULL, status TEXT NOT NULL, "
+        "n INTEGER NOT NULL, PRIMARY KEY (kind, status)) WITHOUT ROWID"
     )
-    for sql in _triggers():
-        db.execute_sql(sql)
     db.execute_sql(
-        f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT i.id, {body_sql('i')} FROM instance AS i"
+        f"INSERT INTO {COUNTS_TABLE} (kind, status, n) "
+        "SELECT kind, status, COUNT(*) FROM instance GROUP BY kind, status"
     )
+    for kind in DEFINITIONS:
+        table = fts_table(kind)
+        db.execute_sql(
+            f"CREATE VIRTUAL TABLE {table} USING fts5("
+            "body, content='', detail=none, prefix='1 2 3', tokenize='unicode61')"
+        )
+        db.execute_sql(
+            f"INSERT INTO {table} (rowid, body) SELECT i.id, {body_sql('i')} FROM instance AS i "
+            "WHERE i.kind = ?",
+            (kind,),
+        )
+    for name, body in _triggers().items():
+        db.execute_sql(f"CREATE TRIGGER {name} {body}")
     db.execute_sql(
         "INSERT INTO meta (name, value) VALUES ('fts_version', ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -151,17 +151,29 @@ class Store:
 
     # -- instances: writes ----------------------------------------------------------------------
 
+    # The page write path is plain SQL with executemany: Peewee's query builder costs more per
+    # row than SQLite itself, and a buildup writes a million rows.
+
+    def _in(self, n: int) -> str:
+        return ", ".join([self.db.param] * n)
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return list(self.db.execute_sql(sql, params).fetchall())
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            cursor = self.db.cursor()
+            cursor.executemany(sql, rows)
+
     def _existing(self, kind: str, keys: Sequence[str]) -> dict[str, tuple[int, str, str, str]]:
         """key -> (id, digest, status, fields json) of stored instances among `keys`."""
-        inst = self.m.instance
         out: dict[str, tuple[int, str, str, str]] = {}
         for part in chunked(list(keys), KEY_CHUNK):
-            q = (
-                inst.select(inst.id, inst.key, inst.digest, inst.status, inst.fields)
-                .where((inst.kind == kind) & (inst.key.in_(list(part))))
-                .tuples()
+            sql = (
+                'SELECT id, "key", digest, status, fields FROM instance '
+                f'WHERE kind = {self.db.param} AND "key" IN ({self._in(len(part))})'
             )
-            for id_, key, digest, status, fields in q:
+            for id_, key, digest, status, fields in self._rows(sql, [kind, *part]):
                 out[key] = (id_, digest, status, fields)
         return out
 
@@ -172,12 +184,25 @@ class Store:
         of the same page, so a page is stored exactly once even if the process dies.
         """
         counters = Counters()
-        inst, rev = self.m.instance, self.m.revision
+        p = self.db.param
+        insert_sql = (
+            'INSERT INTO instance (kind, "key", name, status, "type", site, fields, digest, '
+            f"created_at, updated_at) VALUES ({self._in(10)})"
+        )
+        update_sql = (
+            f'UPDATE instance SET name = {p}, status = {p}, "type" = {p}, site = {p}, '
+            f"fields = {p}, digest = {p}, updated_at = {p} WHERE id = {p}"
+        )
+        revision_sql = (
+            'INSERT INTO revision (kind, "key", "at", run, change, name, changes) '
+            f"VALUES ({self._in(7)})"
+        )
         for batch in chunked(list(items), BATCH):
             existing = self._existing(kind, [m.key for m in batch])
             stamp = now_iso()
-            new_rows: list[dict[str, Any]] = []
-            revisions: list[dict[str, Any]] = []
+            inserts: list[tuple[Any, ...]] = []
+            updates: list[tuple[Any, ...]] = []
+            revisions: list[tuple[Any, ...]] = []
             for m in batch:
                 fields = m.fields
                 status = m.status
@@ -189,61 +214,22 @@ class Store:
                 fields_json = dumps(fields)
                 digest = digest_of(fields_json)
                 if old is None:
-                    new_rows.append(
-                        {
-                            "kind": kind,
-                            "key": m.key,
-                            "name": m.name,
-                            "status": status,
-                            "type": m.type,
-                            "site": m.site,
-                            "fields": fields_json,
-                            "digest": digest,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        }
+                    inserts.append(
+                        (kind, m.key, m.name, status, m.type, m.site, fields_json, digest, stamp, stamp)
                     )
-                    revisions.append(
-                        {
-                            "kind": kind,
-                            "key": m.key,
-                            "at": stamp,
-                            "run": run,
-                            "change": "created",
-                            "name": m.name,
-                            "changes": dumps(_snapshot(fields, removed=False)),
-                        }
-                    )
+                    snapshot = dumps(_snapshot(fields, removed=False))
+                    revisions.append((kind, m.key, stamp, run, "created", m.name, snapshot))
                     counters.created += 1
                 elif old[1] == digest:
                     counters.unchanged += 1
                 else:
-                    changes = _changes(json.loads(old[3]), fields)
-                    inst.update(
-                        name=m.name,
-                        status=status,
-                        type=m.type,
-                        site=m.site,
-                        fields=fields_json,
-                        digest=digest,
-                        updated_at=stamp,
-                    ).where(inst.id == old[0]).execute()
-                    revisions.append(
-                        {
-                            "kind": kind,
-                            "key": m.key,
-                            "at": stamp,
-                            "run": run,
-                            "change": "changed",
-                            "name": m.name,
-                            "changes": dumps(changes),
-                        }
-                    )
+                    changes = dumps(_changes(json.loads(old[3]), fields))
+                    updates.append((m.name, status, m.type, m.site, fields_json, digest, stamp, old[0]))
+                    revisions.append((kind, m.key, stamp, run, "changed", m.name, changes))
                     counters.updated += 1
-            if new_rows:
-                inst.insert_many(new_rows).execute()
-            if revisions:
-                rev.insert_many(revisions).execute()
+            self._executemany(insert_sql, inserts)
+            self._executemany(update_sql, updates)
+            self._executemany(revision_sql, revisions)
         return counters
 
     def _remove(self, kind: str, run: int | None, where: Any) -> int:
@@ -440,17 +426,20 @@ class Store:
         self.m.buildup.update(run=run).where(self.m.buildup.kind == kind).execute()
 
     def tracked_among(self, kind: str, keys: Sequence[str]) -> set[str]:
-        tk = self.m.tracked
         out: set[str] = set()
         for part in chunked(list(keys), KEY_CHUNK):
-            q = tk.select(tk.key).where((tk.kind == kind) & (tk.key.in_(list(part)))).tuples()
-            out.update(k for (k,) in q)
+            sql = (
+                f'SELECT "key" FROM tracked_key WHERE kind = {self.db.param} '
+                f'AND "key" IN ({self._in(len(part))})'
+            )
+            out.update(k for (k,) in self._rows(sql, [kind, *part]))
         return out
 
     def track(self, kind: str, keys: Sequence[str]) -> None:
-        tk = self.m.tracked
-        for part in chunked(list(keys), BATCH * 5):
-            tk.insert_many([{"kind": kind, "key": k} for k in part]).on_conflict_ignore().execute()
+        self._executemany(
+            f'INSERT INTO tracked_key (kind, "key") VALUES ({self._in(2)}) ON CONFLICT DO NOTHING',
+            [(kind, k) for k in keys],
+        )
 
     def advance_buildup(self, kind: str, *, next_page: int, received: int, gap: bool) -> None:
         b = self.m.buildup

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .fields import Source, canon, text
+from .fields import Source, text
+from .members import spelled
 from .structures import characteristic, is_operational, label, place, ref, ref_of
 
 ServiceStatusLookup = Callable[[str], "str | None"]
@@ -151,14 +152,17 @@ def _bandwidth_segments(src: Source, service_status: ServiceStatusLookup | None)
     segments: list[Any] = []
     rest: list[Any] = []
     for item in items:
-        c = canon(item) if type(item) is dict else None
-        r = ref_of(c) if c is not None else None
-        if c is None or r is None:
+        if type(item) is not dict:
             rest.append(item)
             continue
-        status = text(c.get("status"))
+        c, n = spelled(item)
+        r = ref_of(c, n)
+        if r is None:
+            rest.append(item)
+            continue
+        status = text(c.get(n.status))
         if status is None:
-            status = text(c.get("state"))
+            status = text(c.get(n.state))
         if status is None and service_status is not None and r["id"] is not None:
             status = service_status(r["id"])
         if is_operational(status):

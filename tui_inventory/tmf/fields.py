@@ -3,43 +3,14 @@
 Upstream field names come in camelCase (TMF) or PascalCase (the SES gateway), values may have the
 wrong JSON type, and absent, null, "" and [] all mean "nothing". `Source` wraps one decoded entity:
 it indexes the top-level names once, hands values out by lower-case name, and remembers what the
-mapping consumed so everything else can be kept verbatim in "Other Fields". Nested objects (refs,
-characteristics, places, parties) go through `canon`, which re-keys them to their TMF spelling only
-when they are not already spelled that way, so the common case costs one set comparison.
+mapping consumed so everything else can be kept verbatim in "Other Fields". Nested objects are
+read through `members.spelled`.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-
-# The TMF spelling of every member name the mapping reads inside nested objects.
-_CANON_NAMES = (
-    "id",
-    "href",
-    "name",
-    "role",
-    "value",
-    "valueType",
-    "version",
-    "type",
-    "resourceType",
-    "status",
-    "state",
-    "relationshipType",
-    "resource",
-    "partyOrPartyRole",
-    "party",
-    "place",
-    "characteristicRelationship",
-    "resourceRelationshipCharacteristic",
-    "@type",
-    "@baseType",
-    "@schemaLocation",
-    "@referredType",
-)
-_CANON_SET = frozenset(_CANON_NAMES)
-_CANON_BY_LOWER = {n.lower(): n for n in _CANON_NAMES}
 
 _ALL = object()  # marks a top-level field the mapping consumed whole
 
@@ -77,40 +48,11 @@ def key_text(value: Any) -> str | None:
     return None
 
 
-# Payloads repeat a handful of key layouts (every item of a page is spelled alike), so how to
-# re-key a layout and the lower-case index of an entity's layout are computed once and reused.
-# Hostile payloads could invent layouts without end: the caches are emptied when they fill up.
+# The entities of a page share a handful of key layouts, so the lower-case index of a layout is
+# computed once and reused. Hostile payloads could invent layouts without end: the cache is emptied
+# when it fills up.
 _CACHE_LIMIT = 4096
-_canon_layouts: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
 _index_layouts: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-
-def _canon_layout(layout: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The TMF spelling of each key of `layout`, or None when two keys would collide."""
-    names = tuple(
-        _CANON_BY_LOWER.get(k.lower(), k) if isinstance(k, str) else k for k in layout
-    )
-    return names if len(set(names)) == len(names) else None
-
-
-def canon(item: dict[Any, Any]) -> dict[Any, Any]:
-    """`item` with the member names the mapping reads spelled as in TMF (first spelling wins)."""
-    if item.keys() <= _CANON_SET:
-        return item
-    layout = tuple(item)
-    names = _canon_layouts.get(layout, _canon_layouts)
-    if names is _canon_layouts:
-        if len(_canon_layouts) >= _CACHE_LIMIT:
-            _canon_layouts.clear()
-        names = _canon_layouts[layout] = _canon_layout(layout)
-    if names is not None:
-        return dict(zip(names, item.values()))  # noqa: B905 (equal lengths by construction)
-    out: dict[Any, Any] = {}
-    for k, v in item.items():
-        c = _CANON_BY_LOWER.get(k.lower(), k) if isinstance(k, str) else k
-        if c not in out:
-            out[c] = v
-    return out
 
 
 def _index(raw: dict[Any, Any]) -> dict[str, Any]:

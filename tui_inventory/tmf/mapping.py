@@ -2,8 +2,10 @@
 
 `map_entity` turns one decoded entity into a `Mapped`: its key, the values shown in tables, and
 `fields`, every field of the definition by name (JSON values only, dates as the ISO text received)
-plus "Other Fields", the top-level fields the mapping did not consume, kept verbatim. The same
+plus "Other Fields", the top-level fields the mapping did not consume, kept verbatim (a list only
+partly used, such as the parties other than the customer, keeps its unused items there). The same
 input always gives the same dict in the same order, because the store hashes it to detect changes.
+Values of the wrong type never raise: the field maps to nothing and the value stays in Other Fields.
 
 Rules where the SPEC leaves a choice (see also reference/tmf.md §8 and §10):
 - Keys: services and carriers `ExternalId` (ses) or `id` (tmf630); resources `Id` (ses) or `id`
@@ -26,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .carriers import carrier_fields
+from .carriers import ServiceStatusLookup, carrier_fields
 from .definitions import OTHER_FIELDS, STATUS_FIELD
 from .fields import Source, find_ci, key_text
 from .structures import (
@@ -77,8 +79,6 @@ class Mapped:
     site: str
     fields: dict[str, Any]
 
-
-ServiceStatusLookup = Callable[[str], "str | None"]
 
 _SERVICE_STATUS = {
     "ses": ("status", "state", "operatingstatus"),

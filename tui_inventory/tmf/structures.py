@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .fields import canon, key_text, text
+from .fields import key_text, text
+from .members import Spelling, spelled
 
 # The statuses that mean "in service": "Operational" (ses) and "active" (tmf630 ServiceStateType).
 OPERATIONAL_STATUSES = frozenset({"operational", "active"})
@@ -74,15 +75,15 @@ def characteristic(item: Any) -> tuple[str, Any] | None:
     """(name, value) of one characteristic, or None when it has no usable name."""
     if type(item) is not dict:
         return None
-    c = canon(item)
-    name = c.get("name")
+    c, n = spelled(item)
+    name = c.get(n.name)
     if type(name) is not str:
         name = text(name)
     if not name:
         return None
-    value = c.get("value")
+    value = c.get(n.value)
     if type(value) is str:
-        value_type, at_type = c.get("valueType"), c.get("@type")
+        value_type, at_type = c.get(n.value_type), c.get(n.at_type)
         if value_type is not None or at_type is not None:
             value = coerce(value, value_type, at_type)
     return name, value
@@ -91,10 +92,10 @@ def characteristic(item: Any) -> tuple[str, Any] | None:
 def add_unique(out: dict[str, Any], name: str, value: Any) -> None:
     """Store `value` under `name`; a repeated name goes under "name (2)", "name (3)", …"""
     if name in out:
-        n = 2
-        while f"{name} ({n})" in out:
-            n += 1
-        name = f"{name} ({n})"
+        i = 2
+        while f"{name} ({i})" in out:
+            i += 1
+        name = f"{name} ({i})"
     out[name] = value
 
 
@@ -111,75 +112,73 @@ def characteristics(items: list[Any]) -> tuple[dict[str, Any], list[Any]]:
     return out, rest
 
 
-def ref_type(c: dict[Any, Any], *, use_at_type: bool = True) -> str | None:
+def ref_type(c: dict[Any, Any], n: Spelling, *, use_at_type: bool = True) -> str | None:
     """The class of a reference's target: @referredType, else a plain type, else @type.
 
     A bare "ResourceRef"-style @type names the reference class, not the target, so it is ignored.
     """
-    for name in ("@referredType", "type", "resourceType"):
+    for name in (n.referred_type, n.type, n.resource_type):
         t = c.get(name)
         if t is not None:
             t = text(t)
             if t is not None:
                 return t
     if use_at_type:
-        t = text(c.get("@type"))
+        t = text(c.get(n.at_type))
         if t is not None and not t.endswith("Ref"):
             return t
     return None
 
 
-def ref(item: Any) -> dict[str, Any] | None:
+def ref_of(c: dict[Any, Any], n: Spelling) -> dict[str, Any] | None:
     """{"id", "name", "type"} of a reference (Ref or RefOrValue), or None without id and name."""
-    if type(item) is not dict:
-        return None
-    return ref_of(canon(item))
-
-
-def ref_of(c: dict[Any, Any]) -> dict[str, Any] | None:
-    """ref() of an item already through canon()."""
-    ref_id = key_text(c.get("id"))
-    name = text(c.get("name"))
+    ref_id = key_text(c.get(n.id))
+    name = text(c.get(n.name))
     if ref_id is None and name is None:
         return None
-    return {"id": ref_id, "name": name, "type": ref_type(c)}
+    return {"id": ref_id, "name": name, "type": ref_type(c, n)}
 
 
-def _role_entry(item: Any, inner_names: tuple[str, ...]) -> dict[str, Any] | None:
+def ref(item: Any) -> dict[str, Any] | None:
+    """ref_of() any item; None for what is not an object."""
+    if type(item) is not dict:
+        return None
+    c, n = spelled(item)
+    return ref_of(c, n)
+
+
+def _role_entry(item: Any, party_shape: bool) -> dict[str, Any] | None:
     """{"id", "name", "role"} of a v4 flat item or a v5 nested one ({role, <inner>: {...}})."""
     if type(item) is not dict:
         return None
-    c = canon(item)
-    ic = c
-    for inner_name in inner_names:
-        inner = c.get(inner_name)
-        if type(inner) is dict:
-            ic = canon(inner)
-            break
-    entry_id = key_text(ic.get("id"))
-    name = text(ic.get("name"))
+    c, n = spelled(item)
+    if party_shape:
+        inner = c.get(n.party_or_party_role)
+        if type(inner) is not dict:
+            inner = c.get(n.party)  # the name in pre-release v5 servers
+    else:
+        inner = c.get(n.place)
+    ic, inn = spelled(inner) if type(inner) is dict else (c, n)
+    entry_id = key_text(ic.get(inn.id))
+    name = text(ic.get(inn.name))
     if entry_id is None and name is None and ic is not c:
-        entry_id, name = key_text(c.get("id")), text(c.get("name"))
+        entry_id, name = key_text(c.get(n.id)), text(c.get(n.name))
     if entry_id is None and name is None:
         return None
-    role = text(c.get("role"))
+    role = text(c.get(n.role))
     if role is None and ic is not c:
-        role = text(ic.get("role"))
+        role = text(ic.get(inn.role))
     return {"id": entry_id, "name": name, "role": role}
-
-
-_PARTY_INNER = ("partyOrPartyRole", "party")  # "party" appears in pre-release v5 servers
-_PLACE_INNER = ("place",)
 
 
 def party(item: Any) -> dict[str, Any] | None:
     """A related party, v4 flat or v5 `{role, partyOrPartyRole: {...}}`."""
-    return _role_entry(item, _PARTY_INNER)
+    return _role_entry(item, True)
 
 
 def place(item: Any) -> dict[str, Any] | None:
     """A related place, v4 flat or v5 `{role, place: {...}}`."""
-    return _role_entry(item, _PLACE_INNER)
+    return _role_entry(item, False)
 
 
 Entry = dict[str, Any]
@@ -210,11 +209,11 @@ def label(entry: dict[str, Any] | None) -> str | None:
 
 def specification(value: dict[Any, Any]) -> dict[str, Any] | None:
     """{"id", "name", "version"} of a specification ref, or None when it has none of them."""
-    c = canon(value)
+    c, n = spelled(value)
     spec = {
-        "id": key_text(c.get("id")),
-        "name": text(c.get("name")),
-        "version": text(c.get("version")),
+        "id": key_text(c.get(n.id)),
+        "name": text(c.get(n.name)),
+        "version": text(c.get(n.version)),
     }
     if spec["id"] is None and spec["name"] is None and spec["version"] is None:
         return None
@@ -229,21 +228,21 @@ def relationship(item: Any) -> dict[str, Any] | None:
     """
     if type(item) is not dict:
         return None
-    c = canon(item)
-    target = c.get("resource")
-    nested = isinstance(target, dict)
-    t = canon(target) if isinstance(target, dict) else c
-    target_id = key_text(t.get("id"))
-    name = text(t.get("name"))
+    c, n = spelled(item)
+    target = c.get(n.resource)
+    nested = type(target) is dict
+    t, tn = spelled(target) if type(target) is dict else (c, n)
+    target_id = key_text(t.get(tn.id))
+    name = text(t.get(tn.name))
     if target_id is None and name is None:
         return None
     out: dict[str, Any] = {
-        "relationship": text(c.get("relationshipType")),
+        "relationship": text(c.get(n.relationship_type)),
         "id": target_id,
         "name": name,
-        "type": ref_type(t, use_at_type=nested),
+        "type": ref_type(t, tn, use_at_type=nested),
     }
-    chars = c.get("resourceRelationshipCharacteristic")
+    chars = c.get(n.relationship_characteristic)
     if type(chars) is dict:
         chars = [chars]
     if type(chars) is list and chars:

@@ -1,0 +1,110 @@
+"""Console test helpers: the real app on a real SQLite file, pointed at the simulator on loopback.
+
+Import into a test module with `from app_fixtures import ...`. Waiting is bounded polling of the
+app's state through `pilot.pause()`, never a sleep that races the worker.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+
+from tui_inventory.app.main import InventoryApp
+from tui_inventory.config import Config
+from tui_inventory.simulator import Simulator
+
+SMALL = {"services": 120, "carriers": 40, "resources": 300}
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., Simulator]]:
+    """Start simulators (stopped after the test): `simulator(services=..., latency_ms=...)`."""
+    started: list[Simulator] = []
+
+    def start(**kw: Any) -> Simulator:
+        sim = Simulator(**{**SMALL, "seed": 7, **kw})
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+def sim_config(sim: Simulator, tmp_path: Path, dialect: str = "ses", **settings: Any) -> Config:
+    cfg = Config(path=tmp_path / "config.toml")
+    for name, value in {**sim.settings(dialect), **settings}.items():
+        cfg.set(name, value)
+    return cfg
+
+
+def make_app(
+    sim: Simulator,
+    tmp_path: Path,
+    *,
+    dialect: str = "ses",
+    settings: dict[str, Any] | None = None,
+    passwords: Callable[[str], str | None] | None = None,
+    app_class: type[InventoryApp] = InventoryApp,
+    **kw: Any,
+) -> InventoryApp:
+    """The console on a fresh SQLite file in `tmp_path`, configured for `sim`."""
+    cfg = sim_config(sim, tmp_path, dialect, **(settings or {}))
+    return app_class(
+        cfg,
+        str(tmp_path / "inventory.db"),
+        passwords=passwords or sim.passwords.get,
+        **kw,
+    )
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what or condition}")
+        await pilot.pause(0.02)
+
+
+async def wait_idle(pilot: Pilot[Any], app: InventoryApp, timeout: float = 60.0) -> None:
+    """Until no sync runs and the dashboard has read the store after it."""
+    await wait_for(pilot, lambda: not app.sync.running, timeout, "the sync to end")
+    asked = time.monotonic()
+    app.refresh_data(now=True)
+    await wait_for(
+        pilot,
+        lambda: app.dashboard.snapshot is not None and app.dashboard.snapshot.requested >= asked,
+        timeout,
+        "the dashboard to read the store",
+    )
+    await pilot.pause()
+
+
+def screen_text(app: InventoryApp) -> str:
+    """The current screen as plain text (what a terminal of `app.size` would show)."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()

@@ -1,0 +1,304 @@
+"""The console driven by Pilot: buildup, cancel, responsiveness, held cleanups, crash reports,
+hostile text and the main screens at 80×24 and 160×48. The upstream is the simulator on loopback;
+the store is a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import pytest
+from app_fixtures import make_app, screen_text, simulator, wait_for, wait_idle  # noqa: F401
+from textual.binding import Binding
+
+from tui_inventory.app.confirm import ConfirmDialog
+from tui_inventory.app.help import HelpScreen
+from tui_inventory.app.main import InventoryApp
+from tui_inventory.app.messages import SyncEvent
+from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.store.lease import SyncLease
+from tui_inventory.store.repo import Store
+from tui_inventory.sync import events as ev
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def stored(app: InventoryApp) -> dict[str, int]:
+    snapshot = app.dashboard.snapshot
+    assert snapshot is not None
+    return snapshot.counts
+
+
+async def test_first_start_on_an_empty_store_builds_up(simulator, tmp_path: Path) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.runs_ended == 1, what="the automatic buildup")
+        await wait_idle(pilot, app)
+        assert app.last_result is not None and app.last_result.mode == "buildup"
+        assert app.store.has_completed_buildup()
+        assert app.next_sync_at is not None  # the periodic update is scheduled
+        assert "next sync at" in screen_text(app)
+
+
+async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
+    simulator, tmp_path: Path
+) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.sync.running
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 1, what="the buildup to end")
+        await wait_idle(pilot, app)
+        counts = app.store.counts()
+        assert counts["services"] == 120 and counts["carriers"] == 40
+        assert 0 < counts["resources"] < 300  # excluded resource types are dropped
+        text = screen_text(app)
+        for kind, n in counts.items():
+            assert f"{n} stored" in text, (kind, text)
+        assert text.count(", buildup succeeded") == 3
+        assert "Sync log" in text and "INFO" in text
+
+
+async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(
+    simulator, tmp_path: Path
+) -> None:
+    sim = simulator()
+    app = make_app(
+        sim,
+        tmp_path,
+        autostart=False,
+        settings={"sync.records_per_page": 10, "sync.page_concurrency": 1},
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await wait_idle(pilot, app)
+        before = app.store.counts()
+        # Upstream loses some carriers and resources: a completed buildup would remove them.
+        for kind in ("carriers", "resources"):
+            for key in sorted(app.store.keys(kind))[:3]:
+                sim.dataset.remove(kind, key)
+        sim.latency_ms = 150
+        await pilot.press("b")
+        panel = app.dashboard.panel("carriers")
+        await wait_for(pilot, lambda: panel.live == "building" and panel.progress, 30, "carriers")
+        await pilot.press("c")
+        await wait_idle(pilot, app)
+        assert app.store.counts() == before
+        assert app.store.buildup("carriers") is not None  # resumable, not cleaned up
+        runs = app.store.runs(1)
+        assert runs[0]["state"] == "cancelled"
+        text = screen_text(app)
+        assert "cancelled" in text
+
+
+async def test_keys_get_an_answer_while_a_buildup_runs(simulator, tmp_path: Path) -> None:
+    sim = simulator(latency_ms=200)
+    app = make_app(
+        sim,
+        tmp_path,
+        autostart=False,
+        settings={"sync.records_per_page": 10, "sync.page_concurrency": 1},
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.dashboard.panel("services").progress, what="a page")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "the help screen")
+        assert app.sync.running  # the screen answered before the buildup ended
+        assert "Log file" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "back to the dashboard")
+        await pilot.press("tab")
+        assert app.main_screen.tabs.active == "tab-services"
+        assert app.sync.running
+        await pilot.press("c")
+        await wait_idle(pilot, app)
+
+
+async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
+    simulator, tmp_path: Path
+) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await wait_idle(pilot, app)
+        gone = sorted(app.store.keys("carriers"))[:30]
+        for key in gone:
+            sim.dataset.remove("carriers", key)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await wait_idle(pilot, app)
+        assert app.store.count("carriers") == 40  # held back: 30 of 40 is more than half
+        assert "carriers" in app.held
+        assert "cleanup held back" in screen_text(app)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), 5, "the dialog")
+        assert "30 of the 40" in screen_text(app)
+        await pilot.click("#remove")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5)
+        await wait_for(pilot, lambda: not app.held, 30, "the cleanup to run")
+        assert app.store.count("carriers") == 10
+        assert not set(gone) & app.store.keys("carriers")
+
+
+async def test_a_held_back_cleanup_can_be_kept(simulator, tmp_path: Path) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await wait_idle(pilot, app)
+        for key in sorted(app.store.keys("carriers"))[:30]:
+            sim.dataset.remove("carriers", key)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await wait_idle(pilot, app)
+        await pilot.click("#review-carriers")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), 5)
+        await pilot.click("#keep")
+        await wait_for(pilot, lambda: not app.held, 30, "the cleanup to be discarded")
+        assert app.store.count("carriers") == 40
+
+
+async def test_another_sync_holding_the_lease_is_reported(simulator, tmp_path: Path) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    other = Store(str(tmp_path / "inventory.db"))
+    lease = SyncLease(other)
+    lease.acquire()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("b")
+            await wait_for(pilot, lambda: app.watching, 30, "the refusal")
+            await wait_idle(pilot, app)
+            text = screen_text(app)
+            assert "sync already running" in text
+            assert f"pid {lease.pid}" in text
+            assert app.store.counts()["services"] == 0
+    finally:
+        lease.release()
+        other.close()
+
+
+async def test_a_readonly_console_never_syncs(simulator, tmp_path: Path) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.press("u")
+        await pilot.pause()
+        assert not app.sync.running
+        assert "Read-only console" in screen_text(app)
+        assert app.next_sync_at is None
+        assert any("read-only" in n.message for n in app._notifications)
+
+
+async def test_hostile_text_in_the_sync_log_is_shown_literally(simulator, tmp_path: Path) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    hostile = "[@click=app.quit]x[/] [bold]B[/bold] \x1b]0;title\x07\x1b[2J \x9b31m ok"
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        app.main_screen.sync.post_message(SyncEvent(ev.Logged(1, "error", "carriers", hostile)))
+        await wait_for(pilot, lambda: "[bold]B[/bold]" in screen_text(app), 5, "the line")
+        text = screen_text(app)
+        assert "[@click=app.quit]x[/]" in text
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+        assert "ERROR" in text
+        await pilot.click("#sync-log")
+        await pilot.pause()
+        assert app.is_running  # the click on the "link" did not quit
+
+
+class Crashing(InventoryApp):
+    BINDINGS = [*InventoryApp.BINDINGS, Binding("z", "crash", "Crash")]
+
+    def action_crash(self) -> None:
+        password = self._passwords("tmf638")  # a secret in a local of the crashing frame
+        raise RuntimeError(f"a bug, {len(password or '')} characters later")
+
+
+async def test_a_crash_report_shows_no_secret(
+    simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = simulator()
+    secret = sim.passwords["tmf638"]
+    app = make_app(sim, tmp_path, autostart=False, app_class=Crashing)
+    with pytest.raises(RuntimeError, match="a bug"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("z")
+            await pilot.pause()
+    report = capsys.readouterr().err
+    assert "RuntimeError: a bug" in report
+    assert "action_crash" in report  # a real traceback...
+    assert secret not in report  # ...without the locals that held the password
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_main_screens_render_at_80x24_and_160x48(
+    simulator, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    sim = simulator(latency_ms=100)
+    app = make_app(
+        sim,
+        tmp_path,
+        dialect="tmf630",
+        autostart=False,
+        settings={"sync.records_per_page": 10, "sync.page_concurrency": 1},
+    )
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("b")
+        panel = app.dashboard.panel("services")
+        await wait_for(pilot, lambda: "%" in panel.progress, 30, "progress with a percentage")
+        await pilot.pause()
+        text = screen_text(app)
+        svg = app.export_screenshot()
+        (shots / "dashboard.svg").write_text(svg)
+        for expected in ("Dashboard", "Services", "Carriers", "Resources", "building", "page"):
+            assert expected in text, expected
+        assert "Buildup running" in text
+        assert "b Buildup" in text and "q Quit" in text  # the footer's keys are all there
+        assert "Services" in svg and "Buildup" in svg
+        await pilot.press("c")
+        await wait_idle(pilot, app)
+        assert "Sync log" in screen_text(app)
+
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
+        text = screen_text(app)
+        assert "buildup" in text and "Log file" in text
+        await pilot.press("escape")
+
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), 5)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Settings" in text and "tmf638.url" in text and "Save" in text
+        (shots / "settings.svg").write_text(app.export_screenshot())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5)
+
+        for _ in range(4):
+            await pilot.press("tab")
+            await pilot.pause()
+            assert screen_text(app)  # every tab renders
+        assert app.main_screen.tabs.active == "tab-changes"
+
+
+async def test_the_command_palette_offers_the_console_commands(
+    simulator, tmp_path: Path
+) -> None:
+    sim = simulator()
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Buildup", "Update now", "Cancel sync", "Search", "Settings", "Help"} <= titles
+

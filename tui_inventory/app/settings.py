@@ -1,0 +1,428 @@
+"""The Settings screen: every key of the configuration, the passwords, a connection test per API.
+
+Values are validated by the configuration's own rules as they are typed (the error shows next to
+the field) and again on save; the file is written with `save_config`. Passwords are typed masked,
+saved to the keyring in a thread worker (a keyring that hangs cannot freeze the console) and never
+shown back. The connection test fetches one small page with the values on the screen.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Select, Static
+
+from tui_inventory import secrets
+from tui_inventory.config import APIS, KEYS, Config, Key, parse_value, save_config, validate_value
+from tui_inventory.errors import (
+    AuthFailed,
+    ConfigError,
+    InventoryError,
+    SecretsError,
+    UpstreamError,
+)
+from tui_inventory.text import plain
+from tui_inventory.tmf.client import RetryPolicy, TmfClient
+
+SECTIONS = {
+    "tmf638": "TMF638 — services and carriers",
+    "tmf639": "TMF639 — resources",
+    "http": "HTTP",
+    "sync": "Sync",
+}
+TEST_PATH_KEY = {"tmf638": "tmf638.services_path", "tmf639": "tmf639.resources_path"}
+PasswordSource = Callable[[str], "str | None"]
+
+
+def field_id(name: str) -> str:
+    return "key-" + name.replace(".", "-")
+
+
+def test_verdict(error: Exception) -> str:
+    """One plain sentence for a failed connection test: which of the usual failures it was."""
+    message = plain(str(error), limit=400)
+    if isinstance(error, AuthFailed):
+        return f"Authentication failure: {message}. Check the user name and the password."
+    if isinstance(error, UpstreamError):
+        if "TLS" in message or "certificate" in message:
+            return f"TLS failure: {message}"
+        if any(s in message for s in ("cannot reach", "did not answer", "connection failed")):
+            return f"Unreachable: {message}"
+        return f"Unexpected answer: {message}"
+    if isinstance(error, SecretsError):
+        return f"No password available: {message}"
+    if isinstance(error, InventoryError):
+        return message
+    return f"The test failed: {type(error).__name__}: {message}"
+
+
+class SettingField(Vertical):
+    """One key: its name, its input, its help sentence and, when invalid, the error."""
+
+    DEFAULT_CSS = """
+    SettingField { height: auto; margin-bottom: 1; }
+    SettingField Horizontal { height: auto; }
+    SettingField .name { width: 26; }
+    SettingField Input, SettingField Select { width: 1fr; }
+    SettingField .help { color: $text-muted; padding-left: 26; height: auto; }
+    SettingField .error { color: $error; padding-left: 26; height: auto; display: none; }
+    SettingField.-invalid .error { display: block; }
+    """
+
+    def __init__(self, key: Key, value: Any) -> None:
+        super().__init__(id=field_id(key.name))
+        self.key = key
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        key, value = self.key, self.value
+        with Horizontal():
+            yield Static(key.name, classes="name")
+            if key.kind is bool:
+                # Words, not a tick box: "on"/"off" reads the same without colour.
+                choices = [("on", True), ("off", False)]
+                yield Select(choices, value=bool(value), allow_blank=False, compact=True)
+            elif key.choices:
+                options = [(c, c) for c in key.choices]
+                yield Select(options, value=value, allow_blank=False, compact=True)
+            else:
+                yield Input("" if value is None else str(value), compact=True)
+        yield Static(Text(key.help), classes="help")
+        yield Static(classes="error")
+
+    def current(self) -> Any:
+        if self.key.kind is bool or self.key.choices:
+            return self.query_one(Select).value
+        return self.query_one(Input).value
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(bool(message), "-invalid")
+        self.query_one(".error", Static).update(Text(plain(message or "", limit=400)))
+
+
+class PasswordField(Vertical):
+    """An API's password, typed masked; the field never shows the stored one."""
+
+    DEFAULT_CSS = """
+    PasswordField { height: auto; margin-bottom: 1; }
+    PasswordField Horizontal { height: auto; }
+    PasswordField .name { width: 26; }
+    PasswordField Input { width: 1fr; }
+    PasswordField .help { color: $text-muted; padding-left: 26; height: auto; }
+    PasswordField .error { color: $error; padding-left: 26; height: auto; }
+    PasswordField .error.-ok { color: $success; }
+    """
+
+    def __init__(self, api: str) -> None:
+        super().__init__(id=f"password-{api}")
+        self.api = api
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static(f"{self.api}.password", classes="name")
+            yield Input(password=True, compact=True, placeholder="checking the keyring…")
+        yield Static(
+            Text("Saved in the OS keyring when you save; never written to the settings file."),
+            classes="help",
+        )
+        yield Static(classes="error")
+
+    def show_result(self, message: str, *, error: bool) -> None:
+        result = self.query_one(".error", Static)
+        result.set_class(not error, "-ok")
+        result.update(Text(plain(message, limit=600)))
+
+
+@dataclass
+class SaveOutcome:
+    path: str
+    config: Config
+    passwords: dict[str, str]  # api -> the keyring's sentence, or the error
+    failed: list[str]
+
+
+class SettingsScreen(Screen[None]):
+    """Edit the settings file and the keyring's passwords."""
+
+    DEFAULT_CSS = """
+    SettingsScreen > #settings-title { height: 1; padding: 0 1; background: $primary; }
+    SettingsScreen VerticalScroll { height: 1fr; padding: 0 1; }
+    SettingsScreen .section { text-style: bold; margin: 1 0 0 0; height: 1; color: $accent; }
+    SettingsScreen #keyring, SettingsScreen #readonly-note { height: auto; margin-top: 1; }
+    SettingsScreen #keyring.-unusable, SettingsScreen #readonly-note { color: $warning; }
+    SettingsScreen .test { height: auto; margin-bottom: 1; }
+    SettingsScreen .test Static { width: 1fr; height: auto; padding-left: 2; }
+    SettingsScreen .test Static.-ok { color: $success; }
+    SettingsScreen .test Static.-failed { color: $error; }
+    SettingsScreen #actions { height: auto; padding: 0 1; background: $boost; }
+    SettingsScreen #actions Button { margin-right: 2; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    class Saved(Message):
+        """The settings were saved: the app uses the new configuration from now on."""
+
+        def __init__(self, config: Config) -> None:
+            super().__init__()
+            self.config = config
+
+    class Tested(Message):
+        def __init__(self, api: str, ok: bool, sentence: str) -> None:
+            super().__init__()
+            self.api, self.ok, self.sentence = api, ok, sentence
+
+    class KeyringChecked(Message):
+        def __init__(self, status: secrets.KeyringStatus, sources: dict[str, str]) -> None:
+            super().__init__()
+            self.status, self.sources = status, sources
+
+    class SaveDone(Message):
+        def __init__(self, outcome: SaveOutcome | None, error: str = "") -> None:
+            super().__init__()
+            self.outcome, self.error = outcome, error
+
+    def __init__(self, config: Config, *, passwords: PasswordSource, readonly: bool = False):
+        super().__init__()
+        self.config = config
+        self._passwords = passwords
+        self.readonly = readonly
+
+    def compose(self) -> ComposeResult:
+        yield Static("Settings", id="settings-title")
+        with VerticalScroll():
+            if self.readonly:
+                yield Static(
+                    "This console is read-only (--readonly): settings can be looked at, not saved.",
+                    id="readonly-note",
+                )
+            yield Static(Text("Checking the keyring…"), id="keyring")
+            for section, title in SECTIONS.items():
+                yield Static(title, classes="section")
+                for key in KEYS:
+                    if key.section != section:
+                        continue
+                    yield SettingField(key, self.config.get(key.name))
+                    if key.name == f"{section}.username":
+                        yield PasswordField(section)
+                if section in APIS:
+                    with Horizontal(classes="test"):
+                        yield Button("Test connection", id=f"test-{section}", compact=True)
+                        yield Static(id=f"test-result-{section}")
+        with Horizontal(id="actions"):
+            yield Button("Save", id="save", variant="primary", compact=True, disabled=self.readonly)
+            yield Button("Back", id="back", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._check_keyring()
+
+    # -- keyring status ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="keyring-status")
+    def _check_keyring(self) -> None:
+        status = secrets.keyring_status()
+        sources: dict[str, str] = {}
+        for api in APIS:
+            try:
+                sources[api] = secrets.password_source(api)
+            except SecretsError:
+                sources[api] = "unavailable"
+        self.post_message(self.KeyringChecked(status, sources))
+
+    def on_settings_screen_keyring_checked(self, message: SettingsScreen.KeyringChecked) -> None:
+        box = self.query_one("#keyring", Static)
+        status = message.status
+        box.set_class(not status.usable, "-unusable")
+        if status.usable:
+            box.update(Text(f"Passwords: {plain(status.explanation)}."))
+        else:
+            box.update(Text("No usable keyring: " + plain(status.explanation)))
+        hints = {
+            "keyring": "saved in the keyring — type a new one to replace it",
+            "environment": "taken from the environment variable — it wins over the keyring",
+            "none": "not set — type it to save it in the keyring",
+            "unavailable": "the keyring cannot be read — see above",
+        }
+        for api, source in message.sources.items():
+            self.query_one(f"#password-{api} Input", Input).placeholder = hints[source]
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def _fields(self) -> list[SettingField]:
+        return list(self.query(SettingField))
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _validate_one(self, event: Message) -> None:
+        control = getattr(event, "control", None)
+        field = (
+            next((a for a in control.ancestors if isinstance(a, SettingField)), None)
+            if control
+            else None
+        )
+        if field is not None:
+            try:
+                validate_value(field.key, parse_value(field.key, field.current()))
+            except ConfigError as exc:
+                field.show_error(exc.message)
+            else:
+                field.show_error(None)
+
+    def collect(self) -> Config | None:
+        """A copy of the configuration with the screen's values; None (errors shown) if invalid."""
+        new = copy.deepcopy(self.config)
+        first_bad: SettingField | None = None
+        for field in self._fields():
+            try:
+                new.set(field.key.name, field.current())
+            except ConfigError as exc:
+                field.show_error(exc.message)
+                first_bad = first_bad or field
+            else:
+                field.show_error(None)
+        if first_bad is not None:
+            first_bad.scroll_visible()
+            first_bad.query_one("Input, Select").focus()
+            return None
+        return new
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.readonly:
+            self.notify("This console is read-only: settings are not saved.", severity="warning")
+            return
+        new = self.collect()
+        if new is None:
+            self.notify(
+                "Some settings are not valid; see the messages next to them.",
+                title="Settings not saved",
+                severity="error",
+            )
+            return
+        typed = {}
+        for api in APIS:
+            box = self.query_one(f"#password-{api} Input", Input)
+            if box.value:
+                typed[api] = box.value
+        self.query_one("#save", Button).disabled = True
+        self._save(new, typed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-save")
+    def _save(self, new: Config, typed: dict[str, str]) -> None:
+        try:
+            path = save_config(new)
+        except OSError as exc:
+            self.post_message(
+                self.SaveDone(None, f"cannot write the settings file: {exc.strerror}")
+            )
+            return
+        results: dict[str, str] = {}
+        failed: list[str] = []
+        for api in list(typed):
+            try:
+                results[api] = secrets.set_password(api, typed.pop(api))
+            except SecretsError as exc:
+                results[api] = exc.message
+                failed.append(api)
+        self.post_message(self.SaveDone(SaveOutcome(str(path), new, results, failed)))
+
+    def on_settings_screen_save_done(self, message: SettingsScreen.SaveDone) -> None:
+        self.query_one("#save", Button).disabled = self.readonly
+        outcome = message.outcome
+        if outcome is None:
+            self.notify(plain(message.error), title="Settings not saved", severity="error")
+            return
+        self.config = outcome.config
+        self.post_message(self.Saved(outcome.config))
+        for api, sentence in outcome.passwords.items():
+            field = self.query_one(f"#password-{api}", PasswordField)
+            field.show_result(sentence, error=api in outcome.failed)
+            if api not in outcome.failed:
+                field.query_one(Input).value = ""
+        if outcome.failed:
+            names = ", ".join(a.upper() for a in outcome.failed)
+            self.notify(
+                f"Settings saved to {outcome.path}, but the password for {names} was NOT saved: "
+                "see the message next to it.",
+                title="Password not saved",
+                severity="error",
+                timeout=10,
+            )
+        else:
+            extra = " and the password(s) saved in the keyring" if outcome.passwords else ""
+            self.notify(f"Settings saved to {outcome.path}{extra}.", title="Settings")
+        self._check_keyring()
+
+    # -- connection test ----------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        if button == "save":
+            self.action_save()
+        elif button == "back":
+            self.action_back()
+        elif button.startswith("test-"):
+            api = button.removeprefix("test-")
+            new = self.collect()
+            result = self.query_one(f"#test-result-{api}", Static)
+            if new is None:
+                result.update(Text("Fix the settings marked above first."))
+                return
+            if not new.url_for(api):
+                result.update(Text(f"Set {api}.url first."))
+                return
+            typed = self.query_one(f"#password-{api} Input", Input).value
+            result.update(Text("Testing…"))
+            self._test(api, new, typed or None)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="connection-test")
+    def _test(self, api: str, cfg: Config, typed: str | None) -> None:
+        try:
+            username = cfg.username_for(api)
+            password = (typed or self._passwords(api)) if username else None
+            http = cfg.http
+            client = TmfClient(
+                api,
+                cfg.url_for(api) or "",
+                username,
+                password,
+                dialect=cfg.sync.dialect,
+                page_size=1,
+                timeout=min(http.timeout, 15.0),
+                verify_tls=http.verify_tls,
+                ca_bundle=http.ca_bundle,
+                bypass_proxy=http.bypass_proxy,
+                concurrency=1,
+                retry=RetryPolicy(attempts=1),
+            )
+            del password
+            with client:
+                sentence = client.test_connection(cfg.get(TEST_PATH_KEY[api]))
+        except Exception as exc:  # every failure is reported, none may escape the worker
+            self.post_message(self.Tested(api, False, test_verdict(exc)))
+            return
+        self.post_message(self.Tested(api, True, f"Success: {plain(sentence)}"))
+
+    def on_settings_screen_tested(self, message: SettingsScreen.Tested) -> None:
+        result = self.query_one(f"#test-result-{message.api}", Static)
+        result.set_class(message.ok, "-ok")
+        result.set_class(not message.ok, "-failed")
+        result.update(Text(("✓ " if message.ok else "✗ ") + message.sentence))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

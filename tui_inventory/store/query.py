@@ -1,0 +1,501 @@
+"""The inventory tables' queries: counts and windows of rows, sorted, filtered and searched.
+
+Only what is on screen is read. A table query is a total order — the sort column, then the key —
+over the instances of one kind that pass the status filter and the search. The rows at positions
+[offset, offset + limit) are read by seeking on an index from a cached *anchor* (a row whose
+position is known) and skipping at most `STEP` rows; anchors every `STEP` rows are found on the
+way, from the start or back from the end, whichever is nearer, and kept until the data changes
+(the newest revision id tells). Counts come from the counts table (`tui_inventory.store.fts`).
+
+Search: the text is split into terms (runs of letters and digits). An instance matches when each
+term is a word of its key, name, status, type, site or of a text or number value of its fields
+(characteristic values, descriptions, customers, references; not dates nor "Other Fields") — the
+last term only the beginning of a word while it is still being typed (not followed by a space or
+other separator). SQLite answers from the FTS5 index of the kind; a search with few matches is
+then sorted whole, one with many is read in index order like the whole table. PostgreSQL matches
+with word-start regular expressions over the same columns and the fields' JSON text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import re
+import threading
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+
+from tui_inventory.errors import StoreError
+from tui_inventory.store.fts import COUNTS_TABLE, fts_table
+from tui_inventory.store.repo import Store
+from tui_inventory.tmf.definitions import REFS
+
+SORTS: tuple[str, ...] = ("key", "name", "status", "type", "site", "updated_at")
+STEP = 2048  # rows between cached anchors: the most a window read skips over the whole table
+MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
+_MAX_ANCHORS = 20_000
+_MAX_PLANS = 16
+_TERM = re.compile(r"[^\W_]+")
+_NO_STEP = 1 << 62
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    key: str
+    name: str
+    status: str
+    type: str
+    site: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    kind: str
+    sort: str = "key"  # one of SORTS
+    descending: bool = False
+    status: str | None = None
+    search: str | None = None
+
+    def normalized(self) -> TableQuery:
+        """The same query with its search in canonical form (None when it has no terms)."""
+        if self.sort not in SORTS:
+            raise ValueError(f"cannot sort by {self.sort!r}")
+        text = self.search or ""
+        terms = search_terms(text)
+        search = (" ".join(terms) + (" " if _complete(text) else "")) if terms else None
+        return self if search == self.search else replace(self, search=search)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An instance whose reference field points at another instance."""
+
+    kind: str
+    key: str
+    name: str
+    field: str
+
+
+def search_terms(text: str) -> list[str]:
+    """The search terms of what the user typed: its runs of letters and digits, lower-cased."""
+    return [t.lower() for t in _TERM.findall(text)]
+
+
+def _complete(text: str) -> bool:
+    """Whether the last term of `text` is finished (a separator follows it)."""
+    return bool(text) and _TERM.fullmatch(text[-1]) is None
+
+
+def fts_match(text: str) -> str:
+    """The FTS5 query for a search: each term quoted, the last a prefix while being typed. Terms
+    hold letters and digits only, so no user text becomes FTS5 syntax (`"`, `*`, `AND`, `NEAR(`)."""
+    terms = [f'"{t}"' for t in search_terms(text)]
+    if terms and not _complete(text):
+        terms[-1] += "*"
+    return " AND ".join(terms)
+
+
+class _Plan:
+    """What is known of one query at one data version: count, anchors, a search's ids."""
+
+    def __init__(self) -> None:
+        self.count: int | None = None
+        self.matches: int | None = None  # a search's matches in the kind, status aside
+        self.ids: array[int] | None = None  # a small search's matching ids, in order
+        self.anchors: dict[int, tuple[Any, str]] = {}  # position -> (sort value, key)
+        self.positions: list[int] = []  # sorted keys of `anchors`
+        self.statements: dict[tuple[bool, bool, bool], tuple[str, list[Any]]] = {}
+
+    def remember(self, pos: int, value: Any, key: str) -> None:
+        if pos in self.anchors:
+            return
+        if len(self.positions) >= _MAX_ANCHORS:
+            self.anchors.clear()
+            self.positions.clear()
+        self.anchors[pos] = (value, key)
+        bisect.insort(self.positions, pos)
+
+
+class InventoryQuery:
+    """Reads the tables' rows for one store; safe to call from several threads at once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.inst = store.m.instance
+        self.sqlite = not store.is_postgres
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._plans: dict[TableQuery, _Plan] = {}
+        self._statuses: dict[str, list[tuple[str, int]]] = {}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def count(self, q: TableQuery) -> int:
+        q = q.normalized()
+        with self._read():
+            return self._count(q, self._plan(q))
+
+    def window(self, q: TableQuery, offset: int, limit: int) -> list[Row]:
+        """The rows at positions [offset, offset + limit) of `q` (fewer at the end)."""
+        q = q.normalized()
+        if limit <= 0 or offset < 0:
+            return []
+        with self._read():
+            plan = self._plan(q)
+            if self._sorted_whole(q, plan):
+                ids = self._ids(q, plan)
+                return self._rows_by_id(list(ids[offset : offset + limit]))
+            step = STEP if q.search is None else _NO_STEP  # each search statement costs alike
+            return self._keyset_window(q, plan, offset, limit, step)
+
+    def statuses(self, kind: str) -> list[tuple[str, int]]:
+        """The statuses of `kind` with their instance counts, by status."""
+        with self._read():
+            cached = self._statuses.get(kind)
+            if cached is None:
+                cached = self._statuses[kind] = self._status_counts(kind)
+            return cached
+
+    def position(self, q: TableQuery, key: str) -> int | None:
+        """Where the instance `key` is in `q`, or None when it is not among its rows."""
+        q = q.normalized()
+        inst = self.inst
+        with self._read():
+            plan = self._plan(q)
+            found = (
+                inst.select(inst.id, getattr(inst, q.sort))
+                .where((inst.kind == q.kind) & (inst.key == key))
+                .tuples()
+                .first()
+            )
+            if found is None:
+                return None
+            id_, value = found
+            if self._sorted_whole(q, plan):
+                ids = self._ids(q, plan)
+                return ids.index(id_) if id_ in ids else None
+            if not self._passes(q, id_):
+                return None
+            where = self._where(q) & self._beyond(q, (value, key), later=False)
+            return int(inst.select().where(where).count())
+
+    def iter_instances(
+        self, q: TableQuery, batch: int = 500
+    ) -> Iterator[tuple[Row, dict[str, Any]]]:
+        """Every row of `q` in order with its fields (for export), read in batches."""
+        offset = 0
+        while rows := self.window(q, offset, batch):
+            fields = self._fields([r.id for r in rows])
+            for r in rows:
+                yield r, fields.get(r.id, {})
+            offset += len(rows)
+
+    def export(self, q: TableQuery, path: Path) -> int:
+        """Write every row of `q` to `path`: JSON (a list of objects as `tui-inventory export`
+        writes them) when it ends in .json, else CSV with a column per field. Returns the count."""
+        names = [f.name for f in self.store.definitions()[q.kind].fields]
+        part = path.with_name(path.name + ".part")
+        n = 0
+        try:
+            with part.open("w", encoding="utf-8", newline="") as out:
+                as_json = path.suffix.lower() == ".json"
+                writer = csv.writer(out)
+                if as_json:
+                    out.write("[")
+                else:
+                    writer.writerow(["id", "name", "status", "type", "site", "updated_at", *names])
+                for row, fields in self.iter_instances(q):
+                    head = [row.key, row.name, row.status, row.type, row.site, row.updated_at]
+                    if as_json:
+                        item = dict(zip(("id", *SORTS[1:]), head, strict=True), fields=fields)
+                        out.write(",\n"[n == 0 :] + json.dumps(item, ensure_ascii=False))
+                    else:
+                        writer.writerow(head + [_csv_cell(fields.get(f)) for f in names])
+                    n += 1
+                if as_json:
+                    out.write("\n]\n")
+            part.replace(path)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+        finally:
+            part.unlink(missing_ok=True)
+        return n
+
+    def referenced_by(self, kind: str, key: str, limit: int = 100) -> list[Reference]:
+        """Instances whose reference fields point at instance `key` of `kind` (cheap: the search
+        index finds the candidates, their fields confirm them)."""
+        if not search_terms(key):
+            return []
+        out: list[Reference] = []
+        for d in self.store.definitions().values():
+            names = [f.name for f in d.fields if f.type == REFS and f.target == kind]
+            if not names:
+                continue
+            for row, fields in self.iter_instances(TableQuery(d.name, search=key + " ")):
+                for name in names:
+                    refs = fields.get(name)
+                    if isinstance(refs, list) and any(
+                        isinstance(r, dict) and r.get("id") == key for r in refs
+                    ):
+                        out.append(Reference(d.name, row.key, row.name, name))
+                        break
+                if len(out) >= limit:
+                    return out
+        return out
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._plans.clear()
+            self._statuses.clear()
+            self._version = None
+
+    # -- the cache ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """A read transaction (one snapshot for all the statements of a call), after dropping
+        what was cached if the data changed since (every change writes a revision)."""
+        db = self.store.db
+        with db.atomic():
+            version = db.execute_sql("SELECT MAX(id) FROM revision").fetchone()[0] or 0
+            with self._lock:
+                if version != self._version:
+                    self._plans.clear()
+                    self._statuses.clear()
+                    self._version = version
+            yield
+
+    def _plan(self, q: TableQuery) -> _Plan:
+        with self._lock:
+            plan = self._plans.get(q)
+            if plan is None:
+                if len(self._plans) >= _MAX_PLANS:
+                    self._plans.pop(next(iter(self._plans)))
+                plan = self._plans[q] = _Plan()
+            return plan
+
+    # -- conditions ---------------------------------------------------------------------------
+
+    def _where(self, q: TableQuery, *, in_order: bool = True) -> Any:
+        """The query's condition. `in_order`: a search is checked row by row while an index is
+        read in the sort order, instead of its matches being collected first."""
+        inst = self.inst
+        where = inst.kind == q.kind
+        if q.status is not None:
+            where &= inst.status == q.status
+        if q.search is not None:
+            where &= self._matches(q, in_order=in_order)
+        return where
+
+    def _matches(self, q: TableQuery, *, in_order: bool) -> Any:
+        """The search condition: the one place where the backends differ."""
+        assert q.search is not None
+        inst = self.inst
+        if not self.sqlite:
+            cols = (inst.key, inst.name, inst.status, inst.type, inst.site, inst.fields)
+            text = pw.fn.CONCAT_WS(" ", *cols)
+            terms = search_terms(q.search)
+            last = len(terms) - 1 if not _complete(q.search) else len(terms)
+            cond = None
+            for i, t in enumerate(terms):
+                c = pw.Expression(text, "~*", "\\m" + t + ("" if i == last else "\\M"))
+                cond = c if cond is None else cond & c
+            return cond
+        table = fts_table(q.kind)
+        fts = pw.SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", [fts_match(q.search)])
+        # `+id` keeps SQLite from driving the query by the matches, so it reads the sort index.
+        lhs = pw.NodeList((pw.SQL("+"), inst.id), glue="") if in_order else inst.id
+        return pw.Expression(lhs, pw.OP.IN, fts)
+
+    def _passes(self, q: TableQuery, id_: int) -> bool:
+        """Whether the instance `id_` (of the query's kind) passes its filter and search."""
+        inst = self.inst
+        if q.search is None or not self.sqlite:
+            return bool(inst.select().where(self._where(q) & (inst.id == id_)).exists())
+        if q.status is not None:
+            where = (inst.id == id_) & (inst.status == q.status)
+            if not inst.select().where(where).exists():
+                return False
+        table = fts_table(q.kind)
+        sql = f"SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = ?"
+        return self.store.db.execute_sql(sql, (fts_match(q.search), id_)).fetchone() is not None
+
+    def _beyond(self, q: TableQuery, anchor: tuple[Any, str], *, later: bool) -> Any:
+        """Rows after (`later`) or before `anchor` in the query's order."""
+        greater = later != q.descending
+        key = self.inst.key
+        if q.sort == "key":
+            return key > anchor[1] if greater else key < anchor[1]
+        pair, bound = pw.Tuple(getattr(self.inst, q.sort), key), pw.Tuple(*anchor)
+        return pair > bound if greater else pair < bound
+
+    def _order(self, q: TableQuery, *, reverse: bool = False) -> list[Any]:
+        key = self.inst.key
+        cols = [key] if q.sort == "key" else [getattr(self.inst, q.sort), key]
+        return [c.desc() if q.descending != reverse else c.asc() for c in cols]
+
+    # -- counting -----------------------------------------------------------------------------
+
+    def _status_counts(self, kind: str) -> list[tuple[str, int]]:
+        if self.sqlite:
+            sql = f"SELECT status, n FROM {COUNTS_TABLE} WHERE kind = ? AND n > 0 ORDER BY status"
+            return [(s, n) for s, n in self.store.db.execute_sql(sql, (kind,)).fetchall()]
+        inst = self.inst
+        rows = (
+            inst.select(inst.status, pw.fn.COUNT(inst.id))
+            .where(inst.kind == kind)
+            .group_by(inst.status)
+            .order_by(inst.status)
+            .tuples()
+        )
+        return [(s, n) for s, n in rows]
+
+    def _search_matches(self, q: TableQuery, plan: _Plan) -> int | None:
+        """How many instances of the kind match the search (SQLite: from the index alone)."""
+        if plan.matches is None and self.sqlite and q.search is not None:
+            table = fts_table(q.kind)
+            sql = f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?"
+            plan.matches = self.store.db.execute_sql(sql, (fts_match(q.search),)).fetchone()[0]
+        return plan.matches
+
+    def _sorted_whole(self, q: TableQuery, plan: _Plan) -> bool:
+        """Whether the query's rows are collected and sorted whole (a search with few matches;
+        every search on PostgreSQL), rather than read in index order."""
+        if q.search is None:
+            return False
+        matches = self._search_matches(q, plan)
+        return matches is None or matches <= MATERIALIZE
+
+    def _count(self, q: TableQuery, plan: _Plan) -> int:
+        if plan.count is not None:
+            return plan.count
+        if self._sorted_whole(q, plan):
+            plan.count = len(self._ids(q, plan))
+        elif self.sqlite and q.search is None:
+            counts = dict(self._status_counts(q.kind))
+            plan.count = counts.get(q.status, 0) if q.status is not None else sum(counts.values())
+        elif q.status is None and plan.matches is not None:
+            plan.count = plan.matches
+        else:
+            plan.count = int(self.inst.select().where(self._where(q)).count())
+        return plan.count
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _row_columns(self) -> tuple[Any, ...]:
+        inst = self.inst
+        return (inst.id, inst.key, inst.name, inst.status, inst.type, inst.site, inst.updated_at)
+
+    def _ids(self, q: TableQuery, plan: _Plan) -> array[int]:
+        if plan.ids is None:
+            inst = self.inst
+            where = self._where(q, in_order=False)
+            cur = inst.select(inst.id).where(where).order_by(*self._order(q)).tuples()
+            plan.ids = array("q", (i for (i,) in cur))
+            plan.count = len(plan.ids)
+        return plan.ids
+
+    def _rows_by_id(self, ids: list[int]) -> list[Row]:
+        if not ids:
+            return []
+        inst = self.inst
+        rows = inst.select(*self._row_columns()).where(inst.id.in_(ids)).tuples()
+        found = {r[0]: Row(*r) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    def _fields(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        inst = self.inst
+        rows = inst.select(inst.id, inst.fields).where(inst.id.in_(ids)).tuples()
+        return {i: json.loads(f) for i, f in rows}
+
+    def _statement(
+        self, q: TableQuery, plan: _Plan, *, anchored: bool, reverse: bool, full: bool
+    ) -> tuple[str, list[Any]]:
+        """The SQL of a seek (built once per query: peewee's building costs more than the
+        statement) and its parameters before the anchor's, the limit and the offset."""
+        shape = (anchored, reverse, full)
+        cached = plan.statements.get(shape)
+        if cached is None:
+            inst = self.inst
+            cols = self._row_columns() if full else (getattr(inst, q.sort), inst.key)
+            where = self._where(q)
+            bound = ("", "")
+            if anchored:
+                where &= self._beyond(q, bound, later=not reverse)
+            order = self._order(q, reverse=reverse)
+            sql, params = inst.select(*cols).where(where).order_by(*order).limit(1).offset(1).sql()
+            extra = (1 if q.sort == "key" else 2) if anchored else 0
+            cached = plan.statements[shape] = (sql, params[: len(params) - extra - 2])
+        return cached
+
+    def _seek(
+        self,
+        q: TableQuery,
+        plan: _Plan,
+        anchor: tuple[Any, str] | None,
+        *,
+        reverse: bool,
+        skip: int,
+        limit: int,
+        full: bool,
+    ) -> list[tuple[Any, ...]]:
+        """Rows after (or, `reverse`, before) `anchor` — from the start (or end) when None —
+        skipping `skip`, in reading order."""
+        sql, params = self._statement(
+            q, plan, anchored=anchor is not None, reverse=reverse, full=full
+        )
+        bound = [] if anchor is None else [anchor[1]] if q.sort == "key" else list(anchor)
+        return list(self.store.db.execute_sql(sql, [*params, *bound, limit, skip]).fetchall())
+
+    def _keyset_window(
+        self, q: TableQuery, plan: _Plan, offset: int, limit: int, step: int
+    ) -> list[Row]:
+        total = self._count(q, plan)
+        if offset >= total:
+            return []
+        limit = min(limit, total - offset)
+        last = offset + limit  # one past the window
+        while True:
+            # The nearest base: an anchor before the window (or the start, -1), read forward;
+            # or one at or after its end (or the end, `total`), read backward.
+            with self._lock:
+                i = bisect.bisect_left(plan.positions, offset)
+                fwd = plan.positions[i - 1] if i else -1
+                j = bisect.bisect_left(plan.positions, last)
+                back = plan.positions[j] if j < len(plan.positions) else total
+                fwd_skip, back_skip = offset - fwd - 1, back - last
+                reverse = back_skip < fwd_skip
+                skip, base = (back_skip, back) if reverse else (fwd_skip, fwd)
+                anchor = plan.anchors.get(base)
+            if skip <= step:
+                break
+            # Too far from any anchor: find the next one towards the window and remember it.
+            found = self._seek(q, plan, anchor, reverse=reverse, skip=step - 1, limit=1, full=False)
+            if not found:  # cannot happen within one snapshot; never loop forever
+                break
+            with self._lock:
+                plan.remember(base - step if reverse else base + step, *found[0])
+        rows = self._seek(q, plan, anchor, reverse=reverse, skip=skip, limit=limit, full=True)
+        if reverse:
+            rows.reverse()
+        if rows:
+            col = SORTS.index(q.sort) + 1  # a row's columns follow SORTS after the id
+            with self._lock:
+                plan.remember(offset, rows[0][col], rows[0][1])
+                plan.remember(offset + len(rows) - 1, rows[-1][col], rows[-1][1])
+        return [Row(*r) for r in rows]
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
