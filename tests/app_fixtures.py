@@ -1,14 +1,15 @@
 """Console test helpers: the real app on a real SQLite file, pointed at the simulator on loopback.
 
-Import into a test module with `from app_fixtures import ...`. Waiting is bounded polling of the
-app's state through `pilot.pause()`, never a sleep that races the worker.
+Plain helpers (the simulator and the isolated environment are conftest's fixtures): import them
+with `from app_fixtures import ...`. Waiting is bounded polling of the app's state through
+`pilot.pause()`, never a sleep that races the worker.
 """
 
 from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +21,7 @@ from tui_inventory.app.main import InventoryApp
 from tui_inventory.config import Config
 from tui_inventory.simulator import Simulator
 
-SMALL = {"services": 120, "carriers": 40, "resources": 300}
-
-
-@pytest.fixture
-def simulator() -> Iterator[Callable[..., Simulator]]:
-    """Start simulators (stopped after the test): `simulator(services=..., latency_ms=...)`."""
-    started: list[Simulator] = []
-
-    def start(**kw: Any) -> Simulator:
-        sim = Simulator(**{**SMALL, "seed": 7, **kw})
-        sim.start()
-        started.append(sim)
-        return sim
-
-    yield start
-    for sim in started:
-        sim.stop()
+SMALL = {"services": 120, "carriers": 40, "resources": 300, "seed": 7}  # for `make_sim(**SMALL)`
 
 
 def sim_config(sim: Simulator, tmp_path: Path, dialect: str = "ses", **settings: Any) -> Config:

@@ -5,13 +5,16 @@ the store is a real SQLite file."""
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
-from app_fixtures import make_app, screen_text, simulator, wait_for, wait_idle  # noqa: F401
+from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
 from textual.binding import Binding
+from textual.widgets import Input
 
 from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.help import HelpScreen
-from tui_inventory.app.main import InventoryApp
+from tui_inventory.app.inventory import InventoryView
+from tui_inventory.app.main import InventoryApp, sixteen_colours
 from tui_inventory.app.messages import SyncEvent
 from tui_inventory.app.settings import SettingsScreen
 from tui_inventory.store.lease import SyncLease
@@ -27,22 +30,22 @@ def stored(app: InventoryApp) -> dict[str, int]:
     return snapshot.counts
 
 
-async def test_first_start_on_an_empty_store_builds_up(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_first_start_on_an_empty_store_builds_up(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.runs_ended == 1, what="the automatic buildup")
         await wait_idle(pilot, app)
         assert app.last_result is not None and app.last_result.mode == "buildup"
         assert app.store.has_completed_buildup()
-        assert app.next_sync_at is not None  # the periodic update is scheduled
+        assert app.sync.next_at is not None  # the periodic update is scheduled
         assert "next sync at" in screen_text(app)
 
 
 async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
-    simulator, tmp_path: Path
+    make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -60,10 +63,8 @@ async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
         assert "Sync log" in text and "INFO" in text
 
 
-async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(
-    simulator, tmp_path: Path
-) -> None:
-    sim = simulator()
+async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(
         sim,
         tmp_path,
@@ -93,8 +94,8 @@ async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(
         assert "cancelled" in text
 
 
-async def test_keys_get_an_answer_while_a_buildup_runs(simulator, tmp_path: Path) -> None:
-    sim = simulator(latency_ms=200)
+async def test_keys_get_an_answer_while_a_buildup_runs(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL, latency_ms=200)
     app = make_app(
         sim,
         tmp_path,
@@ -118,9 +119,9 @@ async def test_keys_get_an_answer_while_a_buildup_runs(simulator, tmp_path: Path
 
 
 async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
-    simulator, tmp_path: Path
+    make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("b")
@@ -145,8 +146,8 @@ async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
         assert not set(gone) & app.store.keys("carriers")
 
 
-async def test_a_held_back_cleanup_can_be_kept(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_held_back_cleanup_can_be_kept(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("b")
@@ -164,8 +165,8 @@ async def test_a_held_back_cleanup_can_be_kept(simulator, tmp_path: Path) -> Non
         assert app.store.count("carriers") == 40
 
 
-async def test_another_sync_holding_the_lease_is_reported(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_another_sync_holding_the_lease_is_reported(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     other = Store(str(tmp_path / "inventory.db"))
     lease = SyncLease(other)
@@ -184,8 +185,8 @@ async def test_another_sync_holding_the_lease_is_reported(simulator, tmp_path: P
         other.close()
 
 
-async def test_a_readonly_console_never_syncs(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_readonly_console_never_syncs(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, readonly=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -194,12 +195,12 @@ async def test_a_readonly_console_never_syncs(simulator, tmp_path: Path) -> None
         await pilot.pause()
         assert not app.sync.running
         assert "Read-only console" in screen_text(app)
-        assert app.next_sync_at is None
+        assert app.sync.next_at is None
         assert any("read-only" in n.message for n in app._notifications)
 
 
-async def test_hostile_text_in_the_sync_log_is_shown_literally(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_hostile_text_in_the_sync_log_is_shown_literally(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     hostile = "[@click=app.quit]x[/] [bold]B[/bold] \x1b]0;title\x07\x1b[2J \x9b31m ok"
     async with app.run_test(size=(160, 48)) as pilot:
@@ -224,9 +225,9 @@ class Crashing(InventoryApp):
 
 
 async def test_a_crash_report_shows_no_secret(
-    simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_sim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     secret = sim.passwords["tmf638"]
     app = make_app(sim, tmp_path, autostart=False, app_class=Crashing)
     with pytest.raises(RuntimeError, match="a bug"):
@@ -241,9 +242,9 @@ async def test_a_crash_report_shows_no_secret(
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_main_screens_render_at_80x24_and_160x48(
-    simulator, tmp_path: Path, size: tuple[int, int]
+    make_sim, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    sim = simulator(latency_ms=100)
+    sim = make_sim(**SMALL, latency_ms=100)
     app = make_app(
         sim,
         tmp_path,
@@ -292,13 +293,71 @@ async def test_main_screens_render_at_80x24_and_160x48(
         assert app.main_screen.tabs.active == "tab-changes"
 
 
-async def test_the_command_palette_offers_the_console_commands(
-    simulator, tmp_path: Path
-) -> None:
-    sim = simulator()
+async def test_the_command_palette_offers_the_console_commands(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Buildup", "Update now", "Cancel sync", "Search", "Settings", "Help"} <= titles
 
+
+async def test_demo_mode_says_so_and_a_scheduled_update_brings_upstream_changes(
+    make_sim, tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL, changes_per_poll=12)
+    app = make_app(sim, tmp_path, demo=sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.runs_ended == 1, what="the automatic buildup")
+        assert "DEMO" in app.title and sim.base_url in app.sub_title
+        assert app.sync.next_at is not None
+        app.sync.schedule(0.05)  # the periodic update, without waiting an hour
+        await wait_for(pilot, lambda: app.runs_ended == 2, what="the scheduled update")
+        await wait_idle(pilot, app)
+        result = app.last_result
+        assert result is not None and result.mode == "update"
+        changed = sum(t.counters.created + t.counters.updated for t in result.types.values())
+        assert changed > 0  # the simulator ticked before the update
+        assert app.sync.next_at is not None  # and the next one is planned
+        assert "DEMO" in screen_text(app)
+
+
+async def test_slash_on_the_dashboard_goes_to_the_services_table(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.main_screen.tabs.active == "tab-services"
+        view = app.main_screen.query_one(InventoryView)
+        if hasattr(view, "focus_search"):  # the table's search box has the keys now
+            assert isinstance(app.focused, Input)
+        await pilot.press("shift+tab")
+        assert app.main_screen.tabs.active == "tab-dashboard"
+
+
+def test_sixteen_colour_terminals_are_recognised() -> None:
+    assert sixteen_colours({"TERM": "screen"})
+    assert sixteen_colours({"TERM": "xterm"})
+    assert not sixteen_colours({"TERM": "xterm-256color"})
+    assert not sixteen_colours({"TERM": "xterm", "COLORTERM": "truecolor"})
+    assert not sixteen_colours({})
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["ansi-theme", "NO_COLOR"])
+async def test_the_16_colour_theme_and_no_color_render(
+    make_sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    sim = make_sim(**SMALL)
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        if not no_color:
+            app.theme = "ansi-dark"
+        await wait_for(pilot, lambda: app.runs_ended == 1, what="the buildup")
+        await wait_idle(pilot, app)
+        assert app.no_color is no_color  # Textual itself honours NO_COLOR (monochrome output)
+        text = screen_text(app)
+        assert "idle" in text and "INFO" in text  # states and severities are words, not colours

@@ -7,9 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import make_app, screen_text, simulator, wait_for  # noqa: F401
+from app_fixtures import SMALL, make_app, screen_text, wait_for
 from keyring.backends import fail
-from keyring_fixtures import secret_service, secret_service_session, use_keyring  # noqa: F401
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -59,9 +58,9 @@ async def run_test_connection(pilot: Pilot[Any], screen: SettingsScreen, api: st
 
 
 async def test_settings_save_a_password_to_the_real_keyring(
-    secret_service, simulator, tmp_path: Path
+    secret_service, make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     password = sim.passwords["tmf638"]
     app = make_app(sim, tmp_path, autostart=False, passwords=secrets.get_password)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -83,8 +82,8 @@ async def test_settings_save_a_password_to_the_real_keyring(
         assert verdict.startswith("✓ Success"), verdict
 
 
-async def test_a_frequency_outside_the_range_is_refused(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_frequency_outside_the_range_is_refused(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
@@ -99,8 +98,8 @@ async def test_a_frequency_outside_the_range_is_refused(simulator, tmp_path: Pat
         assert "432000 seconds, not 60" in screen_text(app)  # next to the field, on screen
 
 
-async def test_a_valid_frequency_is_saved_and_used(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_valid_frequency_is_saved_and_used(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
@@ -112,9 +111,9 @@ async def test_a_valid_frequency_is_saved_and_used(simulator, tmp_path: Path) ->
 
 
 async def test_the_connection_test_reports_a_wrong_password_as_an_authentication_failure(
-    simulator, tmp_path: Path
+    make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
@@ -125,9 +124,9 @@ async def test_the_connection_test_reports_a_wrong_password_as_an_authentication
 
 
 async def test_the_connection_test_succeeds_with_the_right_password(
-    simulator, tmp_path: Path
+    make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
@@ -136,13 +135,15 @@ async def test_the_connection_test_succeeds_with_the_right_password(
 
 
 async def test_the_connection_test_says_unreachable_and_tls_failure(
-    simulator, tmp_path: Path
+    make_sim, tmp_path: Path
 ) -> None:
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
-        await type_into(pilot, screen, "#key-tmf638-url Input", "http://127.0.0.1:9/ses", keys=False)
+        await type_into(
+            pilot, screen, "#key-tmf638-url Input", "http://127.0.0.1:9/ses", keys=False
+        )
         verdict = await run_test_connection(pilot, screen, "tmf638")
         assert verdict.startswith("✗ Unreachable"), verdict
         # TLS spoken to a plain-HTTP port: the handshake fails.
@@ -153,10 +154,10 @@ async def test_the_connection_test_says_unreachable_and_tls_failure(
 
 
 async def test_without_a_keyring_the_screen_explains_and_never_claims_a_save(
-    use_keyring, simulator, tmp_path: Path
+    use_keyring, make_sim, tmp_path: Path
 ) -> None:
     use_keyring(fail.Keyring())
-    sim = simulator()
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
@@ -172,8 +173,8 @@ async def test_without_a_keyring_the_screen_explains_and_never_claims_a_save(
         assert "pw-123456" not in (tmp_path / "config.toml").read_text()
 
 
-async def test_a_readonly_console_does_not_save_settings(simulator, tmp_path: Path) -> None:
-    sim = simulator()
+async def test_a_readonly_console_does_not_save_settings(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, readonly=True)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)

@@ -151,11 +151,13 @@ def _check(iq: InventoryQuery, store: Store, q: TableQuery, rng: random.Random) 
         assert iq.position(q, key) == expected.index(key), (q, key)
 
 
-@pytest.mark.parametrize("step", [2048, 37])
+@pytest.mark.parametrize(("step", "materialize"), [(2048, 5000), (37, 5000), (37, 10)])
 def test_sort_filter_and_search_equal_a_full_scan(
-    store: Store, monkeypatch: pytest.MonkeyPatch, step: int
+    store: Store, monkeypatch: pytest.MonkeyPatch, step: int, materialize: int
 ) -> None:
+    # small steps put many anchors in play; a small MATERIALIZE reads searches in index order
     monkeypatch.setattr(query_module, "STEP", step)
+    monkeypatch.setattr(query_module, "MATERIALIZE", materialize)
     rng = random.Random(7 + step)
     keys = _keys(rng, 3000)
     _load(store, [_mapped(rng, k) for k in keys])
@@ -169,11 +171,17 @@ def test_scrolling_through_every_row_in_windows(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(query_module, "STEP", 50)
+    monkeypatch.setattr(query_module, "MATERIALIZE", 10)
     rng = random.Random(3)
     keys = _keys(rng, 1200)
     _load(store, [_mapped(rng, k) for k in keys])
     iq = InventoryQuery(store)
-    for q in (TableQuery("services", sort="name"), TableQuery("services", sort="site", descending=True)):
+    for q in (
+        TableQuery("services", sort="name"),
+        TableQuery("services", sort="site", descending=True),
+        TableQuery("services", sort="updated_at", search="a"),
+        TableQuery("services", sort="status", status="Pending", search="sn"),
+    ):
         expected = _reference(store, q)
         got: list[str] = []
         while len(got) < len(expected):

@@ -1,9 +1,141 @@
-"""The Changes feed: PLACEHOLDER, to be replaced by the table work."""
+"""The Changes feed: the latest revisions across the three inventories, newest first.
+
+What the last update created, changed and removed, filterable by inventory and by kind of change;
+enter opens the instance (removed ones too: their history stays). Read in a thread worker, re-read
+when the store changes while the feed is on screen. Every cell is API data, shown as literal text.
+"""
 
 from __future__ import annotations
 
-from textual.widget import Widget
+from typing import Any, ClassVar, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Label, Select
+from textual.worker import Worker, WorkerState
+
+from tui_inventory.store.repo import RevisionRecord, Store
+from tui_inventory.text import plain
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+from .instance import InstanceScreen
+
+FEED_LIMIT = 300  # revisions listed
+CHANGES = ("created", "changed", "removed")
 
 
-class ChangesView(Widget):
+def summary(rev: RevisionRecord) -> str:
+    """What a revision changed, in one line: the changed fields' names."""
+    if rev.change != "changed":
+        return ""
+    names = sorted(rev.changes)
+    text = ", ".join(plain(n, limit=40) for n in names[:6])
+    return text + (f", … {len(names) - 6} more" if len(names) > 6 else "")
+
+
+class ChangesView(Vertical):
     """The latest revisions across all three inventories, newest first."""
+
+    DEFAULT_CSS = """
+    ChangesView { height: 1fr; }
+    ChangesView > #changes-bar { dock: top; height: 3; }
+    ChangesView #changes-kind, ChangesView #changes-change { width: 26; }
+    ChangesView #changes-count { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
+    ChangesView > DataTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "filter('changes-kind')", "Inventory filter"),
+        Binding("F", "filter('changes-change')", "Change filter"),
+    ]
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.revisions: dict[str, RevisionRecord] = {}
+        self._stale = False
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="feed")
+        yield table  # first, so it is the pane's first focusable widget (the bar docks on top)
+        with Horizontal(id="changes-bar"):
+            kinds = [(Text(d.title), name) for name, d in DEFINITIONS.items()]
+            yield Select[str](kinds, prompt="All inventories", id="changes-kind")
+            changes = [(Text(c), c) for c in CHANGES]
+            yield Select[str](changes, prompt="All changes", id="changes-change")
+            yield Label("", id="changes-count")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title in ("When", "Inventory", "Change", "Key", "Name", "What changed"):
+            table.add_column(title, key=title)
+        self.reload()
+
+    @property
+    def feed(self) -> DataTable[Text]:
+        return cast("DataTable[Text]", self.query_one("#feed", DataTable))
+
+    def reload(self) -> None:
+        kind = self.query_one("#changes-kind", Select).value
+        change = self.query_one("#changes-change", Select).value
+        self._load(
+            kind if isinstance(kind, str) else None, change if isinstance(change, str) else None
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load(self, kind: str | None, change: str | None) -> list[RevisionRecord]:
+        store = cast(Store, self.app.store)  # type: ignore[attr-defined]
+        return store.recent_revisions(FEED_LIMIT, kind=kind, change=change)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = plain(event.worker.error, limit=300)
+            self.notify(error, title="Cannot read the changes", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS and isinstance(event.worker.result, list):
+            self._show(event.worker.result)
+
+    def _show(self, revisions: list[RevisionRecord]) -> None:
+        table = self.feed
+        selected = None
+        if table.row_count and table.cursor_row >= 0:
+            selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear()
+        self.revisions = {str(r.id): r for r in revisions}
+        for rev in revisions:
+            title = DEFINITIONS[rev.kind].title if rev.kind in DEFINITIONS else rev.kind
+            when = rev.at.replace("T", " ")[:19]
+            key, name = plain(rev.key, limit=60), plain(rev.name, limit=80)
+            cells = (when, title, rev.change, key, name, summary(rev))
+            table.add_row(*(Text(c) for c in cells), key=str(rev.id))
+        if selected in self.revisions:
+            table.move_cursor(row=table.get_row_index(selected))
+        shown = len(revisions)
+        note = f"latest {shown}" if shown >= FEED_LIMIT else f"{shown} revisions"
+        self.query_one("#changes-count", Label).update(Text(note))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        rev = self.revisions.get(str(event.row_key.value))
+        if rev is not None:
+            self.app.push_screen(InstanceScreen(rev.kind, rev.key))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    def action_filter(self, id_: str) -> None:
+        select = self.query_one(f"#{id_}", Select)
+        select.focus()
+        select.expanded = True
+
+    def on_data_changed(self, _: Message) -> None:
+        if self.is_on_screen or self.feed.is_on_screen:
+            self.reload()
+        else:
+            self._stale = True
+
+    def on_show(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()

@@ -386,5 +386,28 @@ class Dashboard(VerticalScroll):
         """A line from the console itself (a refused run, a cleanup decision)."""
         self.query_one(SyncLog).add(level, None, message)
 
-    def set_status(self, text: Text) -> None:
-        self.query_one("#status", Static).update(text)
+    def show_status(
+        self,
+        *,
+        mode: str | None,
+        cancelling: bool,
+        watching: str | None,
+        readonly: bool,
+        next_at: float | None,
+    ) -> None:
+        """The line above the panels: what the sync does now, the next and the last sync."""
+        if mode:
+            word = {"buildup": "Buildup", "update": "Update"}.get(mode, "Sync")
+            state = f"{word} cancelling…" if cancelling else f"{word} running — c cancels"
+        elif watching:
+            state = f"Another sync is running ({plain(watching)}): watching it"
+        elif readonly:
+            state = "Read-only console: shows the store, never syncs"
+        else:
+            state = "Idle"
+        line = Text(state, style="bold")
+        if next_at is not None:
+            line.append(f" · next sync at {datetime.fromtimestamp(next_at):%H:%M:%S}")
+        if self.snapshot is not None:
+            line.append(f" · last sync {local_time(self.snapshot.last_sync)}")
+        self.query_one("#status", Static).update(line)

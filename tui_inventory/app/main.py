@@ -23,7 +23,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Header, Input, TabbedContent, TabPane
 
 from tui_inventory import KINDS, logs
 from tui_inventory.config import Config
@@ -34,7 +34,8 @@ from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
-from .dashboard import Dashboard, local_time
+from .confirm import cleanup_dialog
+from .dashboard import Dashboard
 from .help import HelpScreen
 from .inventory import InventoryView
 from .messages import (
@@ -55,6 +56,7 @@ PasswordSource = Callable[[str], "str | None"]
 REFRESH_INTERVAL = 0.5  # at most two data refreshes a second during a sync
 WATCH_INTERVAL = 5.0  # how often the store is looked at while another process syncs it
 IDLE_RELOAD = 60.0  # and otherwise
+SHUTDOWN_WAIT = 60.0  # seconds to let a cancelled sync finish its page when the console quits
 READONLY_NOTICE = "This console is read-only (--readonly): it never syncs or changes settings."
 TABS = ("tab-dashboard", *(f"tab-{k}" for k in KINDS), "tab-changes")
 
@@ -155,13 +157,11 @@ class InventoryApp(App[int]):
             before_update=demo.dataset.tick if demo is not None else None,
         )
         self.main_screen = MainScreen(self.sync)
-        self.next_sync_at: float | None = None
         self.sync_mode: str | None = None  # what runs now (buildup, update, auto)
         self.watching: str | None = None  # another process's sync we watch, described
         self.held: dict[str, Any] = {}
         self.runs_ended = 0  # runs that finished or were refused since the console started
         self.last_result: RunResult | None = None
-        self._timer: Timer | None = None
         self._refresh_timer: Timer | None = None
         self._last_refresh = 0.0
         self._last_reload = 0.0
@@ -217,7 +217,6 @@ class InventoryApp(App[int]):
         if self.sync.running:
             self.notify("A sync is already running; c cancels it.", severity="warning")
             return
-        self._stop_timer()
         self.sync.start(mode)
 
     def action_buildup(self) -> None:
@@ -251,7 +250,12 @@ class InventoryApp(App[int]):
         if isinstance(self.screen, SettingsScreen):
             return
         self.push_screen(
-            SettingsScreen(self.config, passwords=self._passwords, readonly=self.readonly)
+            SettingsScreen(
+                self.config,
+                passwords=self._passwords,
+                readonly=self.readonly,
+                demo=self.demo is not None,
+            )
         )
 
     def action_help(self) -> None:
@@ -263,46 +267,29 @@ class InventoryApp(App[int]):
             self.review_cleanup(sorted(self.held)[0])
 
     def review_cleanup(self, kind: str) -> None:
-        from .confirm import ConfirmDialog
-
         held = self.held.get(kind)
         if held is None:
             return
         if self.readonly:
             self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
             return
-        share = held.would_remove / held.total if held.total else 1.0
-        question = (
-            f"The {held.scope} of {kind} would remove {held.would_remove} of the {held.total} "
-            f"stored {kind} ({share:.0%}), more than sync.max_delete_fraction allows, so it was "
-            "held back.\n\nRemove them now, or keep them and discard this cleanup?"
-        )
 
         def decided(answer: str | None) -> None:
-            if answer in ("remove", "keep") and not (
-                self.sync.confirm_cleanup(kind)
-                if answer == "remove"
-                else self.sync.discard_cleanup(kind)
-            ):
+            if answer == "remove":
+                started = self.sync.confirm_cleanup(kind)
+            elif answer == "keep":
+                started = self.sync.discard_cleanup(kind)
+            else:
+                return
+            if not started:
                 self.notify("Wait for the running sync to finish.", severity="warning")
 
-        self.push_screen(
-            ConfirmDialog(
-                f"Held-back cleanup of {kind}",
-                question,
-                [
-                    ("remove", f"Remove {held.would_remove}", "error"),
-                    ("keep", "Keep them", "primary"),
-                    ("later", "Decide later", "default"),
-                ],
-            ),
-            decided,
-        )
+        self.push_screen(cleanup_dialog(held), decided)
 
-    def on_button_pressed(self, event: Any) -> None:
-        button = getattr(event, "button", None)
-        if button is not None and (button.id or "").startswith("review-"):
-            self.review_cleanup(button.id.removeprefix("review-"))
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        if button.startswith("review-"):
+            self.review_cleanup(button.removeprefix("review-"))
 
     # -- what the worker reports ----------------------------------------------------------------
 
@@ -387,44 +374,28 @@ class InventoryApp(App[int]):
 
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
         self.config = message.config
-        if self._timer is not None:
+        if self.sync.next_at is not None:
             self._schedule()
 
     # -- schedule -----------------------------------------------------------------------------
 
     def _first_run(self, completed_buildup: bool, last_sync: str | None) -> None:
         """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule."""
-        if self.readonly or not self.autostart or self.watching:
-            if not self.readonly and self.autostart:
-                self._schedule()
+        if self.readonly or not self.autostart:
             return
-        if not completed_buildup:
+        if self.watching:
+            self._schedule()
+        elif not completed_buildup:
             self.start_sync("buildup")
-            return
-        frequency = self.config.sync.update_frequency
-        since = _age(last_sync)
-        self._schedule(max(0.0, frequency - since) if since is not None else 0.0)
+        else:
+            since = _age(last_sync)
+            frequency = self.config.sync.update_frequency
+            self._schedule(max(0.0, frequency - since) if since is not None else 0.0)
 
     def _schedule(self, delay: float | None = None) -> None:
-        if self.readonly:
-            return
-        self._stop_timer()
-        delay = float(self.config.sync.update_frequency) if delay is None else delay
-        self.next_sync_at = time.time() + delay
-        self._timer = self.set_timer(delay, self._scheduled_sync, name="next sync")
+        if not self.readonly:
+            self.sync.schedule(float(self.config.sync.update_frequency) if delay is None else delay)
         self._show_status()
-
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self.next_sync_at = None
-
-    def _scheduled_sync(self) -> None:
-        self._timer = None
-        self.next_sync_at = None
-        if not self.sync.running:
-            self.sync.start("auto")
 
     # -- data refresh -------------------------------------------------------------------------
 
@@ -462,30 +433,14 @@ class InventoryApp(App[int]):
     # -- status line --------------------------------------------------------------------------
 
     def _show_status(self) -> None:
-        if not self.main_screen.is_mounted:
-            return
-        parts: list[Text | str] = []
-        if self.sync.running and self.sync_mode:
-            word = {"buildup": "Buildup", "update": "Update", "auto": "Sync"}[self.sync_mode]
-            if self.sync.cancelling:
-                parts.append(Text(f"{word} cancelling…", style="bold"))
-            else:
-                parts.append(Text(f"{word} running — c cancels", style="bold"))
-        elif self.watching:
-            parts.append(Text(f"Another sync is running ({plain(self.watching)}): watching it"))
-        elif self.readonly:
-            parts.append(Text("Read-only console: shows the store, never syncs", style="bold"))
-        else:
-            parts.append(Text("Idle", style="bold"))
-        if self.next_sync_at is not None:
-            when = datetime.fromtimestamp(self.next_sync_at).strftime("%H:%M:%S")
-            parts.append(f"next sync at {when}")
-        snap = self.dashboard.snapshot
-        if snap is not None:
-            parts.append(f"last sync {local_time(snap.last_sync)}")
-        self.dashboard.set_status(
-            Text(" · ").join(Text(p) if isinstance(p, str) else p for p in parts)
-        )
+        if self.main_screen.is_mounted:
+            self.dashboard.show_status(
+                mode=self.sync_mode if self.sync.running else None,
+                cancelling=self.sync.cancelling,
+                watching=self.watching,
+                readonly=self.readonly,
+                next_at=self.sync.next_at,
+            )
 
     # -- crashes ------------------------------------------------------------------------------
 
@@ -531,4 +486,8 @@ def run_console(
     try:
         return app.run() or 0
     finally:
+        # A sync still running was told to stop after its current page (its buildup resumes
+        # next time); wait for that so the lease is released and the run recorded as cancelled.
+        if not app.sync.wait_idle(SHUTDOWN_WAIT):
+            log.warning("the sync did not stop within %s s of quitting", SHUTDOWN_WAIT)
         app.store.close()

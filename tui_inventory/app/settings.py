@@ -195,11 +195,19 @@ class SettingsScreen(Screen[None]):
             super().__init__()
             self.outcome, self.error = outcome, error
 
-    def __init__(self, config: Config, *, passwords: PasswordSource, readonly: bool = False):
+    def __init__(
+        self,
+        config: Config,
+        *,
+        passwords: PasswordSource,
+        readonly: bool = False,
+        demo: bool = False,
+    ) -> None:
         super().__init__()
         self.config = config
         self._passwords = passwords
         self.readonly = readonly
+        self.demo = demo  # the embedded simulator hands out its own passwords
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
@@ -258,7 +266,8 @@ class SettingsScreen(Screen[None]):
             "unavailable": "the keyring cannot be read — see above",
         }
         for api, source in message.sources.items():
-            self.query_one(f"#password-{api} Input", Input).placeholder = hints[source]
+            hint = "demo: the simulator's password is used" if self.demo else hints[source]
+            self.query_one(f"#password-{api} Input", Input).placeholder = hint
 
     # -- validation ---------------------------------------------------------------------------
 

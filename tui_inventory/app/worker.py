@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from textual import work
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
@@ -79,6 +81,10 @@ class SyncWorker(Widget):
         self._cleanup_busy = False
         self._cleanup: tuple[str, bool] = ("", False)
         self._cancel_requested = threading.Event()
+        self._timer: Timer | None = None
+        self.next_at: float | None = None  # time.time() of the next scheduled run
+        self._idle = threading.Event()  # no worker thread is using the store
+        self._idle.set()
 
     # -- state (UI thread) ------------------------------------------------------------------
 
@@ -107,11 +113,32 @@ class SyncWorker(Widget):
         """Start a run (`auto`, `buildup` or `update`); False when one is already running."""
         if self.running:
             return False
+        self.unschedule()
         self._cancel_requested.clear()
+        self._idle.clear()
         self._engine = self._new_engine()
         self.post_message(SyncStarted(mode))
         self._run(self._engine, mode, allow_mass_delete)
         return True
+
+    def schedule(self, delay: float) -> None:
+        """Run `auto` in `delay` seconds (replacing any earlier plan); skipped if one runs then.
+
+        The app schedules the next run when one ends (poll, then schedule): runs never overlap.
+        """
+        self.unschedule()
+        self.next_at = time.time() + delay
+        self._timer = self.set_timer(delay, self._scheduled, name="next sync")
+
+    def unschedule(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.next_at = None
+
+    def _scheduled(self) -> None:
+        self._timer, self.next_at = None, None
+        self.start("auto")
 
     def cancel(self) -> bool:
         """Ask the running run to stop (between pages); False when nothing runs."""
@@ -126,6 +153,7 @@ class SyncWorker(Widget):
         if self.running:
             return False
         self._cleanup_busy = True
+        self._idle.clear()
         self._cleanup = (kind, True)
         self._settle(kind, True)
         return True
@@ -134,9 +162,20 @@ class SyncWorker(Widget):
         if self.running:
             return False
         self._cleanup_busy = True
+        self._idle.clear()
         self._cleanup = (kind, False)
         self._settle(kind, False)
         return True
+
+    def on_unmount(self) -> None:
+        # The console is closing: a thread cannot be killed, so the run is asked to stop after
+        # its current page; `wait_idle` lets the caller wait for that before closing the store.
+        self.unschedule()
+        self.cancel()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no worker thread uses the store (after the app exited); False on timeout."""
+        return self._idle.wait(timeout)
 
     # -- worker threads ---------------------------------------------------------------------
 
@@ -160,6 +199,7 @@ class SyncWorker(Widget):
             return engine.run(mode, allow_mass_delete=allow_mass_delete)
         finally:
             self._store.close()  # this thread's connection only (peewee keeps one per thread)
+            self._idle.set()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup", name="cleanup")
     def _settle(self, kind: str, confirm: bool) -> CleanupSettled:
@@ -171,6 +211,7 @@ class SyncWorker(Widget):
             return CleanupSettled(kind, False, 0)
         finally:
             self._store.close()
+            self._idle.set()
 
     # -- the one place a worker's end becomes visible ---------------------------------------
 

@@ -14,7 +14,7 @@ instant at a million instances (SQLite has no O(1) count of an index range).
 Triggers keep both current whatever writes the table (a page stored, a cleanup, an older tool),
 computing the indexed text from the row in SQL; a removal replays the old row's text (a
 contentless index must be told which tokens to drop). On PostgreSQL nothing is created here but
-the sort index: the queries count and search with plain SQL there.
+the sort indexes: the queries count and search with plain SQL there.
 """
 
 from __future__ import annotations
@@ -96,12 +96,12 @@ def _triggers() -> dict[str, str]:
 
 def ensure(db: pw.Database) -> None:
     """Create (or, after a version change, re-create and refill) the search indexes, the counts
-    and their triggers, and the index that sorting by `updated_at` needs. Call inside the schema
+    and their triggers, and the sort indexes the models lack. Call inside the schema
     transaction."""
-    # Sorting the tables by "updated" seeks on this, as the other columns seek on theirs.
-    db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS instance_kind_updated_at_key ON instance (kind, updated_at, key)"
-    )
+    # The tables seek on an index in their sort order, also when filtered by status.
+    for column in ("updated_at", *(f"status, {c}" for c in ("name", "type", "site", "updated_at"))):
+        name = "instance_kind_" + column.replace(", ", "_") + "_key"
+        db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON instance (kind, {column}, key)")
     if not isinstance(db, pw.SqliteDatabase):
         return
     row = db.execute_sql("SELECT value FROM meta WHERE name = 'fts_version'").fetchone()

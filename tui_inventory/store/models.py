@@ -65,7 +65,8 @@ class Revision(_Base):
     run = pw.BigIntegerField(null=True)
     change = pw.CharField(max_length=8)  # created | changed | removed
     name = pw.TextField(default="")
-    changes = pw.TextField()  # {"field": [old, new], ...}
+    # changed: {"field": [old, new], ...}; created/removed: the fields as created / as they were
+    changes = pw.TextField()
 
     class Meta:
         table_name = "revision"

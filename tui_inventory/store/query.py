@@ -286,12 +286,16 @@ class InventoryQuery:
     # -- conditions ---------------------------------------------------------------------------
 
     def _where(self, q: TableQuery, *, in_order: bool = True) -> Any:
-        """The query's condition. `in_order`: a search is checked row by row while an index is
-        read in the sort order, instead of its matches being collected first."""
+        """The query's condition. `in_order`: read an index in the sort order and check the
+        search row by row; else let the search's matches drive (a unary `+` keeps SQLite from
+        using an index on the column it prefixes)."""
         inst = self.inst
-        where = inst.kind == q.kind
+        kind, status = (
+            (inst.kind, inst.status) if in_order else (_plus(inst.kind), _plus(inst.status))
+        )
+        where = kind == q.kind
         if q.status is not None:
-            where &= inst.status == q.status
+            where &= status == q.status
         if q.search is not None:
             where &= self._matches(q, in_order=in_order)
         return where
@@ -312,9 +316,7 @@ class InventoryQuery:
             return cond
         table = fts_table(q.kind)
         fts = pw.SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", [fts_match(q.search)])
-        # `+id` keeps SQLite from driving the query by the matches, so it reads the sort index.
-        lhs = pw.NodeList((pw.SQL("+"), inst.id), glue="") if in_order else inst.id
-        return pw.Expression(lhs, pw.OP.IN, fts)
+        return pw.Expression(_plus(inst.id) if in_order else inst.id, pw.OP.IN, fts)
 
     def _passes(self, q: TableQuery, id_: int) -> bool:
         """Whether the instance `id_` (of the query's kind) passes its filter and search."""
@@ -493,6 +495,10 @@ class InventoryQuery:
                 plan.remember(offset, rows[0][col], rows[0][1])
                 plan.remember(offset + len(rows) - 1, rows[-1][col], rows[-1][1])
         return [Row(*r) for r in rows]
+
+
+def _plus(column: Any) -> Any:
+    return pw.NodeList((pw.SQL("+"), column), glue="")
 
 
 def _csv_cell(value: Any) -> str:

@@ -217,8 +217,8 @@ class Store:
                     inserts.append(
                         (kind, m.key, m.name, status, m.type, m.site, fields_json, digest, stamp, stamp)
                     )
-                    snapshot = dumps(_snapshot(fields, removed=False))
-                    revisions.append((kind, m.key, stamp, run, "created", m.name, snapshot))
+                    # A creation's revision holds the fields as created (see `_revision`).
+                    revisions.append((kind, m.key, stamp, run, "created", m.name, fields_json))
                     counters.created += 1
                 elif old[1] == digest:
                     counters.unchanged += 1
@@ -256,7 +256,7 @@ class Store:
                         "run": run,
                         "change": "removed",
                         "name": name,
-                        "changes": dumps(_snapshot(json.loads(fields), removed=True)),
+                        "changes": fields,  # the fields as they were (see `_revision`)
                     }
                     for _, key, name, fields in rows
                 ]
@@ -589,6 +589,12 @@ def _record(row: Any) -> InstanceRecord:
 
 
 def _revision(row: Any) -> RevisionRecord:
+    """A revision row as old/new values per field. A creation's row stores the fields as created
+    and a removal's the fields as they were (one JSON each, written without re-encoding); a
+    change's row stores {field: [old, new]}."""
+    data = json.loads(row.changes)
+    if row.change in ("created", "removed"):
+        data = _snapshot(data, removed=row.change == "removed")
     return RevisionRecord(
         id=row.id,
         kind=row.kind,
@@ -597,5 +603,5 @@ def _revision(row: Any) -> RevisionRecord:
         run=row.run,
         change=row.change,
         name=row.name,
-        changes=json.loads(row.changes),
+        changes=data,
     )

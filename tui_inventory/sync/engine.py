@@ -29,6 +29,7 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.events import Counters
 from tui_inventory.sync.pages import PageStream
+from tui_inventory.sync.writer import PageWriter, PreparedPage
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
 from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
@@ -317,12 +318,6 @@ class SyncEngine:
             )
         )
 
-    def _gap(self, kind: str, result: TypeResult, failure: PageFailed) -> None:
-        result.gaps += 1
-        self.store.record_gap(self._run_id, kind, failure.page, failure.message)
-        self._log("error", kind, f"{kind}: gap at page {failure.page}: {failure.message}")
-        self._emit(ev.GapRecorded(self._run_id, kind, failure.page, failure.message))
-
     def _stream(
         self, client: TmfClient, kind: str, first: int, *, updated_only: bool
     ) -> PageStream:
@@ -334,6 +329,88 @@ class SyncEngine:
             updated_only=updated_only,
             max_pages=self.max_pages,
         )
+
+    # -- the pages of one type ------------------------------------------------------------------
+
+    def _pages(
+        self, kind: str, client: TmfClient, result: TypeResult, *, first: int, buildup: bool
+    ) -> None:
+        """Fetch, prepare and store a type's pages from `first` until a short page ends them.
+
+        Pages are prepared (de-duplicated, mapped) here and stored by a `PageWriter` thread, one
+        transaction each, in page order; in a buildup, each transaction also records the keys seen
+        and the next page to fetch, so a killed buildup resumes exactly after the last stored page.
+        """
+        store = self.store
+        size = client.page_size
+        started = time.monotonic()
+        skip_log: dict[str, int] = {}
+        seen_in_run: set[str] = set()  # an update's keys (small); a buildup tracks in the store
+        total: list[int | None] = [None]
+
+        def store_one(page: PreparedPage) -> None:
+            with store.transaction():
+                if page.failure is None:
+                    counters = store.store_page(kind, self._run_id, page.items)
+                    _merge(result.counters, counters)
+                    result.pages += 1
+                else:
+                    result.gaps += 1
+                    store.record_gap(self._run_id, kind, page.number, page.failure.message)
+                if buildup:
+                    store.track(kind, [m.key for m in page.items])
+                    store.advance_buildup(
+                        kind,
+                        next_page=page.number + 1,
+                        received=page.received,
+                        gap=page.failure is not None,
+                    )
+                store.update_type_run(
+                    self._run_id,
+                    kind,
+                    result.counters,
+                    pages=result.pages,
+                    gaps=result.gaps,
+                    total=page.total,
+                )
+            if page.failure is not None:
+                message = page.failure.message
+                self._log("error", kind, f"{kind}: gap at page {page.number}: {message}")
+                self._emit(ev.GapRecorded(self._run_id, kind, page.number, message))
+            else:
+                self._page_stored(kind, result, page.number, page.received, page.total, started)
+
+        def seen(keys: list[str]) -> set[str]:
+            if not buildup:
+                return seen_in_run.intersection(keys)
+            in_flight = writer.pending()  # before reading the store: see PageWriter
+            return in_flight.intersection(keys) | store.tracked_among(kind, keys)
+
+        writer = PageWriter(store_one, name=f"store-{kind}")
+        stream = self._stream(client, kind, first, updated_only=not buildup)
+        try:
+            for number, page in stream:
+                if self.cancelled:
+                    raise Cancelled()
+                if isinstance(page, PageFailed):
+                    writer.put(PreparedPage(number, (), 0, total[0], failure=page))
+                    continue
+                total[0] = page.total if page.total is not None else total[0]
+                mapped = self._prepare(kind, page.items, seen, result, skip_log)
+                if not buildup:
+                    seen_in_run.update(m.key for m in mapped)
+                writer.put(PreparedPage(number, mapped, len(page.items), total[0]))
+                if page.is_last(size):
+                    stream.stop()
+        finally:
+            writer.close()
+        if self.cancelled:  # a cancel that came while the last pages were stored: no cleanup
+            raise Cancelled()
+        if stream.capped:
+            raise TypeFailed(
+                DEFINITIONS[kind].api,
+                f"{kind}: the listing did not end after {self.max_pages} pages; giving up without cleanup",
+            )
 
     # -- buildup --------------------------------------------------------------------------------
 
@@ -348,56 +425,14 @@ class SyncEngine:
         else:
             store.adopt_buildup(kind, self._run_id)
             self._log("info", kind, f"{kind}: resuming the buildup at page {state.next_page}")
-        prior_gaps = state.gaps
         self._emit(ev.TypeStarted(self._run_id, kind, "buildup", state.next_page))
-        size = client.page_size
-        started = time.monotonic()
-        skip_log: dict[str, int] = {}
-        stream = self._stream(client, kind, state.next_page, updated_only=False)
-        total: int | None = None
-        for number, page in stream:
-            if self.cancelled:
-                raise Cancelled()
-            if isinstance(page, PageFailed):
-                with store.transaction():
-                    store.advance_buildup(kind, next_page=number + 1, received=0, gap=True)
-                self._gap(kind, result, page)
-                continue
-            total = page.total if page.total is not None else total
-            mapped = self._prepare(
-                kind, page.items, lambda keys: store.tracked_among(kind, keys), result, skip_log
-            )
-            with store.transaction():
-                counters = store.store_page(kind, self._run_id, mapped)
-                store.track(kind, [m.key for m in mapped])
-                store.advance_buildup(
-                    kind, next_page=number + 1, received=len(page.items), gap=False
-                )
-                result.pages += 1
-                _merge(result.counters, counters)
-                store.update_type_run(
-                    self._run_id,
-                    kind,
-                    result.counters,
-                    pages=result.pages,
-                    gaps=result.gaps,
-                    total=total,
-                )
-            self._page_stored(kind, result, number, len(page.items), total, started)
-            if page.is_last(size):
-                stream.stop()
-        if stream.capped:
-            raise TypeFailed(
-                DEFINITIONS[kind].api,
-                f"{kind}: the listing did not end after {self.max_pages} pages; giving up without cleanup",
-            )
-        gaps = prior_gaps + result.gaps
-        result.gaps = gaps
-        if gaps:
+        self._pages(kind, client, result, first=state.next_page, buildup=True)
+        result.gaps += state.gaps  # gaps of the interrupted part count too
+        if result.gaps:
             with store.transaction():
                 store.finish_buildup(kind)
             result.state = "partial"
-            result.reason = f"{gaps} page(s) missing (gaps); no cleanup"
+            result.reason = f"{result.gaps} page(s) missing (gaps); no cleanup"
             return
         if kind == "services":  # services are not cleaned up at the end of a buildup
             with store.transaction():
@@ -411,45 +446,8 @@ class SyncEngine:
     def _update(
         self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool
     ) -> None:
-        store = self.store
         self._emit(ev.TypeStarted(self._run_id, kind, "update", 1))
-        size = client.page_size
-        started = time.monotonic()
-        seen: set[str] = set()
-        skip_log: dict[str, int] = {}
-        total: int | None = None
-        stream = self._stream(client, kind, 1, updated_only=True)
-        for number, page in stream:
-            if self.cancelled:
-                raise Cancelled()
-            if isinstance(page, PageFailed):
-                self._gap(kind, result, page)
-                continue
-            total = page.total if page.total is not None else total
-            mapped = self._prepare(
-                kind, page.items, lambda keys: seen.intersection(keys), result, skip_log
-            )
-            seen.update(m.key for m in mapped)
-            with store.transaction():
-                counters = store.store_page(kind, self._run_id, mapped)
-                result.pages += 1
-                _merge(result.counters, counters)
-                store.update_type_run(
-                    self._run_id,
-                    kind,
-                    result.counters,
-                    pages=result.pages,
-                    gaps=result.gaps,
-                    total=total,
-                )
-            self._page_stored(kind, result, number, len(page.items), total, started)
-            if page.is_last(size):
-                stream.stop()
-        if stream.capped:
-            raise TypeFailed(
-                DEFINITIONS[kind].api,
-                f"{kind}: the listing did not end after {self.max_pages} pages; giving up without cleanup",
-            )
+        self._pages(kind, client, result, first=1, buildup=False)
         if result.gaps:
             result.state = "partial"
             result.reason = f"{result.gaps} page(s) missing (gaps); no cleanup"

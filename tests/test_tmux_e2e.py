@@ -1,0 +1,141 @@
+"""End to end in a real terminal: `tui-inventory demo` inside tmux at 80×24, `b`, counts rising.
+
+The console runs as the installed command (or `python -m tui_inventory` when the package is not
+installed into the venv) on a private tmux server; what the operator would see is read with
+`capture-pane`. Skipped when tmux is missing (`.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+STORED = re.compile(r"(\d+) stored")
+SESSION = "e2e"
+
+
+def console_command() -> list[str]:
+    script = Path(sys.executable).with_name("tui-inventory")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "tui_inventory"]
+
+
+class Tmux:
+    def __init__(self, socket: Path) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", SESSION)
+
+    def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if condition(text):
+                return text
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}; the screen shows:\n{text}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install -y tmux; .ci/run installs it)")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    command = [
+        *console_command(),
+        "demo",
+        "--latency-ms",
+        "150",
+        "--services",
+        "600",
+        "--carriers",
+        "150",
+        "--resources",
+        "3000",
+    ]
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    shell = f"env {exports} {shlex.join(command)}; echo EXITED $?; sleep 30"
+    server = Tmux(tmp_path / "tmux.sock")
+    server("new-session", "-d", "-x", "80", "-y", "24", "-s", SESSION, shell)
+    try:
+        yield server
+    finally:
+        subprocess.run(
+            ["tmux", "-S", str(server.socket), "kill-server"], capture_output=True, timeout=10
+        )
+
+
+def stored_counts(text: str) -> list[int]:
+    return [int(n) for n in STORED.findall(text)]
+
+
+def test_demo_in_tmux_shows_the_counts_rising_after_b(tmux: Tmux) -> None:
+    tmux.wait_for(lambda t: "Dashboard" in t and "Sync log" in t, 30, "the dashboard")
+    tmux("send-keys", "-t", SESSION, "b")
+    seen: list[list[int]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = tmux.screen()
+        assert "Traceback" not in text, text
+        counts = stored_counts(text)
+        if len(counts) == 3 and (not seen or counts != seen[-1]):
+            seen.append(counts)
+        if counts[:2] == [600, 150] and "Idle" in text:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the buildup did not finish; counts seen: {seen}")
+    totals = [sum(c) for c in seen]
+    assert totals == sorted(totals), seen  # never going down
+    assert len(set(totals)) >= 3, seen  # rising while the buildup runs, not jumping to the end
+    assert seen[-1][2] > 2000  # resources, without the excluded types
+
+    # A second `b` now runs a buildup of its own: its counters rise on the dashboard.
+    tmux("send-keys", "-t", SESSION, "b")
+    tmux.wait_for(lambda t: "Buildup running" in t, 15, "the second buildup")
+    tmux.wait_for(lambda t: "Idle" in t and "Buildup running" not in t, 60, "its end")
+    tmux("send-keys", "-t", SESSION, "q")
+    text = tmux.wait_for(lambda t: "EXITED" in t, 15, "the console to quit")
+    assert "EXITED 0" in text
+
+
+def test_console_command_is_runnable() -> None:
+    done = subprocess.run(
+        [*console_command(), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert done.returncode == 0 and "demo" in done.stdout
