@@ -21,6 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 
 from tui_inventory.app.instance import InstanceScreen
@@ -90,6 +91,9 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
 
             app.push_screen(InstanceScreen("services", CHANGED))
             await pilot.pause(1.0)
+            for body in app.screen.query(VerticalScroll):  # down to the revision history
+                body.scroll_end(animate=False)
+            await pilot.pause(0.3)
             save(app, out, "instance-history", f"tui-inventory: service {CHANGED} and its history")
             app.pop_screen()
             await pilot.pause()

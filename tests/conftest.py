@@ -1,4 +1,4 @@
-"""Shared fixtures: the simulator over real HTTP on loopback, a real SQLite store, an engine.
+"""Shared fixtures: the simulator over real HTTP on loopback, a real store on both backends, an engine.
 
 Every test gets its own settings file and log directory (never the developer's), and no password
 from the environment.
@@ -7,7 +7,6 @@ from the environment.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.client import RetryPolicy
 
-pytest_plugins = ["keyring_fixtures"]
+pytest_plugins = ["keyring_fixtures", "pg_fixtures"]  # pg_fixtures: `store` on both backends
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, backoff_cap=0.05, retry_after_cap=0.2)
 
@@ -64,13 +63,6 @@ def make_sim() -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def sim(make_sim: Callable[..., Any]) -> Any:
     return make_sim()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(str(tmp_path / "inventory.db"))
-    yield s
-    s.close()
 
 
 def sim_config(sim: Any, *, dialect: str = "ses", version: int = 4, **settings: Any) -> Config:

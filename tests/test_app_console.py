@@ -15,7 +15,7 @@ from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.help import HelpScreen
 from tui_inventory.app.inventory import InventoryView
 from tui_inventory.app.main import InventoryApp, sixteen_colours
-from tui_inventory.app.messages import SyncEvent
+from tui_inventory.app.messages import SyncEvent, SyncRefused
 from tui_inventory.app.settings import SettingsScreen
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
@@ -214,6 +214,10 @@ async def test_hostile_text_in_the_sync_log_is_shown_literally(make_sim, tmp_pat
         await pilot.click("#sync-log")
         await pilot.pause()
         assert app.is_running  # the click on the "link" did not quit
+        # A refusal's sentence (it may quote the upstream) reaches a notification literally.
+        app.main_screen.sync.post_message(SyncRefused("Upstream", "[b]bad[/b] \x1b[2J page"))
+        await wait_for(pilot, lambda: "[b]bad[/b]" in screen_text(app), 5, "the notification")
+        assert "\x1b" not in screen_text(app)
 
 
 class Crashing(InventoryApp):
@@ -286,11 +290,15 @@ async def test_main_screens_render_at_80x24_and_160x48(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main_screen, 5)
 
-        for _ in range(4):
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: "SVC-" in screen_text(app), 10, "the services table")
+        (shots / "services.svg").write_text(app.export_screenshot())
+        for _ in range(3):
             await pilot.press("tab")
             await pilot.pause()
-            assert screen_text(app)  # every tab renders
+            assert "Traceback" not in screen_text(app)  # every tab renders
         assert app.main_screen.tabs.active == "tab-changes"
+        await wait_for(pilot, lambda: "created" in screen_text(app), 10, "the changes feed")
 
 
 async def test_the_command_palette_offers_the_console_commands(make_sim, tmp_path: Path) -> None:
@@ -361,3 +369,19 @@ async def test_the_16_colour_theme_and_no_color_render(
         assert app.no_color is no_color  # Textual itself honours NO_COLOR (monochrome output)
         text = screen_text(app)
         assert "idle" in text and "INFO" in text  # states and severities are words, not colours
+
+
+async def test_quitting_during_a_buildup_stops_it_after_the_current_page(
+    make_sim, tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL, latency_ms=200)
+    app = make_app(sim, tmp_path, settings={"sync.records_per_page": 5, "sync.page_concurrency": 1})
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.dashboard.panel("services")
+        await wait_for(pilot, lambda: panel.progress, what="the automatic buildup's first page")
+        await pilot.press("q")
+    assert app.sync.wait_idle(10)  # what run_console waits for before closing the store
+    run = app.store.runs(1)[0]
+    assert run["state"] == "cancelled"
+    assert app.store.buildup("services") is not None  # the next start resumes it
+    assert app.store.count("services") < 120

@@ -162,7 +162,7 @@ async def test_without_a_keyring_the_screen_explains_and_never_claims_a_save(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, app)
         explanation = static_text(screen, "#keyring")
-        assert explanation.startswith("No usable keyring")
+        assert explanation.startswith("Passwords cannot be saved here: no usable keyring")
         assert "TUI_INVENTORY_TMF638_PASSWORD" in explanation  # the choices are named
         await type_into(pilot, screen, "#password-tmf638 Input", "pw-123456")
         await pilot.press("ctrl+s")

@@ -57,6 +57,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let a cleanup remove more than sync.max_delete_fraction",
     )
+    sync.add_argument(
+        "--json-log",
+        action="store_true",
+        help="progress as JSON lines (always so for the daemon)",
+    )
+    # Hidden: how long the lease outlives its holder (seconds); short in tests of takeovers.
+    sync.add_argument("--lease-ttl", type=float, default=None, help=argparse.SUPPRESS)
+
+    mig = sub.add_parser(
+        "migrate", help="copy a whole store (revisions included) to another database"
+    )
+    mig.add_argument(
+        "--from", dest="source", required=True, metavar="SRC", help="SQLite path or URL"
+    )
+    mig.add_argument(
+        "--to", dest="dest", required=True, metavar="DEST", help="postgresql:// URL or path"
+    )
+    mig.add_argument(
+        "--force", action="store_true", help="replace what a non-empty destination holds"
+    )
 
     sim = sub.add_parser("simulate", help="run the simulator alone")
     sim.add_argument("--port", type=int, default=8638)
@@ -143,6 +163,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.export(args)
     if command == "history":
         return commands.history(args)
+    if command == "migrate":
+        return commands.migrate(args)
     raise AssertionError(command)
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,9 +15,10 @@ from typing import Any, TextIO
 
 from tui_inventory import KINDS
 from tui_inventory.config import Config
+from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError
 from tui_inventory.store.db import describe
-from tui_inventory.store.lease import current_lease, lease_is_live
+from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
@@ -84,33 +83,37 @@ def sync(args: argparse.Namespace) -> int:
     if args.buildup and args.update:
         raise InventoryError("choose --buildup or --update, not both")
     mode = "buildup" if args.buildup else "update" if args.update else "auto"
+    # The daemon always logs JSON lines (one object per line, for journald and log shippers).
+    json_log = bool(getattr(args, "json_log", False)) or not args.once
+    lease_ttl = getattr(args, "lease_ttl", None)
     with Store(resolve_db(args)) as store:
-        engine = _engine(cfg, store, on_event=Reporter())
+        reporter = JsonReporter() if json_log else Reporter()
+        extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
+        engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
             result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
-            _print_counts(store)
+            if isinstance(reporter, JsonReporter):
+                reporter.emit("info", "stored", counts=store.counts())
+            else:
+                _print_counts(store)
             return 0 if result.ok else 1
-        return _daemon(engine, cfg, mode, args.allow_mass_delete)
+        assert isinstance(reporter, JsonReporter)
+        daemon = Daemon(
+            engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete
+        )
+        daemon.install_signal_handlers()
+        return daemon.run()
 
 
-def _daemon(engine: SyncEngine, cfg: Config, mode: str, allow_mass_delete: bool) -> int:
-    """Buildup when needed, then periodic updates; SIGTERM finishes the current page and exits 0."""
-    stop = threading.Event()
+def migrate(args: argparse.Namespace) -> int:
+    from tui_inventory.store.migrate import migrate_store
 
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-        engine.cancel()
+    def progress(table: str, copied: int) -> None:
+        print(f"{table}: {copied} rows", file=sys.stderr, flush=True)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stop.is_set():
-        try:
-            engine.run(mode, allow_mass_delete=allow_mass_delete)
-        except InventoryError as exc:
-            print(f"tui-inventory: {exc.message}", file=sys.stderr, flush=True)
-        mode = "auto"
-        stop.wait(cfg.sync.update_frequency)
-    print("tui-inventory: stopped", flush=True)
+    copied = migrate_store(args.source, args.dest, force=args.force, on_table=progress)
+    total = sum(copied.values())
+    print(f"copied {total} rows from {describe(args.source)} to {describe(args.dest)}")
     return 0
 
 
@@ -120,7 +123,7 @@ def status(args: argparse.Namespace) -> int:
 
     url = resolve_db(args)
     with Store(url) as store:
-        lease = current_lease(store)
+        lease = live_lease(store)  # by the database's clock, as the hosts agree on it
         report: dict[str, Any] = {
             "database": describe(url),
             "log_file": str(log_path() or ""),
@@ -134,7 +137,7 @@ def status(args: argparse.Namespace) -> int:
             "held_cleanups": {k: vars(h) for k, h in store.held_cleanups().items()},
             "sync_running": (
                 {"host": lease.host, "pid": lease.pid, "since": lease.since}
-                if lease is not None and lease_is_live(lease)
+                if lease is not None
                 else None
             ),
         }

@@ -28,7 +28,12 @@ from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 LOG_LINES = 500
-LEVEL_LABELS = {"info": ("INFO ", "log-info"), "warning": ("WARN ", "log-warning")}
+# The severity as a word (readable without colour) and an ANSI colour (fine in 16 colours).
+LEVELS = {
+    "info": ("INFO ", ""),
+    "warning": ("WARN ", "bold yellow"),
+    "error": ("ERROR", "bold red"),
+}
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
 
@@ -220,6 +225,8 @@ class InventoryPanel(Widget):
             return "interrupted", "state-warning", "the last run stopped before it finished"
         if state == "failed":
             return "failed", "state-failed", reason
+        if state == "held" and self.held is not None:
+            return "idle", "state-warning", "a cleanup waits for your decision"
         if buildup is not None and self.result is None:
             return "idle", "state-warning", f"buildup paused at page {buildup.next_page}; b resumes"
         if state == "cancelled":
@@ -246,10 +253,7 @@ class InventoryPanel(Widget):
         if self.held is not None:
             h = self.held
             self.query_one(f"#held-{self.kind}", Static).update(
-                Text(
-                    f"⚠ cleanup held back: it would remove {h.would_remove} of {h.total} "
-                    f"{self.kind} (x or Review to decide)"
-                )
+                Text(f"⚠ cleanup held back: it would remove {h.would_remove} of {h.total} (x)")
             )
 
     def _details(self) -> str:
@@ -283,11 +287,10 @@ class SyncLog(RichLog):
         super().__init__(max_lines=LOG_LINES, wrap=True, markup=False, min_width=20, id="sync-log")
         self.border_title = "Sync log"
 
-    def add(self, level: str, kind: str | None, message: str, at: str | None = None) -> None:
-        label, style = LEVEL_LABELS.get(level, ("ERROR", "log-error"))
-        colours = {"log-info": "", "log-warning": "bold yellow", "log-error": "bold red"}
+    def add(self, level: str, message: str, at: str | None = None) -> None:
+        label, style = LEVELS.get(level, LEVELS["error"])
         stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
-        line = Text.assemble((stamp, "dim"), " ", (label, colours[style]), " ")
+        line = Text.assemble((stamp, "dim"), " ", (label, style), " ")
         line.append(plain(message, limit=2000))
         # Wrap at the pane's width (Rich would measure against the console's own width).
         width = self.scrollable_content_region.width
@@ -355,7 +358,7 @@ class Dashboard(VerticalScroll):
             if snapshot.show_log:
                 log = self.query_one(SyncLog)
                 for entry in snapshot.log:
-                    log.add(entry["level"], entry["kind"], entry["message"], entry["at"])
+                    log.add(entry["level"], entry["message"], entry["at"])
         for kind in KINDS:
             self.panel(kind).apply_snapshot(snapshot)
 
@@ -372,7 +375,7 @@ class Dashboard(VerticalScroll):
             self.panel(event.kind).gap_recorded()
         elif isinstance(event, ev.Logged):
             self._own_lines = True
-            self.query_one(SyncLog).add(event.level, event.kind, event.message)
+            self.query_one(SyncLog).add(event.level, event.message)
         elif isinstance(event, ev.TypeFinished):
             self.panel(event.kind).type_finished(event)
         elif isinstance(event, ev.RunFinished):
@@ -384,7 +387,7 @@ class Dashboard(VerticalScroll):
 
     def log_line(self, level: str, message: str) -> None:
         """A line from the console itself (a refused run, a cleanup decision)."""
-        self.query_one(SyncLog).add(level, None, message)
+        self.query_one(SyncLog).add(level, message)
 
     def show_status(
         self,
@@ -400,7 +403,8 @@ class Dashboard(VerticalScroll):
             word = {"buildup": "Buildup", "update": "Update"}.get(mode, "Sync")
             state = f"{word} cancelling…" if cancelling else f"{word} running — c cancels"
         elif watching:
-            state = f"Another sync is running ({plain(watching)}): watching it"
+            text = plain(watching)
+            state = f"{text[:1].upper()}{text[1:]}: this console watches it"
         elif readonly:
             state = "Read-only console: shows the store, never syncs"
         else:

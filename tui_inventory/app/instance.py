@@ -67,7 +67,7 @@ def _link(target: str | None, ref: Any, stored: set[str]) -> Link:
 
 
 def _grid() -> Table:
-    table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+    table = Table(box=None, expand=True, show_header=False, pad_edge=False)
     table.add_column("Field", style="bold", ratio=1, overflow="fold")
     table.add_column("Value", ratio=3, overflow="fold")
     return table
@@ -109,6 +109,7 @@ class InstanceScreen(Screen[None]):
         self.kind = kind
         self.key = key
         self.snapshot: _Snapshot | None = None
+        self.shown = False  # the snapshot's widgets are mounted
         self._targets: dict[str, Link] = {}
 
     def compose(self) -> ComposeResult:
@@ -125,6 +126,7 @@ class InstanceScreen(Screen[None]):
         self.dismiss(None)
 
     def action_reload(self) -> None:
+        self.shown = False
         self._load()
 
     # -- reading ------------------------------------------------------------------------------
@@ -156,17 +158,19 @@ class InstanceScreen(Screen[None]):
             snap.referenced_by = InventoryQuery(store).referenced_by(self.kind, self.key)
         return snap
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self._replace([Static(Text(f"Cannot read this instance: {plain(event.worker.error)}"))])
+            error = plain(event.worker.error, limit=300)
+            await self._replace([Static(Text(f"Cannot read this instance: {error}"))])
         elif event.state == WorkerState.SUCCESS and isinstance(event.worker.result, _Snapshot):
             self.snapshot = event.worker.result
-            self._replace(list(self._widgets(self.snapshot)))
+            await self._replace(list(self._widgets(self.snapshot)))
 
-    def _replace(self, widgets: list[Widget]) -> None:
+    async def _replace(self, widgets: list[Widget]) -> None:
         body = self.query_one("#body", VerticalScroll)
-        body.remove_children()
-        body.mount_all(widgets)
+        await body.remove_children()
+        await body.mount_all(widgets)
+        self.shown = True
 
     # -- showing ------------------------------------------------------------------------------
 

@@ -21,13 +21,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, TabbedContent, TabPane
 
 from tui_inventory import KINDS, logs
 from tui_inventory.config import Config
-from tui_inventory.store.repo import Store
+from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import RunResult
 from tui_inventory.text import plain
@@ -72,6 +73,9 @@ def sixteen_colours(environ: dict[str, str]) -> bool:
 class MainScreen(Screen[None]):
     """Header, the tabs (dashboard, the three inventories, changes), footer."""
 
+    # Below 36 rows (an 80×24 terminal) the dashboard drops its blank lines: see theme.tcss.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
     BINDINGS = [
         Binding("tab", "next_tab", "Next tab", show=False),
         Binding("shift+tab", "previous_tab", "Previous tab", show=False),
@@ -91,7 +95,7 @@ class MainScreen(Screen[None]):
                     yield InventoryView(kind)
             with TabPane("Changes", id="tab-changes"):
                 yield ChangesView()
-        yield Footer()
+        yield Footer(compact=True)
         yield self.sync
 
     @property
@@ -158,8 +162,8 @@ class InventoryApp(App[int]):
         )
         self.main_screen = MainScreen(self.sync)
         self.sync_mode: str | None = None  # what runs now (buildup, update, auto)
-        self.watching: str | None = None  # another process's sync we watch, described
-        self.held: dict[str, Any] = {}
+        self.watching: str | None = None  # "sync already running (host, pid, since)" elsewhere
+        self.held: dict[str, HeldRecord] = {}
         self.runs_ended = 0  # runs that finished or were refused since the console started
         self.last_result: RunResult | None = None
         self._refresh_timer: Timer | None = None
@@ -196,6 +200,18 @@ class InventoryApp(App[int]):
             yield SystemCommand(
                 "Review held cleanup", "Confirm or discard (x)", self.action_review_cleanup
             )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is literal text: they carry reasons and keys from the APIs."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     @property
     def dashboard(self) -> Dashboard:
@@ -275,13 +291,9 @@ class InventoryApp(App[int]):
             return
 
         def decided(answer: str | None) -> None:
-            if answer == "remove":
-                started = self.sync.confirm_cleanup(kind)
-            elif answer == "keep":
-                started = self.sync.discard_cleanup(kind)
-            else:
-                return
-            if not started:
+            if answer not in ("remove", "keep"):
+                return  # decide later
+            if not self.sync.decide_cleanup(kind, confirm=answer == "remove"):
                 self.notify("Wait for the running sync to finish.", severity="warning")
 
         self.push_screen(cleanup_dialog(held), decided)
@@ -325,33 +337,32 @@ class InventoryApp(App[int]):
         self.last_result = result
         self.runs_ended += 1
         reason = f": {plain(result.reason, limit=300)}" if result.reason else ""
-        severity = {"succeeded": "information", "partial": "warning"}.get(result.state, "error")
-        self.notify(
-            f"{result.mode.capitalize()} {result.state}{reason}",
-            title="Sync",
-            severity=severity,  # type: ignore[arg-type]
-        )
+        severity: SeverityLevel = "error"
+        if result.state in ("succeeded", "partial"):
+            severity = "information" if result.state == "succeeded" else "warning"
+        self.notify(f"{result.mode.capitalize()} {result.state}{reason}", severity=severity)
         self._schedule()
         self.refresh_data(now=True)
 
     def on_sync_refused(self, message: SyncRefused) -> None:
         self.sync_mode = None
         self.runs_ended += 1
+        sentence = plain(message.message, limit=1000)
         if message.lease_held:
-            self.watching = message.message
+            self.watching = sentence
         self.notify(
-            message.message,
+            sentence,
             title=message.title,
             severity="warning" if message.lease_held else "error",
             timeout=10,
         )
-        self.dashboard.log_line("warning" if message.lease_held else "error", message.message)
+        self.dashboard.log_line("warning" if message.lease_held else "error", sentence)
         self._schedule()
         self.refresh_data(now=True)
 
     def on_cleanup_settled(self, message: CleanupSettled) -> None:
         if message.error:
-            self.notify(message.error, title="Cleanup", severity="error", timeout=10)
+            self.notify(plain(message.error), title="Cleanup", severity="error", timeout=10)
         elif message.confirmed:
             self.notify(f"Cleanup of {message.kind} removed {message.removed}.", title="Cleanup")
         else:
@@ -365,7 +376,7 @@ class InventoryApp(App[int]):
         if not self.sync.running and not snapshot.sync_running:
             foreign = snapshot.lease
             if foreign or self.watching:
-                self.watching = foreign
+                self.watching = f"sync already running ({foreign})" if foreign else None
                 self._broadcast()  # another process writes: the views re-read
         if not self._started:
             self._started = True

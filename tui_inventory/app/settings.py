@@ -100,6 +100,17 @@ class SettingField(Vertical):
         yield Static(Text(key.help), classes="help")
         yield Static(classes="error")
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def validate(self) -> None:
+        """Check the value as it is typed, by the configuration's own rules."""
+        try:
+            validate_value(self.key, parse_value(self.key, self.current()))
+        except ConfigError as exc:
+            self.show_error(exc.message)
+        else:
+            self.show_error(None)
+
     def current(self) -> Any:
         if self.key.kind is bool or self.key.choices:
             return self.query_one(Select).value
@@ -233,7 +244,7 @@ class SettingsScreen(Screen[None]):
         with Horizontal(id="actions"):
             yield Button("Save", id="save", variant="primary", compact=True, disabled=self.readonly)
             yield Button("Back", id="back", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._check_keyring()
@@ -256,9 +267,9 @@ class SettingsScreen(Screen[None]):
         status = message.status
         box.set_class(not status.usable, "-unusable")
         if status.usable:
-            box.update(Text(f"Passwords: {plain(status.explanation)}."))
+            box.update(Text(f"Keyring: {plain(status.explanation)}."))
         else:
-            box.update(Text("No usable keyring: " + plain(status.explanation)))
+            box.update(Text("Passwords cannot be saved here: " + plain(status.explanation)))
         hints = {
             "keyring": "saved in the keyring — type a new one to replace it",
             "environment": "taken from the environment variable — it wins over the keyring",
@@ -273,23 +284,6 @@ class SettingsScreen(Screen[None]):
 
     def _fields(self) -> list[SettingField]:
         return list(self.query(SettingField))
-
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _validate_one(self, event: Message) -> None:
-        control = getattr(event, "control", None)
-        field = (
-            next((a for a in control.ancestors if isinstance(a, SettingField)), None)
-            if control
-            else None
-        )
-        if field is not None:
-            try:
-                validate_value(field.key, parse_value(field.key, field.current()))
-            except ConfigError as exc:
-                field.show_error(exc.message)
-            else:
-                field.show_error(None)
 
     def collect(self) -> Config | None:
         """A copy of the configuration with the screen's values; None (errors shown) if invalid."""

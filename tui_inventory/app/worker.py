@@ -38,6 +38,7 @@ from .messages import (
 log = logging.getLogger(__name__)
 
 PasswordSource = Callable[[str], "str | None"]
+RETRY_BUSY = 60.0  # seconds before a scheduled run that found another one running tries again
 
 
 def describe_failure(error: BaseException | None) -> SyncRefused:
@@ -138,7 +139,8 @@ class SyncWorker(Widget):
 
     def _scheduled(self) -> None:
         self._timer, self.next_at = None, None
-        self.start("auto")
+        if not self.start("auto"):
+            self.schedule(RETRY_BUSY)  # a cleanup decision is running: try again shortly
 
     def cancel(self) -> bool:
         """Ask the running run to stop (between pages); False when nothing runs."""
@@ -149,22 +151,14 @@ class SyncWorker(Widget):
         engine.cancel()
         return True
 
-    def confirm_cleanup(self, kind: str) -> bool:
+    def decide_cleanup(self, kind: str, *, confirm: bool) -> bool:
+        """Run (confirm) or discard a held-back cleanup; False while a sync runs."""
         if self.running:
             return False
         self._cleanup_busy = True
         self._idle.clear()
-        self._cleanup = (kind, True)
-        self._settle(kind, True)
-        return True
-
-    def discard_cleanup(self, kind: str) -> bool:
-        if self.running:
-            return False
-        self._cleanup_busy = True
-        self._idle.clear()
-        self._cleanup = (kind, False)
-        self._settle(kind, False)
+        self._cleanup = (kind, confirm)
+        self._settle(kind, confirm)
         return True
 
     def on_unmount(self) -> None:
@@ -220,6 +214,9 @@ class SyncWorker(Widget):
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         if worker.group == "sync":
+            if event.state == WorkerState.CANCELLED and self._engine is not None:
+                # Textual cancels workers when the app exits, but a thread runs on: stop it.
+                self._engine.cancel()
             self._engine = None
             if event.state == WorkerState.SUCCESS and isinstance(worker.result, RunResult):
                 self.post_message(SyncFinished(worker.result))

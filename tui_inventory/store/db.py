@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import peewee as pw
-from playhouse.db_url import connect
+from playhouse.db_url import parse
+from playhouse.shortcuts import ReconnectMixin
 
 from tui_inventory.errors import StoreError
+from tui_inventory.store.failures import SqliteDatabase, store_error
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -22,8 +25,46 @@ SQLITE_PRAGMAS = {
 }
 
 
+# libpq settings a long-running sync needs and a bare URL lacks; any the URL sets win. Keepalives
+# let a dropped network surface as an error within a minute instead of a read that never returns.
+POSTGRES_DEFAULTS: dict[str, object] = {
+    "connect_timeout": 10,
+    "application_name": "tui-inventory",
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+class PostgresDatabase(ReconnectMixin, pw.PostgresqlDatabase):  # type: ignore[misc]
+    """PostgreSQL that reconnects when the server dropped an idle connection (a restart, a
+    failover, a proxy's idle timeout). Only outside a transaction: a transaction cut off is an
+    error for the caller, whose work was rolled back by the server. Peewee keeps one connection
+    per thread, so the sync, the lease heartbeat and the console's workers never share one."""
+
+    reconnect_errors = (
+        (pw.OperationalError, "server closed the connection"),
+        (pw.OperationalError, "terminating connection"),
+        (pw.OperationalError, "could not receive data"),
+        (pw.OperationalError, "could not send data"),
+        (pw.OperationalError, "ssl connection has been closed"),
+        (pw.OperationalError, "connection not open"),
+        (pw.OperationalError, "no connection to the server"),
+        (pw.InterfaceError, "connection already closed"),
+    )
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
+
+
+def postgres_database(url: str) -> PostgresDatabase:
+    """A (not yet connected) database for a `postgresql://` URL."""
+    params = parse(url, unquote_password=True, unquote_user=True)
+    for name, value in POSTGRES_DEFAULTS.items():
+        params.setdefault(name, value)
+    return PostgresDatabase(**params)
 
 
 def describe(url: str) -> str:
@@ -41,13 +82,15 @@ def describe(url: str) -> str:
 def open_database(url: str) -> pw.Database:
     """Connect to `url`: a SQLite file path (or `sqlite:///path`) or a `postgresql://` URL."""
     if is_postgres_url(url):
+        db: pw.Database = postgres_database(url)
+        if not db.database:
+            raise StoreError(f"the URL {describe(url)} names no database (postgresql://host/NAME)")
         try:
-            db = connect(url, autorollback=True)
             db.connect()
         except pw.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"cannot connect to PostgreSQL at {describe(url)}: {first}") from None
-        except ImportError:
+        except (ImportError, pw.ImproperlyConfigured):
             raise StoreError(
                 "PostgreSQL support needs psycopg2: pip install 'tui-inventory[postgres]'"
             ) from None
@@ -68,7 +111,7 @@ def open_database(url: str) -> pw.Database:
         raise StoreError(
             f"the database directory {file.parent} is read-only: SQLite needs to write its journal there"
         )
-    db = pw.SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    db = SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     try:
         db.connect()
     except pw.OperationalError as exc:
@@ -79,10 +122,22 @@ def open_database(url: str) -> pw.Database:
 @contextlib.contextmanager
 def write_transaction(db: pw.Database) -> Iterator[None]:
     """A write transaction that takes the write lock at once (SQLite IMMEDIATE), so two writers
-    queue on busy_timeout instead of failing with 'database is locked' half-way."""
+    queue on busy_timeout instead of failing with 'database is locked' half-way. A failure the
+    operator can fix (a full disk, a read-only file) rolls back and raises a `StoreError`."""
     if isinstance(db, pw.SqliteDatabase):
-        with db.atomic("IMMEDIATE"):
-            yield
+        try:
+            with db.atomic("IMMEDIATE"):
+                yield
+        except (pw.DatabaseError, sqlite3.Error) as exc:
+            error = store_error(exc, str(db.database))
+            if error is None:
+                cause = exc.__context__
+                if "no transaction is active" in str(exc) and isinstance(cause, Exception):
+                    raise cause from None  # SQLite rolled back already: the cause, not that
+                raise
+        else:
+            return
+        raise error
     else:
         with db.atomic():
             yield

@@ -25,11 +25,14 @@ from tui_inventory.tmf.definitions import DATETIME, DEFINITIONS, OTHER_FIELDS
 
 COUNTS_TABLE = "instance_count"
 # Bump when the indexed text or the triggers change: everything is then rebuilt from the table.
-FTS_VERSION = "2"
+FTS_VERSION = "3"
 
 _DATE_FIELDS = sorted(
     {f.name for d in DEFINITIONS.values() for f in d.fields if f.type == DATETIME}
 )
+UNSEARCHED = (OTHER_FIELDS, *_DATE_FIELDS)  # top-level fields whose values are not searched
+# PostgreSQL: every string and number inside a jsonb value.
+PG_LEAVES = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
 
 
 def fts_table(kind: str) -> str:
@@ -46,7 +49,7 @@ def _sql_string(value: str) -> str:
 def body_sql(row: str) -> str:
     """SQL for the indexed text of the instance row named `row` (`new`, `old` or a table alias)."""
     # json_remove first, then one walk: much cheaper than filtering json_tree's paths row by row.
-    skipped = ", ".join(_sql_string(f'$."{n}"') for n in (OTHER_FIELDS, *_DATE_FIELDS))
+    skipped = ", ".join(_sql_string(f'$."{n}"') for n in UNSEARCHED)
     values = (
         f"(SELECT group_concat(j.atom, ' ') FROM json_tree(json_remove({row}.fields, {skipped})) "
         "AS j WHERE j.type IN ('text', 'integer', 'real'))"
@@ -75,20 +78,20 @@ def _triggers() -> dict[str, str]:
     }
     for kind in DEFINITIONS:
         table, is_kind = fts_table(kind), _sql_string(kind)
-        add = f"INSERT INTO {table} (rowid, body) VALUES (new.id, {body_sql('new')});"
+        add = f"INSERT INTO {table} (rowid, body) SELECT new.id, {body_sql('new')}"
         drop = (
-            f"INSERT INTO {table} ({table}, rowid, body) "
-            f"VALUES ('delete', old.id, {body_sql('old')});"
+            f"INSERT INTO {table} ({table}, rowid, body) SELECT 'delete', old.id, {body_sql('old')}"
         )
         columns = "kind, key, name, status, type, site, fields"
+        # One update trigger per index, so the old tokens are dropped before the new are added
+        # (SQLite gives no order between triggers; the other way round loses shared words).
         out |= {
-            f"{table}_ai": f"AFTER INSERT ON instance WHEN new.kind = {is_kind} BEGIN {add} END",
-            f"{table}_ad": f"AFTER DELETE ON instance WHEN old.kind = {is_kind} BEGIN {drop} END",
-            f"{table}_au_old": (
-                f"AFTER UPDATE OF {columns} ON instance WHEN old.kind = {is_kind} BEGIN {drop} END"
-            ),
-            f"{table}_au_new": (
-                f"AFTER UPDATE OF {columns} ON instance WHEN new.kind = {is_kind} BEGIN {add} END"
+            f"{table}_ai": f"AFTER INSERT ON instance WHEN new.kind = {is_kind} BEGIN {add}; END",
+            f"{table}_ad": f"AFTER DELETE ON instance WHEN old.kind = {is_kind} BEGIN {drop}; END",
+            f"{table}_au": (
+                f"AFTER UPDATE OF {columns} ON instance "
+                f"WHEN old.kind = {is_kind} OR new.kind = {is_kind} "
+                f"BEGIN {drop} WHERE old.kind = {is_kind}; {add} WHERE new.kind = {is_kind}; END"
             ),
         }
     return out

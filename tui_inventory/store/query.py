@@ -33,7 +33,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import StoreError
-from tui_inventory.store.fts import COUNTS_TABLE, fts_table
+from tui_inventory.store.fts import COUNTS_TABLE, PG_LEAVES, UNSEARCHED, fts_table
 from tui_inventory.store.repo import Store
 from tui_inventory.tmf.definitions import REFS
 
@@ -136,13 +136,14 @@ class InventoryQuery:
         self._version: int | None = None
         self._plans: dict[TableQuery, _Plan] = {}
         self._statuses: dict[str, list[tuple[str, int]]] = {}
+        self._local = threading.local()  # per connection: which search `search_hits` holds
 
     # -- public -------------------------------------------------------------------------------
 
     def count(self, q: TableQuery) -> int:
         q = q.normalized()
         with self._read():
-            return self._count(q, self._plan(q))
+            return self._count(q, self._open(q))
 
     def window(self, q: TableQuery, offset: int, limit: int) -> list[Row]:
         """The rows at positions [offset, offset + limit) of `q` (fewer at the end)."""
@@ -150,7 +151,7 @@ class InventoryQuery:
         if limit <= 0 or offset < 0:
             return []
         with self._read():
-            plan = self._plan(q)
+            plan = self._open(q)
             if self._sorted_whole(q, plan):
                 ids = self._ids(q, plan)
                 return self._rows_by_id(list(ids[offset : offset + limit]))
@@ -170,7 +171,7 @@ class InventoryQuery:
         q = q.normalized()
         inst = self.inst
         with self._read():
-            plan = self._plan(q)
+            plan = self._open(q)
             found = (
                 inst.select(inst.id, getattr(inst, q.sort))
                 .where((inst.kind == q.kind) & (inst.key == key))
@@ -283,6 +284,28 @@ class InventoryQuery:
                 plan = self._plans[q] = _Plan()
             return plan
 
+    def _open(self, q: TableQuery) -> _Plan:
+        """The query's plan; for a search on SQLite, also its matches in this connection's
+        temporary table `search_hits`: the index is read once, then each statement looks the
+        matches up there (an `IN (subquery)` would read the index again in every statement)."""
+        plan = self._plan(q)
+        if not self.sqlite or q.search is None:
+            return plan
+        key = (self._version, q.kind, q.search)
+        db = self.store.db
+        if getattr(self._local, "hits", None) != key:
+            self._local.hits = None  # until filled: an interrupted fill must not count
+            db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
+            db.execute_sql("DELETE FROM temp.search_hits")
+            table = fts_table(q.kind)
+            fill = f"INSERT INTO temp.search_hits SELECT rowid FROM {table} WHERE {table} MATCH ?"
+            db.execute_sql(fill, (fts_match(q.search),))
+            self._local.hits = key
+            plan.matches = None
+        if plan.matches is None:
+            plan.matches = db.execute_sql("SELECT COUNT(*) FROM temp.search_hits").fetchone()[0]
+        return plan
+
     # -- conditions ---------------------------------------------------------------------------
 
     def _where(self, q: TableQuery, *, in_order: bool = True) -> Any:
@@ -290,9 +313,9 @@ class InventoryQuery:
         search row by row; else let the search's matches drive (a unary `+` keeps SQLite from
         using an index on the column it prefixes)."""
         inst = self.inst
-        kind, status = (
-            (inst.kind, inst.status) if in_order else (_plus(inst.kind), _plus(inst.status))
-        )
+        kind, status = inst.kind, inst.status
+        if not in_order and self.sqlite:
+            kind, status = _plus(kind), _plus(status)
         where = kind == q.kind
         if q.status is not None:
             where &= status == q.status
@@ -304,8 +327,16 @@ class InventoryQuery:
         """The search condition: the one place where the backends differ."""
         assert q.search is not None
         inst = self.inst
-        if not self.sqlite:
-            cols = (inst.key, inst.name, inst.status, inst.type, inst.site, inst.fields)
+        if not self.sqlite:  # the same text as the SQLite index holds, matched word by word
+            values = pw.NodeList(
+                (
+                    pw.SQL("(SELECT string_agg(v #>> '{}', ' ') FROM jsonb_path_query(("),
+                    inst.fields,
+                    pw.SQL(f")::jsonb - %s::text[], '{PG_LEAVES}') AS v)", [list(UNSEARCHED)]),
+                ),
+                glue="",
+            )
+            cols = (inst.key, inst.name, inst.status, inst.type, inst.site, values)
             text = pw.fn.CONCAT_WS(" ", *cols)
             terms = search_terms(q.search)
             last = len(terms) - 1 if not _complete(q.search) else len(terms)
@@ -314,9 +345,8 @@ class InventoryQuery:
                 c = pw.Expression(text, "~*", "\\m" + t + ("" if i == last else "\\M"))
                 cond = c if cond is None else cond & c
             return cond
-        table = fts_table(q.kind)
-        fts = pw.SQL(f"(SELECT rowid FROM {table} WHERE {table} MATCH ?)", [fts_match(q.search)])
-        return pw.Expression(_plus(inst.id) if in_order else inst.id, pw.OP.IN, fts)
+        hits = pw.SQL("(SELECT id FROM temp.search_hits)")  # see `_open`
+        return pw.Expression(_plus(inst.id) if in_order else inst.id, pw.OP.IN, hits)
 
     def _passes(self, q: TableQuery, id_: int) -> bool:
         """Whether the instance `id_` (of the query's kind) passes its filter and search."""
@@ -327,9 +357,8 @@ class InventoryQuery:
             where = (inst.id == id_) & (inst.status == q.status)
             if not inst.select().where(where).exists():
                 return False
-        table = fts_table(q.kind)
-        sql = f"SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = ?"
-        return self.store.db.execute_sql(sql, (fts_match(q.search), id_)).fetchone() is not None
+        sql = "SELECT 1 FROM temp.search_hits WHERE id = ?"
+        return self.store.db.execute_sql(sql, (id_,)).fetchone() is not None
 
     def _beyond(self, q: TableQuery, anchor: tuple[Any, str], *, later: bool) -> Any:
         """Rows after (`later`) or before `anchor` in the query's order."""
@@ -361,21 +390,12 @@ class InventoryQuery:
         )
         return [(s, n) for s, n in rows]
 
-    def _search_matches(self, q: TableQuery, plan: _Plan) -> int | None:
-        """How many instances of the kind match the search (SQLite: from the index alone)."""
-        if plan.matches is None and self.sqlite and q.search is not None:
-            table = fts_table(q.kind)
-            sql = f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?"
-            plan.matches = self.store.db.execute_sql(sql, (fts_match(q.search),)).fetchone()[0]
-        return plan.matches
-
     def _sorted_whole(self, q: TableQuery, plan: _Plan) -> bool:
         """Whether the query's rows are collected and sorted whole (a search with few matches;
         every search on PostgreSQL), rather than read in index order."""
         if q.search is None:
             return False
-        matches = self._search_matches(q, plan)
-        return matches is None or matches <= MATERIALIZE
+        return plan.matches is None or plan.matches <= MATERIALIZE
 
     def _count(self, q: TableQuery, plan: _Plan) -> int:
         if plan.count is not None:
@@ -498,6 +518,7 @@ class InventoryQuery:
 
 
 def _plus(column: Any) -> Any:
+    """`+column`: SQLite then uses no index on the column (see `_where`)."""
     return pw.NodeList((pw.SQL("+"), column), glue="")
 
 

@@ -11,18 +11,20 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
-from tui_inventory.store import fts
+from tui_inventory.store import schema
 from tui_inventory.store.db import is_postgres_url, open_database, write_transaction
 from tui_inventory.store.models import Models, bind
 from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.definitions import DEFINITIONS, Definition
 from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped, is_modem, is_operational
 
-SCHEMA_VERSION = "1"
+if TYPE_CHECKING:
+    from tui_inventory.store.progress import LiveProgress
+
 BATCH = 100  # instances per write batch, as the connector does
 KEY_CHUNK = 500  # keys per IN (...) lookup
 
@@ -120,16 +122,7 @@ class Store:
     # -- schema -------------------------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        with write_transaction(self.db):
-            self.db.create_tables(self.m.all, safe=True)
-            fts.ensure(self.db)
-            self.m.meta.insert(
-                name="schema_version", value=SCHEMA_VERSION
-            ).on_conflict_ignore().execute()
-            for d in DEFINITIONS.values():
-                self.m.definition.insert(
-                    name=d.name, title=d.title, body=dumps(d.to_json()), created_at=now_iso()
-                ).on_conflict_ignore().execute()
+        schema.ensure(self.db, self.m)  # created or upgraded; one read when already current
 
     def definitions(self) -> dict[str, Definition]:
         """The definitions as stored in the database (the console renders from these)."""
@@ -163,7 +156,12 @@ class Store:
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             cursor = self.db.cursor()
-            cursor.executemany(sql, rows)
+            if self.is_postgres:  # psycopg2's executemany is one round trip per row
+                from psycopg2.extras import execute_batch
+
+                execute_batch(cursor, sql, rows, page_size=BATCH)
+            else:
+                cursor.executemany(sql, rows)
 
     def _existing(self, kind: str, keys: Sequence[str]) -> dict[str, tuple[int, str, str, str]]:
         """key -> (id, digest, status, fields json) of stored instances among `keys`."""
@@ -491,9 +489,10 @@ class Store:
         ).execute()
 
     def start_type_run(self, run: int, kind: str, mode: str) -> None:
-        self.m.type_run.insert(
-            run=run, kind=kind, mode=mode, state="running", started_at=now_iso()
-        ).on_conflict_replace().execute()
+        tr = self.m.type_run
+        with self.transaction():  # a fresh row (PostgreSQL has no INSERT OR REPLACE)
+            tr.delete().where((tr.run == run) & (tr.kind == kind)).execute()
+            tr.insert(run=run, kind=kind, mode=mode, state="running", started_at=now_iso()).execute()
 
     def update_type_run(self, run: int, kind: str, counters: Counters, **values: Any) -> None:
         tr = self.m.type_run
@@ -564,6 +563,13 @@ class Store:
         lg = self.m.log
         q = lg.select().where(lg.id > after_id).order_by(lg.id.desc()).limit(limit)
         return list(reversed(list(q.dicts())))
+
+    def live_progress(self) -> LiveProgress:
+        """What the sync is doing (per inventory: its type run's state, counters, pages, total;
+        the lease holder), read from the database: for a console on another process or host."""
+        from tui_inventory.store.progress import live_progress
+
+        return live_progress(self)
 
 
 def _with_status(kind: str, fields: dict[str, Any], status: str) -> dict[str, Any]:

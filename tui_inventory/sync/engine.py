@@ -27,6 +27,7 @@ from tui_inventory.errors import (
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
+from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.events import Counters
 from tui_inventory.sync.pages import PageStream
 from tui_inventory.sync.writer import PageWriter, PreparedPage
@@ -128,7 +129,9 @@ class SyncEngine:
     ) -> RunResult:
         """One run (`buildup`, `update` or `auto`); raises LeaseHeld when another sync runs."""
         self._cancel.clear()
-        lease = SyncLease(self.store, ttl=self.lease_ttl)
+        # Losing the lease mid-run (another sync took it after our renewals failed) stops this
+        # run at its next page, as a cancel does.
+        lease = SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
         lease.acquire()
         clients: dict[str, TmfClient] = {}
         try:
@@ -439,6 +442,15 @@ class SyncEngine:
                 store.finish_buildup(kind)
             result.state = "succeeded"
             return
+        # Entities that moved between pages while they were fetched are kept (see sync.confirm).
+        confirm_absence(
+            store,
+            kind,
+            self._stream(client, kind, 1, updated_only=False),
+            dialect=self.config.sync.dialect,
+            cancelled=lambda: self.cancelled,
+            log=lambda level, message: self._log(level, kind, message),
+        )
         self._cleanup(kind, "buildup", result, allow_mass_delete)
 
     # -- update ---------------------------------------------------------------------------------

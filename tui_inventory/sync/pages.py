@@ -2,6 +2,13 @@
 
 Processing in page order is what makes concurrent paging store exactly what sequential paging
 stores: the pages merely arrive earlier. Pages fetched beyond the end of the listing are dropped.
+
+Two upstream failures end here rather than in a run that never finishes or a cleanup that removes
+what still exists: pages that keep failing (a network that swallows every request, a gateway that
+times out on everything) give the type up after `max_failed_in_a_row` of them, and a page served
+twice in a row (an upstream that ignores the page number, a cache that answers the wrong page) is
+fetched once more and then counted as a failed page, because the entities it stood for were never
+received.
 """
 
 from __future__ import annotations
@@ -9,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from tui_inventory.errors import PageFailed
+from tui_inventory.errors import PageFailed, TypeFailed
 from tui_inventory.tmf.client import Page, TmfClient
+
+MAX_FAILED_IN_A_ROW = 5
 
 
 class PageStream:
@@ -26,6 +35,7 @@ class PageStream:
         concurrency: int,
         updated_only: bool = False,
         max_pages: int = 100_000,
+        max_failed_in_a_row: int = MAX_FAILED_IN_A_ROW,
     ) -> None:
         self.client = client
         self.path = path
@@ -33,7 +43,10 @@ class PageStream:
         self.concurrency = max(1, concurrency)
         self.updated_only = updated_only
         self.max_pages = max_pages
+        self.max_failed_in_a_row = max(1, max_failed_in_a_row)
         self._stopped = False
+        self._failed_in_a_row = 0
+        self._previous: Page | None = None
 
     def _fetch(self, number: int) -> Page:
         return self.client.fetch_page(self.path, number, updated_only=self.updated_only)
@@ -61,7 +74,7 @@ class PageStream:
                     page: Page | PageFailed = future.result()
                 except PageFailed as exc:
                     page = exc
-                yield number, page
+                yield number, self._checked(number, page)
                 number += 1
         finally:
             for f in pending.values():
@@ -80,10 +93,45 @@ class PageStream:
                 page: Page | PageFailed = self._fetch(number)
             except PageFailed as exc:
                 page = exc
-            yield number, page
+            yield number, self._checked(number, page)
             number += 1
+
+    def _checked(self, number: int, page: Page | PageFailed) -> Page | PageFailed:
+        """The page as the listing may use it; raises TypeFailed when too many fail in a row."""
+        previous = self._previous
+        if isinstance(page, Page) and previous is not None and _same(page, previous):
+            try:
+                page = self._fetch(number)  # once more: a glitch of a cache or gateway passes
+            except PageFailed as exc:
+                page = exc
+            if isinstance(page, Page) and _same(page, previous):
+                page = PageFailed(
+                    self.client.api,
+                    f"page {number} came back the same as page {previous.number} (an upstream "
+                    "that serves one page twice); its own entities were not received",
+                    page=number,
+                )
+        if isinstance(page, Page):
+            self._failed_in_a_row = 0
+            self._previous = page
+            return page
+        self._previous = None
+        self._failed_in_a_row += 1
+        if self._failed_in_a_row >= self.max_failed_in_a_row:
+            raise TypeFailed(
+                self.client.api,
+                f"{self._failed_in_a_row} pages in a row failed, the last with: {page.message}; "
+                "giving up this type for this run (no cleanup)",
+            )
+        return page
 
     @property
     def capped(self) -> bool:
         """True when the page cap, not a short page, ended the stream (an endless listing)."""
         return not self._stopped
+
+
+def _same(page: Page, previous: Page) -> bool:
+    return (
+        bool(page.items) and len(page.items) == len(previous.items) and page.items == previous.items
+    )

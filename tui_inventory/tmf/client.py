@@ -4,6 +4,10 @@
 - 504, timeouts, a body that is not the expected JSON: bounded retries, then `PageFailed` (a gap).
 - 429/503: wait as `Retry-After` says (capped), bounded retries, then `PageFailed`.
 - 502, other statuses, an unreachable host, a TLS failure: `TypeFailed` (give up the type).
+- A body larger than `max_page_bytes`: `PageFailed` at once (it would be as large again).
+
+The password is turned into the basic-auth header at once and kept nowhere else, so neither the
+client's attributes nor the frames of a traceback (a crash report with locals) carry it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import ssl
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tui_inventory.errors import AuthFailed, Cancelled, PageFailed, TypeFailed
+from tui_inventory.errors import AuthFailed, Cancelled, ConfigError, PageFailed, TypeFailed
 from tui_inventory.logs import register_credentials
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 API_TITLES = {"tmf638": "TMF638", "tmf639": "TMF639"}
 RETRY_AFTER_CAP = 60.0
 LIST_KEYS = ("items", "data", "results", "result", "records", "value")
+# A page body larger than this is refused: a gateway gone wrong, not a page of inventory.
+MAX_PAGE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,24 @@ def parse_retry_after(value: str | None, cap: float, now: float | None = None) -
     return max(0.0, min(seconds, cap))
 
 
+class NotAListing(ValueError):
+    """A body that decodes as JSON but is not a list of entity objects."""
+
+
 def decode_listing(content: bytes) -> list[Any]:
-    """The entities of a page body: a JSON array, or an object that wraps one list."""
-    data = json.loads(content)
+    """The entities of a page body: a JSON array of objects, or an object that wraps one.
+
+    A list holding anything but objects is not a listing: taken as one, its entries would count
+    as entities without keys and the entities the page stood for would look deleted upstream.
+    """
+    items = _listing(json.loads(content))
+    strays = sum(1 for item in items if not isinstance(item, dict))
+    if strays:
+        raise NotAListing(f"{strays} of {len(items)} entities are not JSON objects")
+    return items
+
+
+def _listing(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
@@ -81,7 +103,11 @@ def decode_listing(content: bytes) -> list[Any]:
             for k, v in data.items():
                 if k.lower() == key and isinstance(v, list):
                     return v
-    raise ValueError("the body is not a JSON list of entities")
+    raise NotAListing("the body is not a JSON list of entities")
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class TmfClient:
@@ -105,7 +131,12 @@ class TmfClient:
         cancel: threading.Event | None = None,
         on_retry: Callable[[str], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_page_bytes: int = MAX_PAGE_BYTES,
     ) -> None:
+        if username and password:
+            register_credentials(username, password)  # never in a log, whatever logs it
+        auth = httpx.BasicAuth(username, password or "") if username else None
+        del password  # from here on only the header exists (see the module's docstring)
         self.api = api
         self.title = API_TITLES.get(api, api.upper())
         self.base_url = base_url.rstrip("/")
@@ -114,14 +145,14 @@ class TmfClient:
         self.retry = retry or RetryPolicy()
         self.cancel = cancel or threading.Event()
         self.on_retry = on_retry or (lambda message: None)
+        self.max_page_bytes = max_page_bytes
+        self.username = username
+        self.bypass_proxy = bypass_proxy
         parts = urlsplit(self.base_url)
         self.host = parts.hostname or self.base_url
         verify: ssl.SSLContext | bool = verify_tls
         if verify_tls and ca_bundle:
-            verify = ssl.create_default_context(cafile=ca_bundle)
-        if username and password:
-            register_credentials(username, password)  # never in a log, whatever logs it
-        auth = httpx.BasicAuth(username, password or "") if username else None
+            verify = _ca_context(ca_bundle)
         self.http = httpx.Client(
             auth=auth,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -132,6 +163,9 @@ class TmfClient:
             headers={"Accept": "application/json"},
             transport=transport,
         )
+
+    def __repr__(self) -> str:
+        return f"<TmfClient {self.title} {self.base_url} user={self.username!r} password=***>"
 
     def close(self) -> None:
         self.http.close()
@@ -167,7 +201,14 @@ class TmfClient:
                 raise Cancelled()
             delay: float | None = None
             try:
-                response = self.http.get(url, params=params)
+                response, content = self._get(url, params)
+            except _TooLarge:
+                raise PageFailed(
+                    self.api,
+                    f"page {page} is larger than {self.max_page_bytes // (1024 * 1024)} MB; "
+                    "refused (an upstream gone wrong, or sync.records_per_page far too large)",
+                    page=page,
+                ) from None
             except httpx.TimeoutException:
                 last_reason = f"{self.title} did not answer within the timeout"
             except httpx.ConnectError as exc:
@@ -182,12 +223,13 @@ class TmfClient:
                     )
                 if status in (200, 206):
                     try:
-                        items = decode_listing(response.content)
-                    except (ValueError, UnicodeDecodeError):
+                        items = decode_listing(content)
+                    except (ValueError, UnicodeDecodeError) as exc:
                         ctype = response.headers.get("content-type", "?").split(";")[0]
+                        why = f": {exc}" if isinstance(exc, NotAListing) else ""
                         last_reason = (
                             f"page {page} is not the expected JSON ({ctype}, "
-                            f"{len(response.content)} bytes)"
+                            f"{len(content)} bytes{why})"
                         )
                     else:
                         return Page(page, items, _total(response))
@@ -213,7 +255,43 @@ class TmfClient:
             wait = min(wait * 2, self.retry.backoff_cap)
         raise PageFailed(self.api, f"{last_reason} (after {self.retry.attempts} tries)", page=page)
 
+    def _get(self, url: str, params: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """One GET; the body of a listing is read up to `max_page_bytes` (error bodies not at
+        all: only their status and headers are used)."""
+        with self.http.stream("GET", url, params=params) as response:
+            if response.status_code not in (200, 206):
+                return response, b""
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_page_bytes:
+                raise _TooLarge()
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_page_bytes:
+                    raise _TooLarge()
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+
+    def _proxy(self) -> str | None:
+        """The proxy (host:port) the environment routes this API through, if any."""
+        if self.bypass_proxy:
+            return None
+        scheme = urlsplit(self.base_url).scheme
+        proxies = urllib.request.getproxies_environment()
+        proxy = proxies.get(scheme) or proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass_environment(self.host, proxies):
+            return None
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
     def _connect_message(self, exc: Exception) -> str:
+        proxy = self._proxy()
+        if proxy is not None and "SSL" not in str(exc):
+            return (
+                f"cannot reach {self.title} at {self.host} through the proxy {proxy} "
+                "(from the proxy environment variables; http.bypass_proxy ignores them)"
+            )
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
             return (
@@ -238,6 +316,16 @@ class TmfClient:
             self.page_size = saved
         total = f", {page.total} items" if page.total is not None else ""
         return f"{self.title} answered: authenticated{total}"
+
+
+def _ca_context(ca_bundle: str) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except ssl.SSLError:
+        reason = "it holds no usable CA certificate (PEM)"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    raise ConfigError(f"http.ca_bundle {ca_bundle} cannot be used: {reason}")
 
 
 def _total(response: httpx.Response) -> int | None:

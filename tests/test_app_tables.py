@@ -1,0 +1,307 @@
+"""The inventory tables, the instance view and the Changes feed, driven by Pilot on the real
+console: the store is built up from the simulator over loopback by the real engine."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, Select
+
+from tui_inventory.app.changes import ChangesView
+from tui_inventory.app.instance import InstanceScreen
+from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
+from tui_inventory.app.main import InventoryApp
+from tui_inventory.store.query import InventoryQuery, TableQuery
+from tui_inventory.store.repo import Store
+
+HOSTILE = (
+    "[@click=app.quit]Q[/] [/bold] [link=http://x]a[/link] \x1b]0;title\x07\x1b[2J "
+    "\x9b31m שלום عربي 🚀🛰 end"
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def built_app(
+    make_sim: Callable[..., Any],
+    make_engine: Callable[..., Any],
+    tmp_path: Path,
+    prepare: Callable[[Any], None] | None = None,
+) -> tuple[InventoryApp, Any]:
+    """The console on a store the real engine built up from a fresh simulator."""
+    sim = make_sim(**SMALL)
+    if prepare is not None:
+        prepare(sim)
+    with Store(str(tmp_path / "inventory.db")) as store:
+        assert make_engine(sim, store).run("buildup").state == "succeeded"
+    return make_app(sim, tmp_path, autostart=False), sim
+
+
+def view_of(app: InventoryApp, kind: str) -> InventoryView:
+    return next(v for v in app.main_screen.query(InventoryView) if v.kind == kind)
+
+
+async def show(pilot: Pilot[Any], app: InventoryApp, kind: str) -> InventoryTable:
+    """Switch to `kind`'s tab and wait for its table to show its rows."""
+    app.main_screen.show_tab(f"tab-{kind}")
+    table = view_of(app, kind).table
+    await settled(pilot, table)
+    return table
+
+
+async def settled(pilot: Pilot[Any], table: InventoryTable) -> None:
+    def ready() -> bool:
+        end = min(table.total, table.top + table.visible_rows)
+        return not table.loading and all(p in table.rows for p in range(table.top, end))
+
+    await wait_for(pilot, ready, 10, "the table to show its rows")
+    await pilot.pause()
+
+
+async def scrolled_to_end(pilot: Pilot[Any], screen: InstanceScreen) -> None:
+    screen.query_one("#body").scroll_end(animate=False, immediate=True)
+    await pilot.pause()
+
+
+def shown_keys(table: InventoryTable) -> list[str]:
+    end = min(table.total, table.top + table.visible_rows)
+    return [table.rows[p].key for p in range(table.top, end)]
+
+
+async def search(pilot: Pilot[Any], table: InventoryTable, text: str) -> None:
+    await pilot.press("slash")
+    assert isinstance(pilot.app.focused, Input)
+    before = table._epoch
+    await pilot.press(*text)
+    await wait_for(pilot, lambda: table._epoch > before, 5, "the debounced search")
+    await settled(pilot, table)
+
+
+async def test_slash_narrows_the_table_and_enter_opens_an_instance(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await show(pilot, app, "carriers")
+        assert table.total == 40
+        assert "40 carriers" in screen_text(app)
+        target = app.store.get("carriers", shown_keys(table)[7])
+        assert target is not None
+        await search(pilot, table, target.key)
+        assert table.total == 1 and shown_keys(table) == [target.key]
+        assert "1 match" in screen_text(app)
+        await pilot.press("enter")  # leaves the search box for the table
+        assert app.focused is table
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen) and screen.key == target.key
+        await wait_for(pilot, lambda: screen.shown, 10, "the instance")
+        await pilot.pause()
+        text = screen_text(app)
+        assert target.name in text and "Uplink Alias" in text
+        await scrolled_to_end(pilot, screen)
+        assert "History (1, newest first)" in screen_text(app)
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_sorting_filtering_and_moving_like_less(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await show(pilot, app, "resources")
+        iq = InventoryQuery(app.store)
+        total = table.total
+        selected = table.current
+        await pilot.press("o")  # sort by name: the selected instance stays selected
+        await settled(pilot, table)
+        q = TableQuery("resources", sort="name")
+        assert table.table_query == q and table.current == selected
+        assert shown_keys(table) == [r.key for r in iq.window(q, table.top, table.visible_rows)]
+        await pilot.press("O")  # reversed
+        await settled(pilot, table)
+        q = TableQuery("resources", sort="name", descending=True)
+        assert table.current == selected
+        assert shown_keys(table) == [r.key for r in iq.window(q, table.top, table.visible_rows)]
+        await pilot.press("G")
+        await settled(pilot, table)
+        assert table.cursor == total - 1
+        assert table.current == iq.window(q, total - 1, 1)[0]
+        await pilot.press("k", "k", "g", "j")
+        assert table.cursor == 1
+        await pilot.press("pagedown")
+        assert table.cursor == 1 + table.visible_rows
+        # the status filter
+        status, n = iq.statuses("resources")[0]
+        view = view_of(app, "resources")
+        view.query_one("#status").value = status  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: table.table_query.status == status, 5)
+        await settled(pilot, table)
+        assert table.total == n
+        shown = [app.store.get("resources", k) for k in shown_keys(table)]
+        assert {r.status for r in shown if r is not None} == {status}
+
+
+async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes_feed(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, sim = built_app(make_sim, make_engine, tmp_path)
+    store = Store(str(tmp_path / "inventory.db"))
+    service = next(r for r in store.iter_instances("services") if r.status == "Operational")
+    store.close()
+    old_name = service.name
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "services")
+        sim.dataset.set_field("services", service.key, "Name", "Renamed by the operator")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the update")
+        await wait_idle(pilot, app)
+        # the table shows the new name without being asked
+        table = view_of(app, "services").table
+        renamed = "Renamed by the operator"
+        await wait_for(pilot, lambda: any(r.name == renamed for r in table.rows.values()), 10)
+        await search(pilot, table, service.key)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await wait_for(pilot, lambda: screen.shown, 10)
+        await scrolled_to_end(pilot, screen)
+        text = screen_text(app)
+        assert f"Name: {old_name} → Renamed by the operator" in text
+        assert "changed (run" in text and "created (run" in text
+        await pilot.press("escape")
+        # the Changes feed lists the change (filtered to services' changes) and opens it
+        app.main_screen.show_tab("tab-changes")
+        changes = app.main_screen.query_one(ChangesView)
+        feed: DataTable[Any] = changes.query_one(DataTable)
+        changes.query_one("#changes-kind", Select).value = "services"
+        changes.query_one("#changes-change", Select).value = "changed"
+
+        def listed() -> list[tuple[str, str, str]]:
+            return [(r.kind, r.key, r.change) for r in changes.revisions.values()]
+
+        await wait_for(pilot, lambda: listed() == [("services", service.key, "changed")], 10)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "changed" in text and service.key in text and "Name" in text
+        feed.focus()
+        feed.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
+        assert isinstance(app.screen, InstanceScreen) and app.screen.key == service.key
+
+
+async def test_following_a_relationship_and_back(make_sim, make_engine, tmp_path: Path) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    store = Store(str(tmp_path / "inventory.db"))
+    carrier = next(iter(store.iter_instances("carriers")))
+    satellite = carrier.fields["Satellite"][0]["id"]
+    assert store.get("resources", satellite) is not None
+    store.close()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        app.push_screen(InstanceScreen("carriers", carrier.key))
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await wait_for(pilot, lambda: screen.shown, 10)
+        await pilot.pause()
+        refs = screen.query(OptionList).first()  # the first refs field: Satellite
+        refs.focus()
+        refs.highlighted = 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not screen, 5, "the related instance")
+        related = app.screen
+        assert isinstance(related, InstanceScreen)
+        assert (related.kind, related.key) == ("resources", satellite)
+        await wait_for(pilot, lambda: related.shown, 10)
+        await pilot.pause()
+        # the satellite lists the carrier among those that refer to it
+        assert related.snapshot is not None
+        assert carrier.key in {r.key for r in related.snapshot.referenced_by}
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_hostile_data_is_shown_literally_and_drives_nothing(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    huge = "x" * 100_000
+
+    def prepare(sim: Any) -> None:
+        keys = [e["ExternalId"] for e in sim.dataset.items("services")[:2]]
+        sim.dataset.set_field("services", keys[0], "Name", HOSTILE)
+        sim.dataset.set_field("services", keys[0], "Status", "Operational")
+        sim.dataset.set_characteristic("services", keys[0], "evil", HOSTILE)
+        sim.dataset.set_characteristic("services", keys[0], "nested", {"a": [HOSTILE, None, 1.5]})
+        sim.dataset.set_field("services", keys[1], "Name", huge)
+        prepared.extend(keys)
+
+    prepared: list[str] = []
+    app, _ = built_app(make_sim, make_engine, tmp_path, prepare)
+    hostile_key, huge_key = prepared
+    async with app.run_test(size=(200, 60)) as pilot:
+        table = await show(pilot, app, "services")
+        await search(pilot, table, hostile_key)
+        await pilot.press("enter")
+        text = screen_text(app)
+        literals = ("[@click=app.quit]Q[/]", "[/bold]", "[link=http://x]a[/link]", "␛[2J")
+        for literal in (*literals, "␛]0;title␇", "<9B>31m", "שלום", "🚀"):
+            assert literal in text, literal
+        assert not CONTROL.search(text)
+        # clicking the row selects it; the text is not a link that quits
+        await pilot.click(InventoryTable, offset=(30, 1))
+        await pilot.pause()
+        assert app.is_running and app.screen is app.main_screen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await wait_for(pilot, lambda: screen.shown, 10)
+        await pilot.pause()
+        text = screen_text(app)
+        assert text.count("[@click=app.quit]Q[/]") >= 3  # title, Name field, characteristics
+        assert "[link=http://x]a[/link]" in text and "🛰" in text
+        assert not CONTROL.search(text)
+        svg = app.export_screenshot()
+        assert "[@click=app.quit]Q[/]" in svg.replace("&#160;", " ")
+        assert not CONTROL.search(svg.replace("\n", ""))
+        await pilot.press("escape")
+        # the 100 kB name: a row and an instance view, cut short, quickly
+        await pilot.press("slash", *["backspace"] * 30)
+        await search(pilot, table, huge_key)
+        assert "xxxxxxxx…" in screen_text(app)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await wait_for(pilot, lambda: screen.shown, 10)
+        await pilot.pause()
+        assert "xxx…" in screen_text(app)
+        assert app.is_running
+
+
+async def test_e_exports_what_the_table_shows(make_sim, make_engine, tmp_path: Path) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await show(pilot, app, "resources")
+        await search(pilot, table, "modem")
+        await pilot.press("enter", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), 5)
+        target = tmp_path / "modems.json"
+        path = app.screen.query_one("#path", Input)
+        path.value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, target.exists, 10, "the export file")
+        data = json.loads(target.read_text(encoding="utf-8"))
+        expected = InventoryQuery(app.store).window(table.table_query, 0, 10_000)
+        assert [d["id"] for d in data] == [r.key for r in expected]
+        assert len(data) == table.total > 0
+        assert all("modem" in json.dumps(d).lower() for d in data)

@@ -1,0 +1,1 @@
+"""The inventory store: instances, revisions, runs, buildup state, the lease, the table queries."""

@@ -1,0 +1,116 @@
+"""The store's schema: created on first use, upgraded in place by numbered migrations.
+
+`meta.schema_version` holds the version a database is at. Opening a store reads it (one query,
+no write, so a console whose database user may only read opens a current database); only a new or
+older database takes the schema lock — an advisory lock on PostgreSQL, so a daemon and consoles
+started together never race on CREATE TABLE; SQLite's write lock — and is brought up to date in
+one transaction: the migrations after its version, then whatever table or index is missing, the
+search indexes (`fts`), the definitions. A database newer than this program is refused.
+
+To change the schema: change the models, add `MIGRATIONS[n]` that brings a version n-1 database
+to the new shape (with plain SQL that both backends accept, or a branch per backend), and bump
+SCHEMA_VERSION to n. A new database is created from the models directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import peewee as pw
+
+from tui_inventory.errors import StoreError
+from tui_inventory.store import fts
+from tui_inventory.store.db import write_transaction
+from tui_inventory.store.models import Models
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+SCHEMA_VERSION = 1
+# The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
+# ensured at is kept beside the schema's, so a change there also takes the slow path once.
+FTS_STAMP = "schema_fts"
+# pg_advisory_xact_lock keys ("tui" and a number): held until the transaction ends.
+SCHEMA_LOCK = 0x7475_6900_0001
+LEASE_LOCK = 0x7475_6900_0002
+
+Migration = Callable[[pw.Database, Models], None]
+MIGRATIONS: dict[int, Migration] = {}  # version n -> the step from n-1; none since version 1
+
+
+def is_postgres(db: pw.Database) -> bool:
+    return isinstance(db, pw.PostgresqlDatabase)
+
+
+def advisory_lock(db: pw.Database, key: int) -> None:
+    """Serialise on `key` until the current transaction ends (PostgreSQL; SQLite's write
+    transactions are serialised already)."""
+    if is_postgres(db):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def stamps(db: pw.Database) -> dict[str, str]:
+    """The schema's version stamps in `meta`; empty for a database without the schema."""
+    if not db.table_exists("meta"):
+        return {}
+    rows = db.execute_sql(
+        f"SELECT name, value FROM meta WHERE name IN ({db.param}, {db.param})",
+        ("schema_version", FTS_STAMP),
+    ).fetchall()
+    return {name: value for name, value in rows}
+
+
+def version_of(db: pw.Database) -> int | None:
+    value = stamps(db).get("schema_version")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        raise StoreError(f"the database's schema version {value!r} is not a number") from None
+
+
+def is_current(db: pw.Database) -> bool:
+    s = stamps(db)
+    return s.get("schema_version") == str(SCHEMA_VERSION) and s.get(FTS_STAMP) == fts.FTS_VERSION
+
+
+def ensure(db: pw.Database, m: Models) -> None:
+    """Create or upgrade the schema of `db` (see the module's docstring)."""
+    if is_current(db):
+        return
+    try:
+        with write_transaction(db):
+            advisory_lock(db, SCHEMA_LOCK)
+            _upgrade(db, m)
+    except pw.ProgrammingError as exc:
+        if "permission denied" not in str(exc) and "must be owner" not in str(exc):
+            raise
+        raise StoreError(
+            "the database needs its tui-inventory schema created or upgraded, and this "
+            "database user may not do it: open it once as the database's owner "
+            "(`tui-inventory status` does)"
+        ) from None
+
+
+def _upgrade(db: pw.Database, m: Models) -> None:
+    found = version_of(db)  # read again under the lock: another process may have done it
+    if found is not None and found > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database's schema is version {found}, newer than this tui-inventory knows "
+            f"({SCHEMA_VERSION}): upgrade tui-inventory"
+        )
+    if found is not None:
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version](db, m)
+    # A new database is created from the models; an upgraded one gets its new tables and indexes.
+    db.create_tables(m.all, safe=True)
+    fts.ensure(db)
+    for name, value in (("schema_version", str(SCHEMA_VERSION)), (FTS_STAMP, fts.FTS_VERSION)):
+        m.meta.insert(name=name, value=value).on_conflict(
+            conflict_target=[m.meta.name], update={m.meta.value: value}
+        ).execute()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    for d in DEFINITIONS.values():
+        body = json.dumps(d.to_json(), ensure_ascii=False, separators=(",", ":"))
+        m.definition.insert(
+            name=d.name, title=d.title, body=body, created_at=stamp
+        ).on_conflict_ignore().execute()
