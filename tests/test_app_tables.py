@@ -94,7 +94,7 @@ async def test_slash_narrows_the_table_and_enter_opens_an_instance(
         assert target is not None
         await search(pilot, table, target.key)
         assert table.total == 1 and shown_keys(table) == [target.key]
-        assert "1 match" in screen_text(app)
+        assert "1 of 40" in screen_text(app)
         await pilot.press("enter")  # leaves the search box for the table
         assert app.focused is table
         await pilot.press("enter")
@@ -305,3 +305,32 @@ async def test_e_exports_what_the_table_shows(make_sim, make_engine, tmp_path: P
         assert [d["id"] for d in data] == [r.key for r in expected]
         assert len(data) == table.total > 0
         assert all("modem" in json.dumps(d).lower() for d in data)
+
+
+async def test_a_removed_instance_still_shows_its_history(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, sim = built_app(make_sim, make_engine, tmp_path)
+    store = Store(str(tmp_path / "inventory.db"))
+    carrier = next(iter(store.iter_instances("carriers")))
+    store.close()
+    sim.dataset.remove("carriers", carrier.key)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("b")  # the buildup's cleanup removes the carrier upstream lost
+        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
+        await wait_idle(pilot, app)
+        assert app.store.get("carriers", carrier.key) is None
+        table = await show(pilot, app, "carriers")
+        assert table.total == 39
+        app.push_screen(InstanceScreen("carriers", carrier.key))
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await wait_for(pilot, lambda: screen.shown, 10)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Removed from the inventory" in text and carrier.name in text
+        assert "Uplink Alias" in text  # its last values
+        await scrolled_to_end(pilot, screen)
+        text = screen_text(app)
+        assert "History (2, newest first)" in text
+        assert text.index("removed (run") < text.index("created (run")

@@ -267,16 +267,26 @@ def test_a_run_whose_process_died_shows_as_interrupted(store: Store, make_store:
 def test_postgres_reconnects_when_the_server_drops_the_connection(
     store: Store, postgres_server: str
 ) -> None:
+    def drop_connection() -> None:
+        (pid,) = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()
+        admin = psycopg2.connect(postgres_server)
+        admin.autocommit = True
+        admin.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.close()
+        time.sleep(0.1)
+
     store.log(None, "info", None, "before")
-    (pid,) = store.db.execute_sql("SELECT pg_backend_pid()").fetchone()
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    admin.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
-    admin.close()
-    time.sleep(0.2)
+    drop_connection()  # between transactions (an idle timeout, a server restart)
     assert store.counts() == dict.fromkeys(KINDS, 0)  # reconnected, no error
     store.log(None, "info", None, "after")
-    assert [e["message"] for e in store.log_entries()] == ["before", "after"]
+
+    # In a transaction: the transaction fails (the server rolled it back), the next one works.
+    with pytest.raises((pw.OperationalError, pw.InterfaceError)), store.transaction():
+        store.log(None, "info", None, "lost with its transaction")
+        drop_connection()
+        store.log(None, "info", None, "never written")
+    store.log(None, "info", None, "again")
+    assert [e["message"] for e in store.log_entries()] == ["before", "after", "again"]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -426,3 +436,18 @@ def test_migrate_refuses_while_a_sync_runs_on_the_source(
     err = capsys.readouterr().err
     assert "cannot migrate while a sync runs against the source" in err
     assert "sync-host-b, pid 4242" in err
+
+
+def test_migrate_reads_tables_in_key_order_batch_by_batch(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    from tui_inventory.store.migrate import rows_in_order
+
+    sim.faults.add("resources", 3, "502", times=1)  # leaves tracked keys (a composite key)
+    make_engine(sim, store).run("buildup")
+    for name in ("instance", "tracked", "type_run", "definition"):
+        model = getattr(store.m, name)
+        whole = list(model.select(*model._meta.sorted_fields).tuples())
+        batched = [row for rows in rows_in_order(model, 2) for row in rows]
+        assert len(whole) > 2, name
+        assert sorted(batched) == sorted(whole) and len(batched) == len(whole), name

@@ -29,6 +29,7 @@ from tui_inventory.config import Config
 from tui_inventory.simulator.app import COLLECTIONS, PASSWORDS, USERNAMES, Upstream
 from tui_inventory.simulator.dataset import Dataset
 from tui_inventory.simulator.faults import Faults
+from tui_inventory.simulator.generate import KEY_FIELDS, ci_name, key_of
 from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.client import RetryPolicy
@@ -144,6 +145,19 @@ def engine_for(
         on_event=events.append if events is not None else None,
         retry=retry,
     )
+
+
+def listed_keys(dataset: Dataset, kind: str) -> list[str]:
+    """The keys of the upstream listing, in its order."""
+    return [k for e in dataset.items(kind) if (k := key_of(kind, e))]
+
+
+def new_entity(dataset: Dataset, kind: str, key: str) -> dict[str, Any]:
+    """A copy of the listing's first entity of `kind` under a new key (its key field, whatever
+    its casing, replaced), to `dataset.add`."""
+    entity = dict(dataset.get(kind, listed_keys(dataset, kind)[0]))
+    entity[ci_name(entity, KEY_FIELDS[kind]) or KEY_FIELDS[kind]] = key
+    return entity
 
 
 # -- answering chosen requests otherwise -----------------------------------------------------------

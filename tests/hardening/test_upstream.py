@@ -17,10 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import SimUpstream, blackhole, engine_for, intercept, serve, settings_for, snapshot
+from hostile import (
+    SimUpstream,
+    blackhole,
+    engine_for,
+    intercept,
+    listed_keys,
+    new_entity,
+    serve,
+    settings_for,
+    snapshot,
+)
 from starlette.responses import Response, StreamingResponse
 
-from tui_inventory.simulator.generate import key_of
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
@@ -40,11 +49,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def retry_messages(events: list[Any]) -> list[str]:
     return [e.message for e in events if isinstance(e, ev.Logged) and " retry " in e.message]
-
-
-def listed_keys(sim: Any, kind: str) -> list[str]:
-    """The keys of the upstream listing, in its order."""
-    return [k for e in sim.dataset.items(kind) if (k := key_of(kind, e))]
 
 
 def built(sim: Any, store: Store, make_engine: MakeEngine, **settings: Any) -> SyncEngine:
@@ -274,7 +278,7 @@ def test_a_short_last_page_that_is_not_a_listing_is_a_gap_not_a_deletion(
 @pytest.mark.slow
 def test_a_50_mb_page_is_stored_whole(make_sim: Any, store: Store, make_engine: MakeEngine) -> None:
     sim = make_sim(services=30, carriers=20, resources=20)
-    first_page = listed_keys(sim, "services")[:20]
+    first_page = listed_keys(sim.dataset, "services")[:20]
     # 20 entities of 2.5 MB: a 50 MB first page (a description pasted from a log, many times)
     for n, key in enumerate(first_page):
         text = " ".join(f"line{i % 977}-{n}" for i in range(250_000))[:2_500_000]
@@ -410,17 +414,16 @@ def test_inserts_and_deletes_upstream_while_paging_lose_nothing(
 ) -> None:
     sim = make_sim(services=40, carriers=100, resources=40)
     engine = built(sim, store, make_engine, **{"sync.page_concurrency": concurrency})
-    listed = listed_keys(sim, "carriers")
+    listed = listed_keys(sim.dataset, "carriers")
     deleted = listed[2:5]  # on page 1: everything after it moves three places back
     inserted = [f"CAR-NEW-{n}" for n in range(4)]
-    template = sim.dataset.get("carriers", listed[-1])
 
     def change_upstream(event: Any) -> None:
         if isinstance(event, ev.PageStored) and event.kind == "carriers" and event.page == 2:
             for key in deleted:
                 sim.dataset.remove("carriers", key)
             for key in inserted:
-                sim.dataset.add("carriers", {**template, "ExternalId": key, "Name": key})
+                sim.dataset.add("carriers", new_entity(sim.dataset, "carriers", key))
 
     engine.on_event = change_upstream
     result = engine.run("buildup")

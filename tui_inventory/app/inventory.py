@@ -154,6 +154,7 @@ class InventoryView(Vertical):
             if statuses != self._statuses and isinstance(statuses, list):
                 self._statuses = statuses
                 self._set_status_options(statuses)
+                self._show_count()
         elif event.worker.group == "export" and event.state in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
@@ -179,10 +180,18 @@ class InventoryView(Vertical):
     # -- the query ----------------------------------------------------------------------------
 
     def on_inventory_table_loaded(self, event: InventoryTable.Loaded) -> None:
-        q = self.table.table_query
-        filtered = q.status is not None or q.search is not None
-        noun = ("match" if event.total == 1 else "matches") if filtered else self.kind
-        self.query_one("#count", Label).update(Text(f"{event.total:,} {noun}"))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """The result count: "12 of 40,213" when filtered or searched, else "40,213 services"."""
+        q, shown = self.table.table_query, self.table.total
+        if q.status is None and q.search is None:
+            text = f"{shown:,} {self.kind}"
+        elif self._statuses is not None:
+            text = f"{shown:,} of {sum(n for _, n in self._statuses):,}"
+        else:
+            text = f"{shown:,} {'match' if shown == 1 else 'matches'}"
+        self.query_one("#count", Label).update(Text(text))
 
     def on_inventory_table_sort_clicked(self, event: InventoryTable.SortClicked) -> None:
         q = self.table.table_query

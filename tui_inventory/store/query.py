@@ -38,7 +38,7 @@ from tui_inventory.store.repo import Store
 from tui_inventory.tmf.definitions import REFS
 
 SORTS: tuple[str, ...] = ("key", "name", "status", "type", "site", "updated_at")
-STEP = 2048  # rows between cached anchors: the most a window read skips over the whole table
+STEP = 8192  # rows between cached anchors: the most a window read skips over the whole table
 MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
 _MAX_ANCHORS = 20_000
 _MAX_PLANS = 16
@@ -273,6 +273,7 @@ class InventoryQuery:
                     self._plans.clear()
                     self._statuses.clear()
                     self._version = version
+            self._local.version = version  # this snapshot's (another thread may be newer)
             yield
 
     def _plan(self, q: TableQuery) -> _Plan:
@@ -291,7 +292,7 @@ class InventoryQuery:
         plan = self._plan(q)
         if not self.sqlite or q.search is None:
             return plan
-        key = (self._version, q.kind, q.search)
+        key = (self._local.version, q.kind, q.search)
         db = self.store.db
         if getattr(self._local, "hits", None) != key:
             self._local.hits = None  # until filled: an interrupted fill must not count

@@ -193,13 +193,12 @@ class SyncEngine:
         if not url:
             raise TypeFailed(api, f"{api}.url is not set: `tui-inventory config set {api}.url URL`")
         username = self.config.username_for(api)
-        password = self.passwords(api) if username else None
         http = self.config.http
-        return self.client_factory(
+        return self.client_factory(  # the password as an argument only: no local shows it
             api,
             url,
             username,
-            password,
+            self.passwords(api) if username else None,
             dialect=self.config.sync.dialect,
             page_size=self.config.sync.records_per_page,
             timeout=http.timeout,
@@ -290,11 +289,13 @@ class SyncEngine:
     def _skip_log(self, kind: str, reason: str, message: str, skip_log: dict[str, int]) -> None:
         n = skip_log.get(reason, 0) + 1
         skip_log[reason] = n
+        # Dropping the excluded resource types is the rule working, not a problem upstream.
+        level = "info" if reason == "filtered" else "warning"
         if n <= LOGGED_PER_REASON:
-            self._log("warning", kind, f"{kind}: {message}")
+            self._log(level, kind, f"{kind}: {message}")
         elif n == LOGGED_PER_REASON + 1:
             self._log(
-                "warning",
+                level,
                 kind,
                 f"{kind}: more entities skipped for the same reason ({reason}); only counted from now on",
             )
