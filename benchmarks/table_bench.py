@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import statistics
 import subprocess
@@ -139,13 +140,14 @@ def main() -> None:
         pass
     before = peak_rss_mb()
     results = asyncio.run(run(args.db, args.runs))
-    print(f"\n{args.instances:,} resources, median of {args.runs} runs (ms):")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{args.instances:,} resources, median of {args.runs} runs (ms); load average {load}:")
     for label, times in results.items():
         target = 50 if label.startswith("search") else 100
         median = statistics.median(times)
         verdict = "ok" if median < target else f"over {target} ms"
         spread = f"(min {min(times):.1f}, max {max(times):.1f})"
-        print(f"  {label:38s} {median:8.1f}   {spread:26s} {verdict}")
+        print(f"  {label:48s} {median:7.1f}   {spread:26s} {verdict}")
     peak = peak_rss_mb()
     verdict = "ok" if peak < 300 else "over 300 MB"
     print(

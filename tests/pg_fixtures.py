@@ -22,7 +22,8 @@ from tui_inventory.store.repo import Store
 ADMIN_URL = os.environ.get(
     "TUI_INVENTORY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-NO_SERVER = "no PostgreSQL server answers on 127.0.0.1:5432"
+_SERVER = urlsplit(ADMIN_URL)
+NO_SERVER = f"no PostgreSQL server answers on {_SERVER.hostname}:{_SERVER.port or 5432}"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 

@@ -74,12 +74,33 @@ def shown_keys(table: InventoryTable) -> list[str]:
 
 
 async def search(pilot: Pilot[Any], table: InventoryTable, text: str) -> None:
+    """Type `text` into the search box (after `/`) and wait for the table to show the result;
+    then enter hands the keys back to the table."""
     await pilot.press("slash")
-    assert isinstance(pilot.app.focused, Input)
-    before = table._epoch
-    await pilot.press(*text)
-    await wait_for(pilot, lambda: table._epoch > before, 5, "the debounced search")
+    box = pilot.app.focused
+    assert isinstance(box, Input)
+    await pilot.press(*["backspace"] * len(box.value), *text)
+    wanted = TableQuery(table.table_query.kind, search=text).normalized().search
+
+    def searched() -> bool:
+        return table.table_query.normalized().search == wanted
+
+    await wait_for(pilot, searched, 5, "the debounced search")
     await settled(pilot, table)
+    await pilot.press("enter")
+    assert pilot.app.focused is table
+
+
+async def open_selected(pilot: Pilot[Any], table: InventoryTable) -> InstanceScreen:
+    """Enter on the table: the selected instance's screen, once it shows the instance."""
+    await pilot.press("enter")
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "the instance")
+    screen = app.screen
+    assert isinstance(screen, InstanceScreen)
+    await wait_for(pilot, lambda: screen.shown, 10, "the instance's fields")
+    await pilot.pause()
+    return screen
 
 
 async def test_slash_narrows_the_table_and_enter_opens_an_instance(
@@ -95,14 +116,8 @@ async def test_slash_narrows_the_table_and_enter_opens_an_instance(
         await search(pilot, table, target.key)
         assert table.total == 1 and shown_keys(table) == [target.key]
         assert "1 of 40" in screen_text(app)
-        await pilot.press("enter")  # leaves the search box for the table
-        assert app.focused is table
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen) and screen.key == target.key
-        await wait_for(pilot, lambda: screen.shown, 10, "the instance")
-        await pilot.pause()
+        screen = await open_selected(pilot, table)
+        assert screen.key == target.key
         text = screen_text(app)
         assert target.name in text and "Uplink Alias" in text
         await scrolled_to_end(pilot, screen)
@@ -168,11 +183,7 @@ async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes
         renamed = "Renamed by the operator"
         await wait_for(pilot, lambda: any(r.name == renamed for r in table.rows.values()), 10)
         await search(pilot, table, service.key)
-        await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
-        await wait_for(pilot, lambda: screen.shown, 10)
+        screen = await open_selected(pilot, table)
         await scrolled_to_end(pilot, screen)
         text = screen_text(app)
         assert f"Name: {old_name} → Renamed by the operator" in text
@@ -250,7 +261,6 @@ async def test_hostile_data_is_shown_literally_and_drives_nothing(
     async with app.run_test(size=(200, 60)) as pilot:
         table = await show(pilot, app, "services")
         await search(pilot, table, hostile_key)
-        await pilot.press("enter")
         text = screen_text(app)
         literals = ("[@click=app.quit]Q[/]", "[/bold]", "[link=http://x]a[/link]", "␛[2J")
         for literal in (*literals, "␛]0;title␇", "<9B>31m", "שלום", "🚀"):
@@ -260,12 +270,7 @@ async def test_hostile_data_is_shown_literally_and_drives_nothing(
         await pilot.click(InventoryTable, offset=(30, 1))
         await pilot.pause()
         assert app.is_running and app.screen is app.main_screen
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
-        await wait_for(pilot, lambda: screen.shown, 10)
-        await pilot.pause()
+        await open_selected(pilot, table)
         text = screen_text(app)
         assert text.count("[@click=app.quit]Q[/]") >= 3  # title, Name field, characteristics
         assert "[link=http://x]a[/link]" in text and "🛰" in text
@@ -275,15 +280,9 @@ async def test_hostile_data_is_shown_literally_and_drives_nothing(
         assert not CONTROL.search(svg.replace("\n", ""))
         await pilot.press("escape")
         # the 100 kB name: a row and an instance view, cut short, quickly
-        await pilot.press("slash", *["backspace"] * 30)
         await search(pilot, table, huge_key)
         assert "xxxxxxxx…" in screen_text(app)
-        await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
-        await wait_for(pilot, lambda: screen.shown, 10)
-        await pilot.pause()
+        await open_selected(pilot, table)
         assert "xxx…" in screen_text(app)
         assert app.is_running
 
@@ -293,7 +292,7 @@ async def test_e_exports_what_the_table_shows(make_sim, make_engine, tmp_path: P
     async with app.run_test(size=(100, 30)) as pilot:
         table = await show(pilot, app, "resources")
         await search(pilot, table, "modem")
-        await pilot.press("enter", "e")
+        await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), 5)
         target = tmp_path / "modems.json"
         path = app.screen.query_one("#path", Input)

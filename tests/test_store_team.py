@@ -48,14 +48,15 @@ def write_lease(store: Store, *, host: str, pid: int, expires_in: float) -> None
 # -- schema ------------------------------------------------------------------------------------
 
 
-def test_schema_is_stamped_and_a_reopen_writes_nothing(make_store: MakeStore) -> None:
+def test_schema_is_stamped_and_a_stale_stamp_is_brought_up_to_date(
+    make_store: MakeStore,
+) -> None:
     store = make_store()
     assert schema.version_of(store.db) == schema.SCHEMA_VERSION
     assert schema.is_current(store.db)
     assert set(store.definitions()) == set(KINDS)
-    store.m.meta.update(value="edited").where(store.m.meta.name == "schema_fts").execute()
-    store.m.meta.update(value="x").where(store.m.meta.name == "schema_fts").execute()
-    # A stale stamp takes the slow path once and is fixed; a current one is only read.
+    store.m.meta.update(value="0").where(store.m.meta.name == schema.FTS_STAMP).execute()
+    assert not schema.is_current(store.db)
     make_store()
     assert schema.is_current(store.db)
 
@@ -233,7 +234,13 @@ def test_live_progress_read_by_another_store_follows_the_run(
     carriers = during.kinds["carriers"]
     assert carriers.state == "running" and carriers.run == result.run_id
     assert carriers.pages == event.pages_done == 2
-    assert carriers.counters == event.counters  # committed with the page it counts
+    # What the store did is committed with the page it counts. (`received` and `skipped` are
+    # counted as pages are prepared, which the engine's writer thread may run ahead of.)
+    stored = ("created", "updated", "unchanged")
+    assert [getattr(carriers.counters, c) for c in stored] == [
+        getattr(event.counters, c) for c in stored
+    ]
+    assert carriers.counters.created > 0
     assert carriers.buildup is not None and carriers.buildup.next_page == 3
     assert during.kinds["services"].state == "succeeded"
     assert "resources" not in during.kinds  # not reached yet

@@ -138,6 +138,7 @@ class Daemon:
         self.mode = mode
         self.allow_mass_delete = allow_mass_delete
         self._stop = threading.Event()
+        self._signal: str | None = None
         listener = engine.on_event
 
         def on_event(event: ev.Event) -> None:
@@ -155,9 +156,8 @@ class Daemon:
 
     def install_signal_handlers(self) -> None:
         def on_signal(signum: int, frame: Any) -> None:
-            if not self._stop.is_set():
-                name = signal.Signals(signum).name
-                self.reporter.emit("info", "stopping", signal=name)
+            # No output here: the handler may interrupt a write to stdout. `run` reports it.
+            self._signal = self._signal or signal.Signals(signum).name
             self.stop()
 
         signal.signal(signal.SIGTERM, on_signal)
@@ -199,5 +199,6 @@ class Daemon:
                 next_at = datetime.now(UTC) + timedelta(seconds=wait)
                 emit("info", "waiting", next_run_at=_iso(next_at), seconds=wait)
             self._stop.wait(wait)
+        emit("info", "stopping", signal=self._signal)
         emit("info", "daemon_stopped")
         return 0

@@ -18,6 +18,11 @@ import peewee as pw
 from tui_inventory.errors import StoreError
 
 
+class StoreWriteFailed(StoreError, pw.OperationalError):
+    """A write the operator can fix failed. A `StoreError` for the screen, and still the database
+    error that code catching Peewee's errors (the lease's heartbeat and release) expects."""
+
+
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     """`exc`, what it wraps (Peewee puts the driver's error in args[0]) and what caused it."""
     seen: set[int] = set()
@@ -42,21 +47,21 @@ def store_error(exc: BaseException, where: str) -> StoreError | None:
         text = str(item).lower()
         code = getattr(item, "errno", None)
         if name == "SQLITE_FULL" or "disk is full" in text or code == errno.ENOSPC:
-            return StoreError(
+            return StoreWriteFailed(
                 f"the disk is full: a write to the database {where} was rolled back and the "
                 "store is as it was before it; free some space and run again"
             )
         if name.startswith("SQLITE_READONLY") or "readonly database" in text or code == errno.EROFS:
-            return StoreError(
+            return StoreWriteFailed(
                 f"the database {where} cannot be written (read-only file or file system); the "
                 "write was rolled back"
             )
         if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
-            return StoreError(
+            return StoreWriteFailed(
                 f"a disk I/O error stopped a write to the database {where}; it was rolled back"
             )
         if name.startswith("SQLITE_CORRUPT") or "database disk image is malformed" in text:
-            return StoreError(
+            return StoreWriteFailed(
                 f"the database {where} is damaged ({text.strip()}); restore it from a backup or "
                 "move it aside and run a buildup"
             )

@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "sync"
 DEFAULT_TTL = 60.0
 
+# Holders this process has taken and not released. A lease row naming this process with another
+# holder is stale: its release failed (a full disk, a lost database), and it must not refuse this
+# process's next sync until it expires.
+_held_here: set[str] = set()
+
 
 @dataclass(frozen=True)
 class LeaseInfo:
@@ -87,6 +92,8 @@ def lease_is_live(info: LeaseInfo | None, now: float | None = None) -> bool:
         return False
     if info.expires <= (now if now is not None else time.time()):
         return False
+    if info.host == socket.gethostname() and info.pid == os.getpid():
+        return info.holder in _held_here
     return not (info.host == socket.gethostname() and not _process_alive(info.pid))
 
 
@@ -129,6 +136,8 @@ class SyncLease:
             ).execute()
             if info is not None and info.holder != self.holder:
                 self._close_abandoned_runs(info)
+            # Before the commit: another store of this process must find it held from the start.
+            _held_here.add(self.holder)
         self.lost = False
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
@@ -180,6 +189,7 @@ class SyncLease:
                 self.store.db.close()  # this thread's own connection
 
     def release(self) -> None:
+        _held_here.discard(self.holder)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

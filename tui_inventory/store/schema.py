@@ -1,11 +1,12 @@
 """The store's schema: created on first use, upgraded in place by numbered migrations.
 
-`meta.schema_version` holds the version a database is at. Opening a store reads it (one query,
-no write, so a console whose database user may only read opens a current database); only a new or
-older database takes the schema lock — an advisory lock on PostgreSQL, so a daemon and consoles
-started together never race on CREATE TABLE; SQLite's write lock — and is brought up to date in
-one transaction: the migrations after its version, then whatever table or index is missing, the
-search indexes (`fts`), the definitions. A database newer than this program is refused.
+`meta.schema_version` holds the version a database is at. On PostgreSQL, opening a store reads it
+(one query, no write, so a console whose database role may only read opens a current database);
+only a new or older database takes the schema lock — an advisory lock, so a daemon and consoles
+started together never race on CREATE TABLE — and is brought up to date in one transaction: the
+migrations after its version, then whatever table or index is missing, the search indexes
+(`fts`), the definitions. A SQLite file takes that path (under its write lock) at every open, as
+cheap there as it always was. A database newer than this program is refused.
 
 To change the schema: change the models, add `MIGRATIONS[n]` that brings a version n-1 database
 to the new shape (with plain SQL that both backends accept, or a branch per backend), and bump
@@ -28,7 +29,8 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 
 SCHEMA_VERSION = 1
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
-# ensured at is kept beside the schema's, so a change there also takes the slow path once.
+# ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
+# PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
 FTS_STAMP = "schema_fts"
 # pg_advisory_xact_lock keys ("tui" and a number): held until the transaction ends.
 SCHEMA_LOCK = 0x7475_6900_0001
@@ -75,7 +77,7 @@ def is_current(db: pw.Database) -> bool:
 
 def ensure(db: pw.Database, m: Models) -> None:
     """Create or upgrade the schema of `db` (see the module's docstring)."""
-    if is_current(db):
+    if is_postgres(db) and is_current(db):
         return
     try:
         with write_transaction(db):

@@ -280,7 +280,7 @@ class TmfClient:
         scheme = urlsplit(self.base_url).scheme
         proxies = urllib.request.getproxies_environment()
         proxy = proxies.get(scheme) or proxies.get("all")
-        if not proxy or urllib.request.proxy_bypass_environment(self.host, proxies):
+        if not proxy or urllib.request.proxy_bypass(self.host):
             return None
         parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
