@@ -98,9 +98,7 @@ def sync(args: argparse.Namespace) -> int:
                 _print_counts(store)
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
-        daemon = Daemon(
-            engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete
-        )
+        daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
         daemon.install_signal_handlers()
         return daemon.run()
 
@@ -171,14 +169,29 @@ def _run_report(store: Store, run: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _export_row(kind: str, rec: Any) -> dict[str, Any]:
-    return {
-        "id": rec.key,
-        "name": rec.name,
-        "status": rec.status,
-        "type": rec.type,
-        "fields": rec.fields,
-    }
+def _export_rows(store: Store, kind: str, search: str | None) -> Iterator[dict[str, Any]]:
+    """Every instance of `kind` (those a search finds, the same search as the console's table),
+    as the export's objects: id, name, status, type and every mapped field."""
+    if search:
+        from tui_inventory.store.query import InventoryQuery, TableQuery
+
+        for row, fields in InventoryQuery(store).iter_instances(TableQuery(kind, search=search)):
+            yield {
+                "id": row.key,
+                "name": row.name,
+                "status": row.status,
+                "type": row.type,
+                "fields": fields,
+            }
+        return
+    for rec in store.iter_instances(kind):
+        yield {
+            "id": rec.key,
+            "name": rec.name,
+            "status": rec.status,
+            "type": rec.type,
+            "fields": rec.fields,
+        }
 
 
 @contextmanager
@@ -204,36 +217,32 @@ def export(args: argparse.Namespace) -> int:
     kind = args.kind
     definition = DEFINITIONS[kind]
     with Store(resolve_db(args)) as store, _output(args.output) as out:
-        records = (
-            store.search_instances(kind, args.search) if args.search else store.iter_instances(kind)
-        )
+        records = _export_rows(store, kind, args.search)
         n = 0
         if args.format == "csv":
             names = [f.name for f in definition.fields]
             writer = csv.writer(out)
             writer.writerow(["id", "name", "status", "type", *names])
             for rec in records:
+                fields = rec["fields"]
                 writer.writerow(
                     [
-                        rec.key,
-                        rec.name,
-                        rec.status,
-                        rec.type,
-                        *(_cell(rec.fields.get(f)) for f in names),
+                        rec["id"],
+                        rec["name"],
+                        rec["status"],
+                        rec["type"],
+                        *(_cell(fields.get(f)) for f in names),
                     ]
                 )
                 n += 1
         elif args.format == "jsonl":
             for rec in records:
-                out.write(json.dumps(_export_row(kind, rec), ensure_ascii=False) + "\n")
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
         else:
             out.write("[")
             for rec in records:
-                out.write(
-                    ("\n" if n == 0 else ",\n")
-                    + json.dumps(_export_row(kind, rec), ensure_ascii=False)
-                )
+                out.write(("\n" if n == 0 else ",\n") + json.dumps(rec, ensure_ascii=False))
                 n += 1
             out.write("\n]\n")
     if args.output and args.output != "-":

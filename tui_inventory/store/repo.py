@@ -213,7 +213,18 @@ class Store:
                 digest = digest_of(fields_json)
                 if old is None:
                     inserts.append(
-                        (kind, m.key, m.name, status, m.type, m.site, fields_json, digest, stamp, stamp)
+                        (
+                            kind,
+                            m.key,
+                            m.name,
+                            status,
+                            m.type,
+                            m.site,
+                            fields_json,
+                            digest,
+                            stamp,
+                            stamp,
+                        )
                     )
                     # A creation's revision holds the fields as created (see `_revision`).
                     revisions.append((kind, m.key, stamp, run, "created", m.name, fields_json))
@@ -222,7 +233,9 @@ class Store:
                     counters.unchanged += 1
                 else:
                     changes = dumps(_changes(json.loads(old[3]), fields))
-                    updates.append((m.name, status, m.type, m.site, fields_json, digest, stamp, old[0]))
+                    updates.append(
+                        (m.name, status, m.type, m.site, fields_json, digest, stamp, old[0])
+                    )
                     revisions.append((kind, m.key, stamp, run, "changed", m.name, changes))
                     counters.updated += 1
             self._executemany(insert_sql, inserts)
@@ -325,34 +338,6 @@ class Store:
             rows = list(
                 inst.select()
                 .where((inst.kind == kind) & (inst.key > last))
-                .order_by(inst.key)
-                .limit(batch)
-            )
-            if not rows:
-                return
-            for r in rows:
-                yield _record(r)
-            last = rows[-1].key
-
-    def search_instances(
-        self, kind: str, query: str, batch: int = 1000
-    ) -> Iterable[InstanceRecord]:
-        """Instances whose key, name, status, type, site or any field value contains `query`
-        (case-insensitive), in key order."""
-        inst = self.m.instance
-        cond = (
-            pw.fn.LOWER(inst.key).contains(query.lower())
-            | pw.fn.LOWER(inst.name).contains(query.lower())
-            | pw.fn.LOWER(inst.status).contains(query.lower())
-            | pw.fn.LOWER(inst.type).contains(query.lower())
-            | pw.fn.LOWER(inst.site).contains(query.lower())
-            | pw.fn.LOWER(inst.fields).contains(query.lower())
-        )
-        last = ""
-        while True:
-            rows = list(
-                inst.select()
-                .where((inst.kind == kind) & (inst.key > last) & cond)
                 .order_by(inst.key)
                 .limit(batch)
             )
@@ -492,7 +477,9 @@ class Store:
         tr = self.m.type_run
         with self.transaction():  # a fresh row (PostgreSQL has no INSERT OR REPLACE)
             tr.delete().where((tr.run == run) & (tr.kind == kind)).execute()
-            tr.insert(run=run, kind=kind, mode=mode, state="running", started_at=now_iso()).execute()
+            tr.insert(
+                run=run, kind=kind, mode=mode, state="running", started_at=now_iso()
+            ).execute()
 
     def update_type_run(self, run: int, kind: str, counters: Counters, **values: Any) -> None:
         tr = self.m.type_run
