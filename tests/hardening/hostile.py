@@ -131,15 +131,15 @@ def config_for(settings: dict[str, Any], **overrides: Any) -> Config:
 def engine_for(
     settings: dict[str, Any],
     store: Store,
+    overrides: dict[str, Any] | None = None,
     *,
     events: list[Any] | None = None,
     retry: RetryPolicy = FAST_RETRY,
-    **overrides: Any,
 ) -> SyncEngine:
-    """An engine on `settings` (dotted keys, overridden by `overrides` given as
-    `**{"sync.page_concurrency": 1}`) with the demo passwords and fast retries."""
+    """An engine on `settings` (dotted keys) changed by `overrides` (`{"http.timeout": 1}`), with
+    the demo passwords and fast retries."""
     return SyncEngine(
-        config_for(settings, **overrides),
+        config_for(settings, **(overrides or {})),
         store,
         passwords=dict(PASSWORDS).get,
         on_event=events.append if events is not None else None,

@@ -159,8 +159,9 @@ def test_readers_never_see_database_is_locked_while_a_buildup_writes(
     assert errors == [], errors[:5]
     assert all(n >= 3 for n in rounds.values()), rounds  # they really read during the writes
     assert max(slowest.values()) < 5, slowest  # a refresh never waits long for the writer
-    report = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"stderr": err[-2000:]}
-    assert report.get("errors") == [], report
+    assert out.strip(), f"the other console printed no report: {err[-2000:]}"
+    report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    assert report["errors"] == [], report
     assert report["rounds"] >= 3, report
     for kind in KINDS:
         assert built[kind] == sim.dataset.expected_keys(kind)

@@ -53,13 +53,11 @@ def test_a_self_signed_upstream_fails_closed_until_ca_bundle_names_its_ca(
     with serve(upstream.app(), certfile=cert, keyfile=key) as url:
         assert url.startswith("https://")
         refused = engine_for(settings_for(url), store).run("buildup")
-        wrong_ca = engine_for(settings_for(url), store, **{"http.ca_bundle": str(stranger)}).run(
+        wrong_ca = engine_for(settings_for(url), store, {"http.ca_bundle": str(stranger)}).run(
             "buildup"
         )
         assert upstream.requests == []  # fail closed: not one request got through
-        trusted = engine_for(settings_for(url), store, **{"http.ca_bundle": str(cert)}).run(
-            "buildup"
-        )
+        trusted = engine_for(settings_for(url), store, {"http.ca_bundle": str(cert)}).run("buildup")
 
     for result in (refused, wrong_ca):
         assert result.state == "failed"
@@ -78,7 +76,7 @@ def test_a_ca_bundle_that_is_no_certificate_is_a_clear_error(tmp_path: Path, sto
     garbage.write_text("this is not a certificate\n")
     upstream = SimUpstream(services=20, carriers=20, resources=20)
     with serve(upstream.app(), certfile=cert, keyfile=key) as url:
-        engine = engine_for(settings_for(url), store, **{"http.ca_bundle": str(garbage)})
+        engine = engine_for(settings_for(url), store, {"http.ca_bundle": str(garbage)})
         result = engine.run("buildup")
         garbage.unlink()  # a bundle removed after it was configured
         gone = engine.run("buildup")
@@ -186,7 +184,7 @@ def test_proxy_variables_are_honoured_and_bypass_proxy_ignores_them(
         through = engine_for(sim.settings("ses"), store).run("buildup")
         forwarded = len(proxy.requests)
         with Store(str(tmp_path / "direct.db")) as direct:
-            bypassed = engine_for(sim.settings("ses"), direct, **{"http.bypass_proxy": True}).run(
+            bypassed = engine_for(sim.settings("ses"), direct, {"http.bypass_proxy": True}).run(
                 "buildup"
             )
             assert snapshot(direct) == snapshot(store)
@@ -207,7 +205,7 @@ def test_a_dead_proxy_is_named_in_the_error_and_bypass_proxy_goes_around_it(
     proxy_env(f"http://127.0.0.1:{dead}")
 
     refused = engine_for(sim.settings("ses"), store).run("buildup")
-    bypassed = engine_for(sim.settings("ses"), store, **{"http.bypass_proxy": True}).run("buildup")
+    bypassed = engine_for(sim.settings("ses"), store, {"http.bypass_proxy": True}).run("buildup")
 
     assert refused.types["services"].reason == (
         f"cannot reach TMF638 at 127.0.0.1 through the proxy 127.0.0.1:{dead} (from the proxy "

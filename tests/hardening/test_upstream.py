@@ -192,8 +192,8 @@ def test_a_blackholed_network_gives_up_in_bounded_time_and_keeps_the_store(
         engine = engine_for(
             sim.settings("ses"),
             store,
+            {"tmf639.url": url, "http.timeout": 0.3, "sync.page_concurrency": 4},
             events=events,
-            **{"tmf639.url": url, "http.timeout": 0.3, "sync.page_concurrency": 4},
         )
         started = time.monotonic()
         result = engine.run("buildup")
@@ -429,7 +429,7 @@ def test_inserts_and_deletes_upstream_while_paging_lose_nothing(
                 dataset.add("carriers", new_entity(dataset, "carriers", key))
 
     with serve(intercept(upstream.app(), change_upstream)) as url:
-        engine = engine_for(settings_for(url), store, **{"sync.page_concurrency": concurrency})
+        engine = engine_for(settings_for(url), store, {"sync.page_concurrency": concurrency})
         assert engine.run("buildup").ok
         armed.set()
         result = engine.run("buildup")
@@ -464,7 +464,7 @@ def _serve_page_1_as(target: int, times: int) -> Callable[[str, int, dict[str, s
 def test_the_same_page_served_twice_is_fetched_again(store: Store) -> None:
     upstream = SimUpstream(services=20, carriers=60, resources=20)
     with serve(intercept(upstream.app(), _serve_page_1_as(2, times=1))) as url:
-        result = engine_for(settings_for(url), store, **{"sync.page_concurrency": 1}).run("buildup")
+        result = engine_for(settings_for(url), store, {"sync.page_concurrency": 1}).run("buildup")
     assert result.ok, result.reason
     assert store.keys("carriers") == upstream.dataset.expected_keys("carriers")
 
@@ -510,7 +510,7 @@ def test_an_endless_listing_of_full_pages_ends_with_an_error_and_no_cleanup(
     real = store.keys("carriers")
     ENDLESS_ASKED.clear()
     with serve(intercept(upstream.app(), _endless)) as url:
-        engine = engine_for(settings_for(url), store, **{"sync.page_concurrency": 4})
+        engine = engine_for(settings_for(url), store, {"sync.page_concurrency": 4})
         engine.max_pages = 25
         result = engine.run("buildup")
 
