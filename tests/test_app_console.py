@@ -17,8 +17,6 @@ from tui_inventory.app.inventory import InventoryView
 from tui_inventory.app.main import InventoryApp, sixteen_colours
 from tui_inventory.app.messages import SyncEvent, SyncRefused
 from tui_inventory.app.settings import SettingsScreen
-from tui_inventory.store.lease import SyncLease
-from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 
 SIZES = [(80, 24), (160, 48)]
@@ -163,26 +161,6 @@ async def test_a_held_back_cleanup_can_be_kept(make_sim, tmp_path: Path) -> None
         await pilot.click("#keep")
         await wait_for(pilot, lambda: not app.held, 30, "the cleanup to be discarded")
         assert app.store.count("carriers") == 40
-
-
-async def test_another_sync_holding_the_lease_is_reported(make_sim, tmp_path: Path) -> None:
-    sim = make_sim(**SMALL)
-    app = make_app(sim, tmp_path, autostart=False)
-    other = Store(str(tmp_path / "inventory.db"))
-    lease = SyncLease(other)
-    lease.acquire()
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("b")
-            await wait_for(pilot, lambda: app.watching, 30, "the refusal")
-            await wait_idle(pilot, app)
-            text = screen_text(app)
-            assert "sync already running" in text
-            assert f"pid {lease.pid}" in text
-            assert app.store.counts()["services"] == 0
-    finally:
-        lease.release()
-        other.close()
 
 
 async def test_a_readonly_console_never_syncs(make_sim, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The Settings screen driven by Pilot: passwords into a real Secret Service, validation, the
-connection test against the simulator on loopback, and the plain word when no keyring is usable."""
+connection test against the simulator on loopback. A keyring that is missing, switched off, hangs or
+is locked: tests/test_app_keyring.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from app_fixtures import SMALL, make_app, screen_text, wait_for
-from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -151,26 +151,6 @@ async def test_the_connection_test_says_unreachable_and_tls_failure(
         await type_into(pilot, screen, "#key-tmf639-url Input", tls_url, keys=False)
         verdict = await run_test_connection(pilot, screen, "tmf639")
         assert verdict.startswith("✗ TLS failure"), verdict
-
-
-async def test_without_a_keyring_the_screen_explains_and_never_claims_a_save(
-    use_keyring, make_sim, tmp_path: Path
-) -> None:
-    use_keyring(fail.Keyring())
-    sim = make_sim(**SMALL)
-    app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_settings(pilot, app)
-        explanation = static_text(screen, "#keyring")
-        assert explanation.startswith("Passwords cannot be saved here: no usable keyring")
-        assert "TUI_INVENTORY_TMF638_PASSWORD" in explanation  # the choices are named
-        await type_into(pilot, screen, "#password-tmf638 Input", "pw-123456")
-        await pilot.press("ctrl+s")
-        result = "#password-tmf638 .error"
-        await wait_for(pilot, lambda: static_text(screen, result), 15, "the save to answer")
-        assert "no usable keyring" in static_text(screen, result)
-        assert any("NOT saved" in n.message for n in app._notifications)
-        assert "pw-123456" not in (tmp_path / "config.toml").read_text()
 
 
 async def test_a_readonly_console_does_not_save_settings(make_sim, tmp_path: Path) -> None:

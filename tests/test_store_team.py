@@ -65,21 +65,34 @@ def test_an_older_schema_is_upgraded_by_its_migrations_once(
     make_store: MakeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = make_store()
-    store.log(None, "info", None, "written by version 1")
+    current = schema.SCHEMA_VERSION
+    store.log(None, "info", None, f"written by version {current}")
     calls: list[int] = []
 
-    def to_2(db: Any, m: Any) -> None:
-        calls.append(2)
+    def to_next(db: Any, m: Any) -> None:
+        calls.append(current + 1)
         db.execute_sql("ALTER TABLE log_entry ADD COLUMN origin VARCHAR(32) DEFAULT ''")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 2, to_2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current + 1, to_next)
     upgraded = make_store()
-    assert calls == [2]
-    assert schema.version_of(upgraded.db) == 2
-    assert upgraded.log_entries()[0]["message"] == "written by version 1"
+    assert calls == [current + 1]
+    assert schema.version_of(upgraded.db) == current + 1
+    assert upgraded.log_entries()[0]["message"] == f"written by version {current}"
     make_store()
-    assert calls == [2]  # a current database is not migrated again
+    assert calls == [current + 1]  # a current database is not migrated again
+
+
+def test_a_version_1_database_gets_the_buildup_page_size(make_store: MakeStore) -> None:
+    store = make_store()
+    store.begin_buildup("carriers", 1, 20)
+    # Make it a version 1 database: no page_size column, stamped version 1.
+    store.db.execute_sql("ALTER TABLE buildup DROP COLUMN page_size")
+    store.m.meta.update(value="1").where(store.m.meta.name == "schema_version").execute()
+    upgraded = make_store()
+    assert schema.version_of(upgraded.db) == schema.SCHEMA_VERSION
+    b = upgraded.buildup("carriers")
+    assert b is not None and b.page_size == 0 and b.next_page == 1
 
 
 def test_a_schema_newer_than_the_program_is_refused(

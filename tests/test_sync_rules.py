@@ -77,12 +77,18 @@ def test_null_keys_are_skipped_and_logged(
     assert any("null or empty key" in m and m.startswith("carriers") for m in messages)
 
 
-def test_duplicates_across_pages_first_occurrence_wins(make_sim: Any, store: Store, make_engine: MakeEngine) -> None:
+def test_duplicates_across_pages_first_occurrence_wins(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
     sim = make_sim(duplicates=4)  # a duplicate carries " (duplicate)" in its name and comes later
     result = make_engine(sim, store).run("buildup")
     assert result.ok
     for kind in KINDS:
-        listed = [e for e in sim.dataset.items(kind) if "(duplicate)" in str(e.get("Name") or e.get("name"))]
+        listed = [
+            e
+            for e in sim.dataset.items(kind)
+            if "(duplicate)" in str(e.get("Name") or e.get("name"))
+        ]
         assert len(listed) == 4
         assert stored(store, kind) == sim.dataset.expected_keys(kind)
         assert not [r.key for r in store.iter_instances(kind) if "(duplicate)" in r.name]
@@ -282,7 +288,8 @@ def test_cancel_stops_between_pages_without_cleanup(
     result = engine.run("buildup")
     assert result.state == "cancelled"
     assert result.types["carriers"].state == "cancelled"
-    assert result.types["resources"].state == "cancelled"
+    # TMF639 runs side by side with TMF638: it may have finished before the cancel came.
+    assert result.types["resources"].state in ("cancelled", "succeeded")
     assert gone in stored(store, "carriers")
     assert store.buildup("carriers") is not None  # resumable
 
@@ -354,11 +361,17 @@ def test_concurrent_paging_leaves_the_same_store_as_sequential(
         assert make_engine(sim, s, **{"sync.page_concurrency": concurrency}).run("buildup").ok
         stores.append(s)
     assert snapshot(stores[0]) == snapshot(stores[1])
-    rev = [
-        [(r.kind, r.key, r.change) for r in s.m.revision.select().order_by(s.m.revision.id)]
-        for s in stores
-    ]
-    assert rev[0] == rev[1]  # storage order equals too
+    for kind in KINDS:  # storage order equals too, type by type (the two APIs run side by side)
+        rev = [
+            [
+                (r.key, r.change)
+                for r in s.m.revision.select()
+                .where(s.m.revision.kind == kind)
+                .order_by(s.m.revision.id)
+            ]
+            for s in stores
+        ]
+        assert rev[0] == rev[1]
 
 
 def test_a_second_sync_is_refused_with_the_lease_message(
@@ -390,3 +403,27 @@ def test_tmf630_dialect_v4_and_v5(
         assert stored(store, kind) == sim.dataset.expected_keys(kind)
     totals = {e.total for e in events if isinstance(e, ev.PageStored) and e.kind == "services"}
     assert len(sim.dataset.items("services")) in totals
+
+
+def test_a_buildup_resumed_with_another_page_size_loses_nothing(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    engine = make_engine(sim, store, **{"sync.records_per_page": 20, "sync.page_concurrency": 1})
+
+    def cancel_on_third_service_page(event: Any) -> None:
+        if isinstance(event, ev.PageStored) and event.kind == "services" and event.page == 3:
+            engine.cancel()
+
+    engine.on_event = cancel_on_third_service_page
+    assert engine.run("buildup").state == "cancelled"
+    interrupted = store.buildup("services")
+    assert interrupted is not None and interrupted.page_size == 20
+    events: list[Any] = []
+    resumed = make_engine(sim, store, events=events, **{"sync.records_per_page": 50})
+    result = resumed.run("auto")
+    assert result.ok and result.mode == "buildup"
+    fetched = (interrupted.next_page - 1) * 20
+    first = next(e for e in events if isinstance(e, ev.TypeStarted) and e.kind == "services")
+    assert first.first_page == fetched // 50 + 1
+    for kind in KINDS:
+        assert stored(store, kind) == sim.dataset.expected_keys(kind)

@@ -179,7 +179,8 @@ def _lease_holder(db: Path) -> int | None:
 
 @pytest.mark.slow
 def test_two_syncs_at_once_run_one_at_a_time(make_sim: Any, tmp_path: Path) -> None:
-    sim = make_sim(services=200, carriers=100, resources=300, latency_ms=20)
+    # Slow pages keep the first sync running (seconds) while the second process starts.
+    sim = make_sim(services=400, carriers=100, resources=300, latency_ms=400)
     config = tmp_path / "config.toml"
     data: dict[str, dict[str, Any]] = {}
     for name, value in {**sim.settings("ses"), "sync.records_per_page": 20}.items():

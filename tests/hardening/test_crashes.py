@@ -240,7 +240,7 @@ def test_the_disk_filling_during_a_write_rolls_back_with_a_clear_error(
         db = small / "inventory.db"
         store = Store(str(db))
         try:
-            filler = fill(small, leave=400 * 1024)
+            filler = fill(small, leave=1024 * 1024)
             full = make_engine(sim, store).run("buildup")
             carriers = full.types["carriers"]
             assert carriers.state == "failed"

@@ -1,9 +1,19 @@
 """The console application: its main screen, the keys, the sync schedule and the data refresh.
 
-The app owns the store (`.store`), the settings (`.config`) and whether it may sync
-(`.readonly`). The sync runs in `SyncWorker`'s thread; the app turns what it reports into the
-dashboard's state, notifications and — throttled — a `DataChanged` for the views that show data.
-The next periodic update is scheduled when a run ends, so runs never overlap.
+The app owns the store (`.store`), the settings (`.config`) and whether it may sync: never when
+started with `--readonly`, and not while another process holds the sync lease (`.watching`).
+The sync runs in `SyncWorker`'s thread; the app turns what it reports into the dashboard's
+state, notifications and — throttled — a `DataChanged` for the views that show data. The next
+periodic update is scheduled when a run ends, so runs never overlap.
+
+Whatever this console does, it reads the store again and again (poll, then schedule the next
+poll, so reads never overlap): every second while another process syncs — the dashboard shows
+that sync's progress, counts and log live and the tables re-read when a revision was written —
+and every few seconds otherwise, to notice one starting. While another process syncs, the keys
+and screens that would write (b, u, c, cleanup decisions, settings) are disabled and say why.
+When its lease is free again, a console not started with `--readonly` takes its normal role
+back: its next run is due `sync.update_frequency` after the last sync anyone finished, and never
+sooner than `TAKEOVER_GRACE`, so a daemon being restarted (or standing by) gets the lease first.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from textual.widgets import Button, Footer, Header, Input, TabbedContent, TabPan
 
 from tui_inventory import KINDS, logs
 from tui_inventory.config import Config
+from tui_inventory.store.lease import DEFAULT_TTL, LeaseInfo
 from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import RunResult
@@ -36,7 +47,7 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
 from .confirm import cleanup_dialog
-from .dashboard import Dashboard
+from .dashboard import Dashboard, Snapshot
 from .help import HelpScreen
 from .inventory import InventoryView
 from .messages import (
@@ -48,6 +59,7 @@ from .messages import (
     SyncRefused,
     SyncStarted,
 )
+from .panel import where
 from .settings import SettingsScreen
 from .worker import SyncWorker
 
@@ -55,10 +67,13 @@ log = logging.getLogger(__name__)
 
 PasswordSource = Callable[[str], "str | None"]
 REFRESH_INTERVAL = 0.5  # at most two data refreshes a second during a sync
-WATCH_INTERVAL = 5.0  # how often the store is looked at while another process syncs it
-IDLE_RELOAD = 60.0  # and otherwise
+FOLLOW_POLL = 1.0  # seconds between reads of the store while another process syncs it
+IDLE_POLL = 3.0  # and otherwise (to notice one starting); none while this console syncs
+POLL_RETRY_CAP = 30.0  # the longest wait between reads while the database cannot be read
+TAKEOVER_GRACE = DEFAULT_TTL  # a console's own run waits this long after another's lease ended
 SHUTDOWN_WAIT = 60.0  # seconds to let a cancelled sync finish its page when the console quits
 READONLY_NOTICE = "This console is read-only (--readonly): it never syncs or changes settings."
+WRITERS = ("buildup", "update", "cancel_sync", "review_cleanup")  # off while read-only
 TABS = ("tab-dashboard", *(f"tab-{k}" for k in KINDS), "tab-changes")
 
 
@@ -129,6 +144,9 @@ class InventoryApp(App[int]):
         Binding("u", "update", "Update"),
         Binding("c", "cancel_sync", "Cancel"),
         Binding("x", "review_cleanup", "Cleanup"),
+        # While read-only the four above show disabled; these answer their keys with the reason.
+        Binding("b,u,c", "refuse", show=False),
+        Binding("x", "refuse('cleanup')", show=False),
         Binding("slash", "search", "Search"),
         Binding("s", "settings", "Settings"),
         Binding("question_mark", "help", "Help"),
@@ -162,13 +180,18 @@ class InventoryApp(App[int]):
         )
         self.main_screen = MainScreen(self.sync)
         self.sync_mode: str | None = None  # what runs now (buildup, update, auto)
-        self.watching: str | None = None  # "sync already running (host, pid, since)" elsewhere
+        self.watching: LeaseInfo | None = None  # the lease of a sync another process runs now
+        self.problem: str | None = None  # why the store cannot be read, while it cannot
         self.held: dict[str, HeldRecord] = {}
         self.runs_ended = 0  # runs that finished or were refused since the console started
         self.last_result: RunResult | None = None
         self._refresh_timer: Timer | None = None
+        self._poll_timer: Timer | None = None
+        self._poll_failures = 0
         self._last_refresh = 0.0
-        self._last_reload = 0.0
+        self._revision: int | None = None  # the newest revision the views have been told of
+        self._own_runs: set[int] = set()
+        self._followed_run: int | None = None  # the latest run by another process, once ended
         self._started = False
 
     # -- set-up -------------------------------------------------------------------------------
@@ -184,8 +207,7 @@ class InventoryApp(App[int]):
             self.sub_title = f"simulator at {self.demo.base_url}"
         if self.readonly:
             self.sub_title = " · ".join(s for s in (self.sub_title, "read-only") if s)
-        self.set_interval(WATCH_INTERVAL, self._watch_store, name="watch store")
-        self.dashboard.reload()
+        self.dashboard.reload()  # then poll: see on_dashboard_loaded
         self._show_status()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -217,18 +239,51 @@ class InventoryApp(App[int]):
     def dashboard(self) -> Dashboard:
         return self.main_screen.query_one(Dashboard)
 
+    @property
+    def read_only(self) -> str | None:
+        """Why this console may not sync, decide cleanups or save settings now; None if it may."""
+        if self.watching is not None:
+            flag = " (--readonly)" if self.readonly else ""
+            return f"read-only{flag}: the sync runs on {where(self.watching)}"
+        if self.readonly:
+            return "read-only console (--readonly): shows the store, never syncs"
+        return None
+
+    @property
+    def settings_lock(self) -> str | None:
+        """Why settings cannot be saved now, completing "This console is …"; None if they can."""
+        if self.watching is not None:
+            return f"read-only while the sync runs on {where(self.watching)}"
+        return "read-only (--readonly)" if self.readonly else None
+
+    def refusal(self) -> str:
+        """The answer to a key that would write while read-only."""
+        if self.watching is None:
+            return READONLY_NOTICE
+        return (
+            f"{self.read_only}. Buildups, updates, cancelling and cleanup decisions are its to "
+            "make; this console shows its progress live."
+        )
+
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review_cleanup":
-            return bool(self.held)
+        if action == "refuse":  # only while read-only, and x only with a cleanup to decide
+            return self.read_only is not None and (not parameters or bool(self.held))
+        if action == "review_cleanup" and not self.held:
+            return False
+        if action in WRITERS:
+            return True if self.read_only is None else None  # None: shown disabled
         if action == "back":
             return len(self.screen_stack) > 1
         return True
 
+    def action_refuse(self, what: str = "") -> None:
+        self.notify(self.refusal(), title="Read-only", severity="warning")
+
     def start_sync(self, mode: str) -> None:
-        if self.readonly:
-            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+        if self.read_only is not None:
+            self.action_refuse()
             return
         if self.sync.running:
             self.notify("A sync is already running; c cancels it.", severity="warning")
@@ -242,8 +297,8 @@ class InventoryApp(App[int]):
         self.start_sync("update")
 
     def action_cancel_sync(self) -> None:
-        if self.readonly:
-            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+        if self.read_only is not None:
+            self.action_refuse()
         elif self.sync.cancel():
             self.notify("Cancelling after the current page; no cleanup will follow.")
             self._show_status()
@@ -269,7 +324,7 @@ class InventoryApp(App[int]):
             SettingsScreen(
                 self.config,
                 passwords=self._passwords,
-                readonly=self.readonly,
+                read_only=self.settings_lock,
                 demo=self.demo is not None,
             )
         )
@@ -286,13 +341,16 @@ class InventoryApp(App[int]):
         held = self.held.get(kind)
         if held is None:
             return
-        if self.readonly:
-            self.notify(READONLY_NOTICE, title="Read-only", severity="warning")
+        if self.read_only is not None:
+            self.action_refuse()
             return
 
         def decided(answer: str | None) -> None:
             if answer not in ("remove", "keep"):
                 return  # decide later
+            if self.read_only is not None:  # another process began to sync meanwhile
+                self.action_refuse()
+                return
             if not self.sync.decide_cleanup(kind, confirm=answer == "remove"):
                 self.notify("Wait for the running sync to finish.", severity="warning")
 
@@ -307,7 +365,7 @@ class InventoryApp(App[int]):
 
     def on_sync_started(self, message: SyncStarted) -> None:
         self.sync_mode = message.mode
-        self.watching = None
+        self._schedule_poll()  # none while our run's events refresh the dashboard
         self._show_status()
 
     def on_sync_progress(self, message: SyncProgress) -> None:
@@ -319,6 +377,7 @@ class InventoryApp(App[int]):
         self.dashboard.apply_event(event)
         if isinstance(event, ev.RunStarted):
             self.sync_mode = event.mode
+            self._own_runs.add(event.run_id)
             self._show_status()
         elif isinstance(event, ev.CleanupHeld):
             self.notify(
@@ -348,8 +407,6 @@ class InventoryApp(App[int]):
         self.sync_mode = None
         self.runs_ended += 1
         sentence = plain(message.message, limit=1000)
-        if message.lease_held:
-            self.watching = sentence
         self.notify(
             sentence,
             title=message.title,
@@ -357,7 +414,9 @@ class InventoryApp(App[int]):
             timeout=10,
         )
         self.dashboard.log_line("warning" if message.lease_held else "error", sentence)
-        self._schedule()
+        # Another process syncs: try again after a while (the read that follows shows its lease,
+        # which holds this console's runs back until it is free again).
+        self._schedule(TAKEOVER_GRACE if message.lease_held else None)
         self.refresh_data(now=True)
 
     def on_cleanup_settled(self, message: CleanupSettled) -> None:
@@ -372,41 +431,131 @@ class InventoryApp(App[int]):
     def on_dashboard_loaded(self, message: Dashboard.Loaded) -> None:
         snapshot = message.snapshot
         self.held = dict(snapshot.held)
-        self.refresh_bindings()
+        if self.problem is not None:
+            self.problem, self._poll_failures = None, 0
+            self.dashboard.log_line("info", "the database can be read again")
+        takeover = False
         if not self.sync.running and not snapshot.sync_running:
-            foreign = snapshot.lease
-            if foreign or self.watching:
-                self.watching = f"sync already running ({foreign})" if foreign else None
-                self._broadcast()  # another process writes: the views re-read
+            takeover = self._set_watching(snapshot.lease)
+        if snapshot.revision != self._revision:
+            self._revision = snapshot.revision
+            if not self.sync.running:
+                self._broadcast()  # another process wrote: the views re-read
         if not self._started:
             self._started = True
-            self._first_run(snapshot.completed_buildup, snapshot.last_sync)
+            run = snapshot.progress.run
+            self._followed_run = run.id if run is not None else None
+            self._first_run(snapshot)
+        else:
+            ended = self._foreign_run_ended(snapshot)  # (noted even when nothing follows)
+            if (ended or takeover) and self.autostart and self.read_only is None:
+                self._schedule(self._due(snapshot, grace=TAKEOVER_GRACE))
+        self.refresh_bindings()
         self._show_status()
+        self._schedule_poll()
+
+    def on_dashboard_load_failed(self, message: Dashboard.LoadFailed) -> None:
+        self._poll_failures += 1
+        if self.problem is None:
+            self.notify(
+                f"Cannot read the database: {message.error}. Trying again.",
+                title="Database",
+                severity="error",
+                timeout=10,
+            )
+            self.dashboard.log_line("error", f"cannot read the database: {message.error}")
+        self.problem = message.error
+        self._show_status()
+        self._schedule_poll(min(POLL_RETRY_CAP, FOLLOW_POLL * 2**self._poll_failures))
 
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
         self.config = message.config
         if self.sync.next_at is not None:
             self._schedule()
 
+    # -- another process's sync ---------------------------------------------------------------
+
+    def _set_watching(self, lease: LeaseInfo | None) -> bool:
+        """Follow the sync lease another process holds (None: nobody's); True when it was
+        just freed."""
+        before, self.watching = self.watching, lease
+        if (before is None) == (lease is None):
+            return False
+        for screen in self.screen_stack:
+            if isinstance(screen, SettingsScreen):
+                screen.set_read_only(self.settings_lock)
+        if lease is not None:
+            self.sync.unschedule()  # its runs are the ones that count now
+            notice = self.read_only or ""
+            self.notify(
+                f"{notice[:1].upper()}{notice[1:]}; its progress, counts and log are shown here "
+                "live.",
+                title="Read-only",
+                severity="warning",
+                timeout=10,
+            )
+            self.dashboard.log_line("info", notice)
+            return False
+        assert before is not None
+        ended = f"the sync on {where(before)} has ended"
+        if not self.readonly:
+            ended += "; this console may sync again"
+        self.notify(f"{ended[:1].upper()}{ended[1:]}.", title="Sync")
+        self.dashboard.log_line("info", ended)
+        return True
+
+    def _foreign_run_ended(self, snapshot: Snapshot) -> bool:
+        """A buildup or update another process ran has ended since the last read."""
+        run = snapshot.progress.run
+        if run is None or run.id == self._followed_run or run.id in self._own_runs:
+            return False
+        if run.state == "running" or run.mode not in ("buildup", "update"):
+            return False
+        self._followed_run = run.id
+        return True
+
     # -- schedule -----------------------------------------------------------------------------
 
-    def _first_run(self, completed_buildup: bool, last_sync: str | None) -> None:
-        """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule."""
-        if self.readonly or not self.autostart:
+    def _first_run(self, snapshot: Snapshot) -> None:
+        """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule.
+        While another process syncs, nothing: its lease's end schedules this console's run."""
+        if self.readonly or not self.autostart or self.watching is not None:
             return
-        if self.watching:
-            self._schedule()
-        elif not completed_buildup:
+        if not snapshot.completed_buildup:
             self.start_sync("buildup")
         else:
-            since = _age(last_sync)
-            frequency = self.config.sync.update_frequency
-            self._schedule(max(0.0, frequency - since) if since is not None else 0.0)
+            self._schedule(self._due(snapshot))
+
+    def _due(self, snapshot: Snapshot, *, grace: float = 0.0) -> float:
+        """Seconds until this console's next run: `sync.update_frequency` after the last sync
+        anyone finished (at once while no buildup has completed), but not sooner than `grace`."""
+        due = 0.0
+        since = _age(snapshot.last_sync)
+        if snapshot.completed_buildup and since is not None:
+            due = max(0.0, self.config.sync.update_frequency - since)
+        return max(due, grace)
 
     def _schedule(self, delay: float | None = None) -> None:
-        if not self.readonly:
+        if self.read_only is None:
             self.sync.schedule(float(self.config.sync.update_frequency) if delay is None else delay)
         self._show_status()
+
+    def _schedule_poll(self, delay: float | None = None) -> None:
+        """Read the store again in `delay` seconds (poll, then schedule: reads never overlap)."""
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        if self.sync.running:
+            return  # our own run's events refresh the dashboard; its end reads again
+        if delay is None:
+            delay = FOLLOW_POLL if self.watching is not None else IDLE_POLL
+        self._poll_timer = self.set_timer(delay, self._poll, name="poll store")
+
+    def _poll(self) -> None:
+        self._poll_timer = None
+        if not self.sync.running:
+            for dashboard in self.main_screen.query(Dashboard):  # none once it is closing
+                dashboard.reload()
 
     # -- data refresh -------------------------------------------------------------------------
 
@@ -419,7 +568,6 @@ class InventoryApp(App[int]):
                 self._refresh_timer = None
             self._broadcast()
             self.dashboard.reload(sync_running=self.sync.running)
-            self._last_reload = time.monotonic()
         elif self._refresh_timer is None:
             self._refresh_timer = self.set_timer(wait, self._deferred_refresh)
 
@@ -432,15 +580,6 @@ class InventoryApp(App[int]):
         for view in self.main_screen.query("InventoryView, ChangesView"):
             view.post_message(DataChanged())
 
-    def _watch_store(self) -> None:
-        # While another process syncs (or once a minute when idle) the store is re-read, so a
-        # read-only console follows a sync running elsewhere.
-        if self.sync.running:
-            return
-        if self.watching or time.monotonic() - self._last_reload >= IDLE_RELOAD:
-            self._last_reload = time.monotonic()
-            self.dashboard.reload()
-
     # -- status line --------------------------------------------------------------------------
 
     def _show_status(self) -> None:
@@ -448,9 +587,9 @@ class InventoryApp(App[int]):
             self.dashboard.show_status(
                 mode=self.sync_mode if self.sync.running else None,
                 cancelling=self.sync.cancelling,
-                watching=self.watching,
-                readonly=self.readonly,
+                read_only=self.read_only,
                 next_at=self.sync.next_at,
+                problem=self.problem,
             )
 
     # -- crashes ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ shown back. The connection test fetches one small page with the values on the sc
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ SECTIONS = {
     "sync": "Sync",
 }
 TEST_PATH_KEY = {"tmf638": "tmf638.services_path", "tmf639": "tmf639.resources_path"}
+KEYRING_TIMEOUT = 5.0  # seconds before a keyring call that does not answer is given up
 PasswordSource = Callable[[str], "str | None"]
 
 
@@ -211,23 +213,22 @@ class SettingsScreen(Screen[None]):
         config: Config,
         *,
         passwords: PasswordSource,
-        readonly: bool = False,
+        read_only: str | None = None,
         demo: bool = False,
     ) -> None:
+        """`read_only` completes "This console is …" when settings cannot be saved now (for
+        instance "read-only (--readonly)"); None when they can."""
         super().__init__()
         self.config = config
         self._passwords = passwords
-        self.readonly = readonly
+        self.read_only = read_only
         self.demo = demo  # the embedded simulator hands out its own passwords
+        self._saving = False
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
         with VerticalScroll():
-            if self.readonly:
-                yield Static(
-                    "This console is read-only (--readonly): settings can be looked at, not saved.",
-                    id="readonly-note",
-                )
+            yield Static(id="readonly-note")
             yield Static(Text("Checking the keyring…"), id="keyring")
             for section, title in SECTIONS.items():
                 yield Static(title, classes="section")
@@ -242,22 +243,40 @@ class SettingsScreen(Screen[None]):
                         yield Button("Test connection", id=f"test-{section}", compact=True)
                         yield Static(id=f"test-result-{section}")
         with Horizontal(id="actions"):
-            yield Button("Save", id="save", variant="primary", compact=True, disabled=self.readonly)
+            yield Button("Save", id="save", variant="primary", compact=True)
             yield Button("Back", id="back", compact=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_read_only(self.read_only)
         self._check_keyring()
+
+    def set_read_only(self, read_only: str | None) -> None:
+        """Settings can be looked at but not saved while `read_only` (the reason) is not None."""
+        self.read_only = read_only
+        note = self.query_one("#readonly-note", Static)
+        note.display = read_only is not None
+        if read_only is not None:
+            note.update(Text(f"This console is {read_only}: settings can be looked at, not saved."))
+        self.query_one("#save", Button).disabled = read_only is not None or self._saving
 
     # -- keyring status ---------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="keyring-status")
     def _check_keyring(self) -> None:
-        status = secrets.keyring_status()
+        # Every keyring call gives up after KEYRING_TIMEOUT; a keyring found unusable is not
+        # asked again for each password (a hanging one would make the operator wait thrice).
+        status = secrets.keyring_status(KEYRING_TIMEOUT)
         sources: dict[str, str] = {}
         for api in APIS:
+            if os.environ.get(secrets.PASSWORD_ENV[api]):
+                sources[api] = "environment"
+                continue
             try:
-                sources[api] = secrets.password_source(api)
+                if not status.usable:
+                    raise SecretsError(status.explanation)
+                found = secrets.get_password(api, KEYRING_TIMEOUT) is not None
+                sources[api] = "keyring" if found else "none"
             except SecretsError:
                 sources[api] = "unavailable"
         self.post_message(self.KeyringChecked(status, sources))
@@ -306,8 +325,11 @@ class SettingsScreen(Screen[None]):
     # -- saving -------------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self.readonly:
-            self.notify("This console is read-only: settings are not saved.", severity="warning")
+        if self.read_only is not None:
+            message = f"This console is {self.read_only}: settings are not saved."
+            self.notify(message, severity="warning", markup=False)
+            return
+        if self._saving:
             return
         new = self.collect()
         if new is None:
@@ -322,6 +344,7 @@ class SettingsScreen(Screen[None]):
             box = self.query_one(f"#password-{api} Input", Input)
             if box.value:
                 typed[api] = box.value
+        self._saving = True
         self.query_one("#save", Button).disabled = True
         self._save(new, typed)
 
@@ -338,14 +361,15 @@ class SettingsScreen(Screen[None]):
         failed: list[str] = []
         for api in list(typed):
             try:
-                results[api] = secrets.set_password(api, typed.pop(api))
+                results[api] = secrets.set_password(api, typed.pop(api), KEYRING_TIMEOUT)
             except SecretsError as exc:
                 results[api] = exc.message
                 failed.append(api)
         self.post_message(self.SaveDone(SaveOutcome(str(path), new, results, failed)))
 
     def on_settings_screen_save_done(self, message: SettingsScreen.SaveDone) -> None:
-        self.query_one("#save", Button).disabled = self.readonly
+        self._saving = False
+        self.query_one("#save", Button).disabled = self.read_only is not None
         outcome = message.outcome
         if outcome is None:
             self.notify(plain(message.error), title="Settings not saved", severity="error")

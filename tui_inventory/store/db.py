@@ -22,7 +22,6 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "cache_size": -64000,  # 64 MB
     "temp_store": "memory",
-    "wal_autocheckpoint": 10000,  # fewer checkpoints while a buildup commits page after page
 }
 
 

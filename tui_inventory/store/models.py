@@ -123,6 +123,7 @@ class Buildup(_Base):
     received = pw.BigIntegerField(default=0)
     gaps = pw.IntegerField(default=0)
     started_at = pw.CharField(max_length=32)
+    page_size = pw.IntegerField(default=0)  # since schema 2; 0: not recorded
 
     class Meta:
         table_name = "buildup"

@@ -81,6 +81,7 @@ class BuildupRecord:
     received: int
     gaps: int
     started_at: str
+    page_size: int = 0  # the page size its pages were counted in (0: not recorded)
 
 
 @dataclass(frozen=True)
@@ -388,25 +389,50 @@ class Store:
         if row is None:
             return None
         return BuildupRecord(
-            row.kind, row.run, row.next_page, row.pages_done, row.received, row.gaps, row.started_at
+            row.kind,
+            row.run,
+            row.next_page,
+            row.pages_done,
+            row.received,
+            row.gaps,
+            row.started_at,
+            row.page_size,
         )
 
     def buildups(self) -> dict[str, BuildupRecord]:
         return {k: b for k in DEFINITIONS if (b := self.buildup(k)) is not None}
 
-    def begin_buildup(self, kind: str, run: int) -> BuildupRecord:
+    def begin_buildup(self, kind: str, run: int, page_size: int = 0) -> BuildupRecord:
         """Start a buildup of `kind` afresh: clear any tracked keys of an earlier one."""
         with self.transaction():
             self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
             self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
-            self.m.buildup.insert(kind=kind, run=run, next_page=1, started_at=now_iso()).execute()
+            self.m.buildup.insert(
+                kind=kind, run=run, next_page=1, started_at=now_iso(), page_size=page_size
+            ).execute()
         rec = self.buildup(kind)
         assert rec is not None
         return rec
 
-    def adopt_buildup(self, kind: str, run: int) -> None:
-        """A resumed buildup continues under the new run."""
-        self.m.buildup.update(run=run).where(self.m.buildup.kind == kind).execute()
+    def adopt_buildup(self, kind: str, run: int, page_size: int = 0) -> BuildupRecord:
+        """A resumed buildup continues under the new run. When the page size changed since it
+        was interrupted, the next page is counted anew so that no entity is skipped: it starts at
+        the page holding the first entity not yet fetched (a few are fetched again, and skipped as
+        repeats)."""
+        b = self.m.buildup
+        state = self.buildup(kind)
+        assert state is not None
+        values: dict[str, Any] = {"run": run}
+        if page_size and state.page_size and page_size != state.page_size:
+            fetched = (state.next_page - 1) * state.page_size
+            values["next_page"] = fetched // page_size + 1
+        if page_size:
+            values["page_size"] = page_size
+        with self.transaction():
+            b.update(**values).where(b.kind == kind).execute()
+        new = self.buildup(kind)
+        assert new is not None
+        return new
 
     def tracked_among(self, kind: str, keys: Sequence[str]) -> set[str]:
         out: set[str] = set()

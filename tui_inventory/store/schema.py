@@ -27,7 +27,7 @@ from tui_inventory.store.db import write_transaction
 from tui_inventory.store.models import Models
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
 # ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
 # PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
@@ -37,7 +37,12 @@ SCHEMA_LOCK = 0x7475_6900_0001
 LEASE_LOCK = 0x7475_6900_0002
 
 Migration = Callable[[pw.Database, Models], None]
-MIGRATIONS: dict[int, Migration] = {}  # version n -> the step from n-1; none since version 1
+def _buildup_page_size(db: pw.Database, m: Models) -> None:
+    """2: a buildup records its page size, so a resume with another page size loses nothing."""
+    db.execute_sql("ALTER TABLE buildup ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: dict[int, Migration] = {2: _buildup_page_size}  # version n -> the step from n-1
 
 
 def is_postgres(db: pw.Database) -> bool:

@@ -22,6 +22,7 @@ from tui_inventory.errors import (
     Cancelled,
     InventoryError,
     PageFailed,
+    StoreError,
     TypeFailed,
 )
 from tui_inventory.store.lease import SyncLease
@@ -133,42 +134,19 @@ class SyncEngine:
         # run at its next page, as a cancel does.
         lease = SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
         lease.acquire()
-        clients: dict[str, TmfClient] = {}
         try:
             if mode == "auto":
                 mode = self.choose_mode()
             self._run_id = self.store.start_run(mode, socket.gethostname(), os.getpid())
             self._emit(ev.RunStarted(self._run_id, mode, tuple(kinds)))
             self._log("info", None, f"{mode} started")
-            results: dict[str, TypeResult] = {}
-            failed_apis: dict[str, str] = {}
-            for kind in kinds:
-                result = TypeResult(kind)
-                results[kind] = result
-                api = DEFINITIONS[kind].api
-                self.store.start_type_run(self._run_id, kind, mode)
-                if self.cancelled:
-                    result.state, result.reason = "cancelled", "cancelled by the operator"
-                elif api in failed_apis:
-                    result.state, result.reason = "failed", failed_apis[api]
-                else:
-                    try:
-                        client = clients.get(api) or self._client(api)
-                        clients[api] = client
-                        if mode == "buildup":
-                            self._buildup(kind, client, result, allow_mass_delete)
-                        else:
-                            self._update(kind, client, result, allow_mass_delete)
-                    except Cancelled:
-                        result.state, result.reason = "cancelled", "cancelled by the operator"
-                    except AuthFailed as exc:
-                        failed_apis[api] = exc.message
-                        result.state, result.reason = "failed", exc.message
-                    except InventoryError as exc:
-                        result.state, result.reason = "failed", exc.message
-                self._finish_type(result)
+            results = {kind: TypeResult(kind) for kind in kinds}
+            self._run_types(mode, results, allow_mass_delete)
             state, reason = _overall(results)
-            self.store.finish_run(self._run_id, state, reason)
+            try:
+                self.store.finish_run(self._run_id, state, reason)
+            except StoreError as exc:  # e.g. a full disk: the outcome still reaches the operator
+                log.error("could not record how run %s ended: %s", self._run_id, exc.message)
             self._log(
                 "info" if state == "succeeded" else "warning",
                 None,
@@ -184,9 +162,82 @@ class SyncEngine:
                 self._emit(ev.RunFinished(self._run_id, mode, "failed", f"internal error: {exc}"))
             raise
         finally:
-            for client in clients.values():
-                client.close()
             lease.release()
+
+    def _run_types(
+        self, mode: str, results: dict[str, TypeResult], allow_mass_delete: bool
+    ) -> None:
+        """Each API's types in order (carriers after services: they look up its statuses); the
+        two APIs side by side when pages may be fetched concurrently at all, one after the other
+        (the connector's strictly sequential behaviour) with `sync.page_concurrency = 1`."""
+        groups: dict[str, list[str]] = {}
+        for kind in results:
+            groups.setdefault(DEFINITIONS[kind].api, []).append(kind)
+        work = [(api, kinds) for api, kinds in groups.items()]
+        if self.config.sync.page_concurrency == 1 or len(work) == 1:
+            for api, kinds in work:
+                self._run_api(api, kinds, mode, results, allow_mass_delete)
+            return
+        errors: list[BaseException] = []
+
+        def other(api: str, kinds: list[str]) -> None:
+            try:
+                self._run_api(api, kinds, mode, results, allow_mass_delete)
+            except BaseException as exc:  # re-raised on the calling thread
+                errors.append(exc)
+            finally:
+                self.store.db.close()  # this thread's connection
+
+        threads = [
+            threading.Thread(target=other, args=item, name=f"sync-{item[0]}", daemon=True)
+            for item in work[1:]
+        ]
+        for t in threads:
+            t.start()
+        try:
+            self._run_api(*work[0], mode, results, allow_mass_delete)
+        finally:
+            for t in threads:
+                t.join()
+        if errors:
+            raise errors[0]
+
+    def _run_api(
+        self,
+        api: str,
+        kinds: list[str],
+        mode: str,
+        results: dict[str, TypeResult],
+        allow_mass_delete: bool,
+    ) -> None:
+        client: TmfClient | None = None
+        failed: str | None = None  # authentication failed: the API is stopped at once
+        try:
+            for kind in kinds:
+                result = results[kind]
+                self.store.start_type_run(self._run_id, kind, mode)
+                if self.cancelled:
+                    result.state, result.reason = "cancelled", "cancelled by the operator"
+                elif failed is not None:
+                    result.state, result.reason = "failed", failed
+                else:
+                    try:
+                        client = client or self._client(api)
+                        if mode == "buildup":
+                            self._buildup(kind, client, result, allow_mass_delete)
+                        else:
+                            self._update(kind, client, result, allow_mass_delete)
+                    except Cancelled:
+                        result.state, result.reason = "cancelled", "cancelled by the operator"
+                    except AuthFailed as exc:
+                        failed = exc.message
+                        result.state, result.reason = "failed", exc.message
+                    except InventoryError as exc:
+                        result.state, result.reason = "failed", exc.message
+                self._finish_type(result)
+        finally:
+            if client is not None:
+                client.close()
 
     def _client(self, api: str) -> TmfClient:
         url = self.config.url_for(api)
@@ -212,16 +263,19 @@ class SyncEngine:
         )
 
     def _finish_type(self, result: TypeResult) -> None:
-        self.store.update_type_run(
-            self._run_id,
-            result.kind,
-            result.counters,
-            state=result.state,
-            reason=result.reason,
-            pages=result.pages,
-            gaps=result.gaps,
-            finished_at=_now(),
-        )
+        try:
+            self.store.update_type_run(
+                self._run_id,
+                result.kind,
+                result.counters,
+                state=result.state,
+                reason=result.reason,
+                pages=result.pages,
+                gaps=result.gaps,
+                finished_at=_now(),
+            )
+        except StoreError as exc:  # e.g. a full disk: the result is still reported
+            log.error("could not record how %s ended: %s", result.kind, exc.message)
         level = "info" if result.state == "succeeded" else "warning"
         c = result.counters
         self._log(
@@ -390,7 +444,7 @@ class SyncEngine:
             in_flight = writer.pending()  # before reading the store: see PageWriter
             return in_flight.intersection(keys) | store.tracked_among(kind, keys)
 
-        writer = PageWriter(store_one, name=f"store-{kind}")
+        writer = PageWriter(store_one, name=f"store-{kind}", on_exit=store.db.close)
         stream = self._stream(client, kind, first, updated_only=not buildup)
         try:
             for number, page in stream:
@@ -424,11 +478,19 @@ class SyncEngine:
         store = self.store
         state = store.buildup(kind)
         if state is None:
-            state = store.begin_buildup(kind, self._run_id)
+            state = store.begin_buildup(kind, self._run_id, client.page_size)
             store.drop_held(kind)
         else:
-            store.adopt_buildup(kind, self._run_id)
-            self._log("info", kind, f"{kind}: resuming the buildup at page {state.next_page}")
+            before = state
+            state = store.adopt_buildup(kind, self._run_id, client.page_size)
+            resized = (
+                f" (pages of {client.page_size} now, {before.page_size} before)"
+                if state.next_page != before.next_page
+                else ""
+            )
+            self._log(
+                "info", kind, f"{kind}: resuming the buildup at page {state.next_page}{resized}"
+            )
         self._emit(ev.TypeStarted(self._run_id, kind, "buildup", state.next_page))
         self._pages(kind, client, result, first=state.next_page, buildup=True)
         result.gaps += state.gaps  # gaps of the interrupted part count too

@@ -32,8 +32,14 @@ class PreparedPage:
 class PageWriter:
     """Feed with `put()`; `close()` waits for the queue to drain and re-raises a writer error."""
 
-    def __init__(self, store_one: Callable[[PreparedPage], None], name: str) -> None:
+    def __init__(
+        self,
+        store_one: Callable[[PreparedPage], None],
+        name: str,
+        on_exit: Callable[[], object] | None = None,
+    ) -> None:
         self._store_one = store_one
+        self._on_exit = on_exit  # e.g. close this thread's database connection
         self._queue: queue.Queue[PreparedPage | None] = queue.Queue(QUEUE_DEPTH)
         self._lock = threading.Lock()
         self._pending: set[str] = set()
@@ -73,6 +79,16 @@ class PageWriter:
         self.raise_error()
 
     def _run(self) -> None:
+        try:
+            self._drain()
+        finally:
+            if self._on_exit is not None:
+                try:
+                    self._on_exit()
+                except Exception as exc:
+                    self.error = self.error or exc
+
+    def _drain(self) -> None:
         while True:
             page = self._queue.get()
             if page is None:
