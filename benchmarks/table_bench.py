@@ -68,7 +68,7 @@ async def settled(pilot: Pilot[Any], table: InventoryTable, timeout: float = 60.
     deadline = time.perf_counter() + timeout
     while True:
         end = min(table.total, table.top + table.visible_rows)
-        if not table.loading and all(p in table.rows for p in range(table.top, end)):
+        if not table.pending and all(p in table.rows for p in range(table.top, end)):
             return
         if time.perf_counter() > deadline:
             raise SystemExit("the table did not settle")

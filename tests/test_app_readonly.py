@@ -120,7 +120,7 @@ async def table_shows(pilot: Pilot[Any], app: InventoryApp, kind: str) -> None:
     app.main_screen.show_tab(f"tab-{kind}")
     table = next(v for v in app.main_screen.query(InventoryView) if v.kind == kind).table
     expected = app.store.count(kind)
-    await wait_for(pilot, lambda: table.total == expected and not table.loading, 10, "the table")
+    await wait_for(pilot, lambda: table.total == expected and not table.pending, 10, "the table")
 
 
 def final_counts_shown(expected: dict[str, int]) -> Callable[[InventoryApp], bool]:

@@ -57,7 +57,7 @@ async def show(pilot: Pilot[Any], app: InventoryApp, kind: str) -> InventoryTabl
 async def settled(pilot: Pilot[Any], table: InventoryTable) -> None:
     def ready() -> bool:
         end = min(table.total, table.top + table.visible_rows)
-        return not table.loading and all(p in table.rows for p in range(table.top, end))
+        return not table.pending and all(p in table.rows for p in range(table.top, end))
 
     await wait_for(pilot, ready, 10, "the table to show its rows")
     await pilot.pause()

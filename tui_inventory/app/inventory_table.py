@@ -170,7 +170,8 @@ class InventoryTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.cursor_key: str | None = None
         self.rows: dict[int, Row] = {}
-        self.loading = True
+        self.pending = True  # no read of the current query has finished yet
+        # (not Textual's `loading`: that would hide the table and take its focus at each read)
         self._epoch = 0
         self._fill_asked: tuple[int, int, int] | None = None
         self._iq: InventoryQuery | None = None
@@ -217,7 +218,7 @@ class InventoryTable(ScrollView, can_focus=True):
                 self.reader.interrupt()  # the earlier query, still running, is not wanted
         self._again = False
         self._epoch += 1
-        self.loading = self._reading = True
+        self.pending = self._reading = True
         key = self.cursor_key if keep else None
         cursor = self.cursor if keep else 0
         line = self.cursor - self.top
@@ -260,7 +261,7 @@ class InventoryTable(ScrollView, can_focus=True):
         event.stop()
         if event.state == WorkerState.ERROR:
             if event.worker.group == "reload":  # (a replaced worker ends cancelled instead)
-                self.loading = self._reading = False
+                self.pending = self._reading = False
             if not Reader.interrupted(event.worker.error):  # a newer query cut it short
                 error = plain(event.worker.error, limit=300)
                 self.notify(
@@ -271,7 +272,7 @@ class InventoryTable(ScrollView, can_focus=True):
         if event.state != WorkerState.SUCCESS or getattr(result, "epoch", None) != self._epoch:
             return
         if isinstance(result, _Loaded):
-            self.loading = self._reading = False
+            self.pending = self._reading = False
             if self._again:
                 self.call_later(self.reload)
             self.total = result.total
@@ -297,7 +298,7 @@ class InventoryTable(ScrollView, can_focus=True):
 
     def _want_rows(self) -> None:
         """Read the rows on screen that are not held yet (a screen above and below too)."""
-        if self.loading or not self.total:
+        if self.pending or not self.total:
             return
         top, height = self.top, self.visible_rows
         end = min(self.total, top + height)

@@ -22,6 +22,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "cache_size": -64000,  # 64 MB
     "temp_store": "memory",
+    "wal_autocheckpoint": 10000,  # fewer checkpoints (each one syncs the disk) while pages commit
 }
 
 

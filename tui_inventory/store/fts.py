@@ -11,9 +11,11 @@ for word and prefix queries. One per inventory, so a search counts its matches w
 the instance table. The counts table makes a table's row count and its status filter's choices
 instant at a million instances (SQLite has no O(1) count of an index range).
 
-Triggers keep both current whatever writes the table (a page stored, a cleanup, an older tool),
-computing the indexed text from the row in SQL; a removal replays the old row's text (a
-contentless index must be told which tokens to drop). On PostgreSQL nothing is created here but
+Rows a page inserts are indexed by `index_new_rows`, one statement per page for all of them
+(triggers, row by row, made a buildup several times slower); changes and removals are kept current
+by triggers, whatever updates or deletes rows, computing the indexed text from the row in SQL — a
+removal replays the old row's text (a contentless index must be told which tokens to drop).
+Whatever inserts instances other than `Store.store_page` calls `index_new_rows` or `rebuild`. On PostgreSQL nothing is created here but
 the sort indexes: the queries count and search with plain SQL there.
 """
 
@@ -25,7 +27,7 @@ from tui_inventory.tmf.definitions import DATETIME, DEFINITIONS, OTHER_FIELDS
 
 COUNTS_TABLE = "instance_count"
 # Bump when the indexed text or the triggers change: everything is then rebuilt from the table.
-FTS_VERSION = "3"
+FTS_VERSION = "4"
 
 _DATE_FIELDS = sorted(
     {f.name for d in DEFINITIONS.values() for f in d.fields if f.type == DATETIME}
@@ -68,7 +70,6 @@ def _triggers() -> dict[str, str]:
         f"UPDATE {COUNTS_TABLE} SET n = n - 1 WHERE kind = old.kind AND status = old.status;"
     )
     out = {
-        "instance_count_ai": f"AFTER INSERT ON instance BEGIN {add_count} END",
         "instance_count_ad": f"AFTER DELETE ON instance BEGIN {drop_count} END",
         "instance_count_au": (
             "AFTER UPDATE OF kind, status ON instance "
@@ -86,7 +87,6 @@ def _triggers() -> dict[str, str]:
         # One update trigger per index, so the old tokens are dropped before the new are added
         # (SQLite gives no order between triggers; the other way round loses shared words).
         out |= {
-            f"{table}_ai": f"AFTER INSERT ON instance WHEN new.kind = {is_kind} BEGIN {add}; END",
             f"{table}_ad": f"AFTER DELETE ON instance WHEN old.kind = {is_kind} BEGIN {drop}; END",
             f"{table}_au": (
                 f"AFTER UPDATE OF {columns} ON instance "
@@ -126,21 +126,13 @@ def ensure(db: pw.Database) -> None:
         f"CREATE TABLE {COUNTS_TABLE} (kind TEXT NOT NULL, status TEXT NOT NULL, "
         "n INTEGER NOT NULL, PRIMARY KEY (kind, status)) WITHOUT ROWID"
     )
-    db.execute_sql(
-        f"INSERT INTO {COUNTS_TABLE} (kind, status, n) "
-        "SELECT kind, status, COUNT(*) FROM instance GROUP BY kind, status"
-    )
     for kind in DEFINITIONS:
-        table = fts_table(kind)
         db.execute_sql(
-            f"CREATE VIRTUAL TABLE {table} USING fts5("
+            f"CREATE VIRTUAL TABLE {fts_table(kind)} USING fts5("
             "body, content='', detail=none, prefix='1 2 3', tokenize='unicode61')"
         )
-        db.execute_sql(
-            f"INSERT INTO {table} (rowid, body) SELECT i.id, {body_sql('i')} FROM instance AS i "
-            "WHERE i.kind = ?",
-            (kind,),
-        )
+    for kind in DEFINITIONS:
+        index_new_rows(db, kind, 0)
     for name, body in _triggers().items():
         db.execute_sql(f"CREATE TRIGGER {name} {body}")
     db.execute_sql(
@@ -148,3 +140,32 @@ def ensure(db: pw.Database) -> None:
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (FTS_VERSION,),
     )
+
+
+def index_new_rows(db: pw.Database, kind: str, after_id: int) -> None:
+    """Index the instances of `kind` inserted with ids above `after_id` (their search text and
+    their counts), in two statements. SQLite only; call in the transaction that inserted them."""
+    if not isinstance(db, pw.SqliteDatabase):
+        return
+    db.execute_sql(
+        f"INSERT INTO {fts_table(kind)} (rowid, body) SELECT i.id, {body_sql('i')} "
+        "FROM instance AS i WHERE i.kind = ? AND i.id > ?",
+        (kind, after_id),
+    )
+    db.execute_sql(
+        f"INSERT INTO {COUNTS_TABLE} (kind, status, n) SELECT kind, status, COUNT(*) "
+        "FROM instance WHERE kind = ? AND id > ? GROUP BY kind, status "
+        "ON CONFLICT (kind, status) DO UPDATE SET n = n + excluded.n",
+        (kind, after_id),
+    )
+
+
+def rebuild(db: pw.Database) -> None:
+    """Index every instance afresh (after instances were copied in by other means)."""
+    if not isinstance(db, pw.SqliteDatabase):
+        return
+    db.execute_sql(f"DELETE FROM {COUNTS_TABLE}")
+    for kind in DEFINITIONS:
+        table = fts_table(kind)
+        db.execute_sql(f"INSERT INTO {table} ({table}) VALUES ('delete-all')")
+        index_new_rows(db, kind, 0)

@@ -22,6 +22,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import LeaseHeld, StoreError
+from tui_inventory.store import fts
 from tui_inventory.store.db import describe, is_postgres_url
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
@@ -153,6 +154,7 @@ def copy_store(src: Store, dst: Store, *, on_table: OnTable | None = None) -> di
             if on_table is not None:
                 on_table(table_name(target), n)
         _fix_sequences(dst)
+        fts.rebuild(dst.db)  # rows copied in are not indexed on the way
     return copied
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
-from tui_inventory.store import schema
+from tui_inventory.store import fts, schema
 from tui_inventory.store.db import is_postgres_url, open_database, write_transaction
 from tui_inventory.store.models import Models, bind
 from tui_inventory.sync.events import Counters
@@ -196,6 +196,7 @@ class Store:
             'INSERT INTO revision (kind, "key", "at", run, change, name, changes) '
             f"VALUES ({self._in(7)})"
         )
+        newest = self._newest_id()
         for batch in chunked(list(items), BATCH):
             existing = self._existing(kind, [m.key for m in batch])
             stamp = now_iso()
@@ -242,7 +243,12 @@ class Store:
             self._executemany(insert_sql, inserts)
             self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
+        if counters.created:
+            fts.index_new_rows(self.db, kind, newest)
         return counters
+
+    def _newest_id(self) -> int:
+        return int(self.db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM instance").fetchone()[0])
 
     def _remove(self, kind: str, run: int | None, where: Any) -> int:
         """Remove the instances of `kind` matching `where`, each leaving a 'removed' revision."""

@@ -37,6 +37,8 @@ SCHEMA_LOCK = 0x7475_6900_0001
 LEASE_LOCK = 0x7475_6900_0002
 
 Migration = Callable[[pw.Database, Models], None]
+
+
 def _buildup_page_size(db: pw.Database, m: Models) -> None:
     """2: a buildup records its page size, so a resume with another page size loses nothing."""
     db.execute_sql("ALTER TABLE buildup ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
