@@ -44,7 +44,16 @@ def free_port() -> int:
 def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[Simulator]:
     """A simulator in another process; yields a local (unstarted) twin for its settings."""
     port = free_port()
-    cmd = [sys.executable, "-m", "tui_inventory", "simulate", "--port", str(port), "--latency-ms", str(latency_ms)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tui_inventory",
+        "simulate",
+        "--port",
+        str(port),
+        "--latency-ms",
+        str(latency_ms),
+    ]
     cmd += [f"--{k}={v}" for k, v in sizes.items()]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -55,7 +64,9 @@ def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[Simula
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}") from None
+                    raise SystemExit(
+                        f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}"
+                    ) from None
                 time.sleep(0.05)
         yield Simulator(services=1, carriers=1, resources=1, port=port)
     finally:
@@ -86,7 +97,9 @@ def fetch_and_decode(sim: Simulator, cfg: Config) -> tuple[float, int]:
             page_size=cfg.sync.records_per_page,
             concurrency=cfg.sync.page_concurrency,
         ) as client:
-            stream = PageStream(client, cfg.path_for(kind), 1, concurrency=cfg.sync.page_concurrency)
+            stream = PageStream(
+                client, cfg.path_for(kind), 1, concurrency=cfg.sync.page_concurrency
+            )
             for _, page in stream:
                 if isinstance(page, PageFailed):
                     raise SystemExit(f"page failed: {page}")
@@ -112,7 +125,9 @@ def buildup(sim: Simulator, cfg: Config, workdir: Path) -> tuple[float, int]:
 
 
 def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_size: int) -> None:
-    print(f"(a) buildup vs fetch-and-decode: {sizes}, page size {page_size}, concurrency {concurrency}")
+    print(
+        f"(a) buildup vs fetch-and-decode: {sizes}, page size {page_size}, concurrency {concurrency}"
+    )
     with simulator_process(sizes, 0) as sim, tempfile.TemporaryDirectory() as tmp:
         cfg = config_for(sim, concurrency, page_size)
         fetch_and_decode(sim, cfg)  # warm the simulator's page cache for both contenders
@@ -123,9 +138,15 @@ def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_s
             fetches.append(f)
             builds.append(b)
             ratios.append(b / f)
-        print(f"    fetch+decode: median {statistics.median(fetches):.2f} s for {items} entities ({items / statistics.median(fetches):,.0f}/s)")
-        print(f"    buildup:      median {statistics.median(builds):.2f} s, {stored} instances stored ({items / statistics.median(builds):,.0f}/s)")
-        print(f"    ratio buildup / fetch+decode: median {statistics.median(ratios):.2f} (runs: {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)")
+        print(
+            f"    fetch+decode: median {statistics.median(fetches):.2f} s for {items} entities ({items / statistics.median(fetches):,.0f}/s)"
+        )
+        print(
+            f"    buildup:      median {statistics.median(builds):.2f} s, {stored} instances stored ({items / statistics.median(builds):,.0f}/s)"
+        )
+        print(
+            f"    ratio buildup / fetch+decode: median {statistics.median(ratios):.2f} (runs: {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.5)"
+        )
 
 
 def bench_latency(runs: int, page_size: int) -> None:

@@ -52,7 +52,9 @@ def fill(store: Store, sim: Simulator, instances: int) -> None:
         if offset % 100_000 == 0:
             n = store.count("resources")
             print(f"    loaded {n:,} ({n / (time.perf_counter() - start):,.0f}/s)", file=sys.stderr)
-    print(f"    store filled: {store.count('resources'):,} instances in {time.perf_counter() - start:.0f} s")
+    print(
+        f"    store filled: {store.count('resources'):,} instances in {time.perf_counter() - start:.0f} s"
+    )
 
 
 def fetch_only(sim: Simulator, cfg: Config) -> float:
@@ -65,7 +67,13 @@ def fetch_only(sim: Simulator, cfg: Config) -> float:
         page_size=cfg.sync.records_per_page,
         concurrency=cfg.sync.page_concurrency,
     ) as client:
-        stream = PageStream(client, cfg.path_for("resources"), 1, concurrency=cfg.sync.page_concurrency, updated_only=True)
+        stream = PageStream(
+            client,
+            cfg.path_for("resources"),
+            1,
+            concurrency=cfg.sync.page_concurrency,
+            updated_only=True,
+        )
         for _, page in stream:
             if isinstance(page, PageFailed):
                 raise SystemExit(f"page failed: {page}")
@@ -83,7 +91,9 @@ def main() -> None:
     args = p.parse_args()
 
     # Enough resources upstream that, less the filtered types, the store reaches --instances.
-    sim = Simulator(services=10, carriers=10, resources=int(args.instances * 1.15) + 1000, latency_ms=0)
+    sim = Simulator(
+        services=10, carriers=10, resources=int(args.instances * 1.15) + 1000, latency_ms=0
+    )
     with tempfile.TemporaryDirectory() as tmp, sim:
         db = args.keep or str(Path(tmp) / "million.db")
         with Store(db) as store:
@@ -112,8 +122,12 @@ def main() -> None:
                 totals.append(total)
                 fetches.append(fetch)
                 nets.append(total - fetch)
-                print(f"    run {run + 1}: update {total:.2f} s, of which fetch+decode {fetch:.2f} s; {c.updated} updated")
-            print(f"    median update {statistics.median(totals):.2f} s; fetch+decode {statistics.median(fetches):.2f} s")
+                print(
+                    f"    run {run + 1}: update {total:.2f} s, of which fetch+decode {fetch:.2f} s; {c.updated} updated"
+                )
+            print(
+                f"    median update {statistics.median(totals):.2f} s; fetch+decode {statistics.median(fetches):.2f} s"
+            )
             print(f"    network excluded: median {statistics.median(nets):.2f} s (target < 2 s)")
 
 

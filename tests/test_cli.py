@@ -50,7 +50,9 @@ def env_with_passwords(sim: Any | None, home: Path, **overrides: str) -> dict[st
     return env
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -85,14 +87,19 @@ def test_bad_config_file_is_one_clear_sentence(tmp_path: Path) -> None:
     cfg.write_text("[sync]\nupdate_frequency = 'often'\n")
     done = run(["--config", str(cfg), "status"], env_with_passwords(None, tmp_path))
     # status does not read the settings; sync does
-    done = run(["--config", str(cfg), "--db", str(tmp_path / "x.db"), "sync", "--once"], env_with_passwords(None, tmp_path))
+    done = run(
+        ["--config", str(cfg), "--db", str(tmp_path / "x.db"), "sync", "--once"],
+        env_with_passwords(None, tmp_path),
+    )
     assert_one_clear_sentence(done, "sync.update_frequency must be a whole number")
 
 
 def test_unreachable_api_and_bad_credentials(sim: Any, tmp_path: Path) -> None:
     port = free_port()
     cfg = write_config(
-        tmp_path / "c.toml", sim, **{"tmf638.url": f"http://127.0.0.1:{port}/x", "sync.records_per_page": 20}
+        tmp_path / "c.toml",
+        sim,
+        **{"tmf638.url": f"http://127.0.0.1:{port}/x", "sync.records_per_page": 20},
     )
     env = env_with_passwords(sim, tmp_path, TUI_INVENTORY_TMF639_PASSWORD="not-the-password")
     done = run(["--config", str(cfg), "--db", str(tmp_path / "i.db"), "sync", "--once"], env)
@@ -135,14 +142,21 @@ def test_simulate_and_sync_in_separate_processes(tmp_path: Path) -> None:
         cfg.write_text(tomli_w.dumps(data))
         env = env_with_passwords(probe, home)
         db = str(tmp_path / "inv.db")
-        done = run(["--config", str(cfg), "--db", db, "sync", "--once", "--buildup"], env, timeout=900)
+        done = run(
+            ["--config", str(cfg), "--db", db, "sync", "--once", "--buildup"], env, timeout=900
+        )
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         status = json.loads(run(["--db", db, "status", "--json"], env).stdout)
         for kind in KINDS:
             assert status["counts"][kind] == len(expected.expected_keys(kind))
         assert status["buildup_completed"] is True
         out = tmp_path / "resources.json"
-        assert run(["--db", db, "export", "resources", "--format", "json", "-o", str(out)], env).returncode == 0
+        assert (
+            run(
+                ["--db", db, "export", "resources", "--format", "json", "-o", str(out)], env
+            ).returncode
+            == 0
+        )
         exported = json.loads(out.read_text())
         assert {e["id"] for e in exported} == expected.expected_keys("resources")
         assert {"id", "name", "status", "type", "fields"} <= set(exported[0])
@@ -158,13 +172,17 @@ def test_export_formats_and_history(sim: Any, tmp_path: Path) -> None:
     assert run(["--config", str(cfg), "--db", db, "sync", "--once"], env).returncode == 0
     key = sorted(sim.dataset.expected_keys("carriers"))[0]
     sim.dataset.set_field("carriers", key, "Name", "Renamed for history")
-    assert run(["--config", str(cfg), "--db", db, "sync", "--once", "--buildup"], env).returncode == 0
+    assert (
+        run(["--config", str(cfg), "--db", db, "sync", "--once", "--buildup"], env).returncode == 0
+    )
     hist = json.loads(run(["--db", db, "history", "carriers", key, "--json"], env).stdout)
     assert [h["change"] for h in hist] == ["changed", "created"]
     assert hist[0]["changes"]["Name"]["new"] == "Renamed for history"
     lines = run(["--db", db, "export", "carriers", "--format", "jsonl"], env).stdout.splitlines()
     assert len(lines) == len(sim.dataset.expected_keys("carriers"))
-    found = run(["--db", db, "export", "carriers", "--format", "csv", "--search", "renamed for"], env)
+    found = run(
+        ["--db", db, "export", "carriers", "--format", "csv", "--search", "renamed for"], env
+    )
     rows = found.stdout.strip().splitlines()
     assert rows[0].startswith("id,name,status,type,")
     assert len(rows) == 2 and rows[1].startswith(key)
@@ -178,9 +196,15 @@ def _stored_snapshot(db: str) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.slow
-def test_buildup_killed_with_sigkill_resumes_to_the_same_store(make_sim: Any, tmp_path: Path) -> None:
-    sim = make_sim(services=400, carriers=120, resources=700, latency_ms=15, duplicates=3, null_keys=2)
-    cfg = write_config(tmp_path / "c.toml", sim, **{"sync.records_per_page": 20, "sync.page_concurrency": 2})
+def test_buildup_killed_with_sigkill_resumes_to_the_same_store(
+    make_sim: Any, tmp_path: Path
+) -> None:
+    sim = make_sim(
+        services=400, carriers=120, resources=700, latency_ms=15, duplicates=3, null_keys=2
+    )
+    cfg = write_config(
+        tmp_path / "c.toml", sim, **{"sync.records_per_page": 20, "sync.page_concurrency": 2}
+    )
     env = env_with_passwords(sim, tmp_path)
     killed_db = str(tmp_path / "killed.db")
     proc = subprocess.Popen(
@@ -216,7 +240,10 @@ def test_buildup_killed_with_sigkill_resumes_to_the_same_store(make_sim: Any, tm
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
     assert f"carriers: buildup started (resuming at page {interrupted.next_page})" in resumed.stdout
     clean_db = str(tmp_path / "clean.db")
-    assert run(["--config", str(cfg), "--db", clean_db, "sync", "--once", "--buildup"], env).returncode == 0
+    assert (
+        run(["--config", str(cfg), "--db", clean_db, "sync", "--once", "--buildup"], env).returncode
+        == 0
+    )
     assert _stored_snapshot(killed_db) == _stored_snapshot(clean_db)
     with sqlite3.connect(killed_db) as conn:
         twice = conn.execute(
