@@ -67,8 +67,8 @@ class Hanging(KeyringBackend):
 
 @pytest.fixture
 def hanging_keyring(use_keyring: UseKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hanging]:
-    """The keyring hangs; the console gives up on each call after 2 s (5 s in the product)."""
-    monkeypatch.setattr(settings_screen, "KEYRING_TIMEOUT", 2.0)
+    """The keyring hangs; the console gives up on each call after 3 s (5 s in the product)."""
+    monkeypatch.setattr(settings_screen, "KEYRING_TIMEOUT", 3.0)
     backend = Hanging()
     use_keyring(backend)
     yield backend
@@ -168,19 +168,19 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
         screen = await open_settings(pilot, app)
         await wait_for(pilot, lambda: hanging_keyring.calls == 1, 5, "the keyring check")
         # The check hangs in the keyring; the screen takes keys all the same.
-        assert await answered(pilot, screen, "operator") < 1.0
+        assert await answered(pilot, screen, "operator") < 2.0
         assert text_of(screen, "#keyring") == "Checking the keyring…"  # still pending
         await wait_for(pilot, lambda: "Checking" not in text_of(screen, "#keyring"), 10)
         assert text_of(screen, "#keyring").startswith(
-            "Passwords cannot be saved here: the keyring did not answer within 2 s"
+            "Passwords cannot be saved here: the keyring did not answer within 3 s"
         )
 
         await save_a_password(pilot, screen)
         await wait_for(pilot, lambda: hanging_keyring.calls == 2, 5, "the save to reach it")
-        assert await answered(pilot, screen, "someone") < 1.0  # answered while the save hangs
+        assert await answered(pilot, screen, "someone") < 2.0  # answered while the save hangs
         assert not text_of(screen, "#password-tmf638 .error")  # nothing claimed meanwhile
         await wait_for(pilot, lambda: text_of(screen, "#password-tmf638 .error"), 10, "the save")
-        assert "did not answer within 2 s" in text_of(screen, "#password-tmf638 .error")
+        assert "did not answer within 3 s" in text_of(screen, "#password-tmf638 .error")
         assert_never_claimed_saved(app, screen, tmp_path)
 
         # A buildup asks the keyring for the passwords: the tabs still change while it waits,
@@ -191,7 +191,7 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
         started = time.monotonic()
         await pilot.press("tab")
         await wait_for(pilot, lambda: app.main_screen.tabs.active == "tab-services", 5)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.0
         app.main_screen.show_tab("tab-dashboard")
         await wait_for(pilot, lambda: app.runs_ended == 1, 15, "the buildup to give up")
         await wait_for(pilot, lambda: "failed" in panel_text(app, "services", ".state"), 10)

@@ -67,6 +67,13 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys)
             yield Static(Text(""))
             yield Static(places)
+            yield Static(
+                Text(
+                    "\nWhile another process (the sync daemon, another console) syncs this "
+                    "database, or when started with --readonly, the console is read-only: it "
+                    "shows that sync's progress live, and b, u, c, x and saving settings are off."
+                )
+            )
             yield Static(Text("\nesc closes this help.", style="dim"))
 
     def action_close(self) -> None:

@@ -12,8 +12,9 @@ that sync's progress, counts and log live and the tables re-read when a revision
 and every few seconds otherwise, to notice one starting. While another process syncs, the keys
 and screens that would write (b, u, c, cleanup decisions, settings) are disabled and say why.
 When its lease is free again, a console not started with `--readonly` takes its normal role
-back: its next run is due `sync.update_frequency` after the last sync anyone finished, and never
-sooner than `TAKEOVER_GRACE`, so a daemon being restarted (or standing by) gets the lease first.
+back: its next run is due `sync.update_frequency` after the last sync anyone finished, plus
+`TAKEOVER_GRACE`, so a daemon on the same schedule, being restarted or standing by, gets the lease
+first (and the console, seeing it, holds back again).
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ from .messages import (
     SyncRefused,
     SyncStarted,
 )
-from .panel import where
 from .settings import SettingsScreen
 from .worker import SyncWorker
 
@@ -449,7 +449,7 @@ class InventoryApp(App[int]):
         else:
             ended = self._foreign_run_ended(snapshot)  # (noted even when nothing follows)
             if (ended or takeover) and self.autostart and self.read_only is None:
-                self._schedule(self._due(snapshot, grace=TAKEOVER_GRACE))
+                self._schedule(self._due(snapshot) + TAKEOVER_GRACE)
         self.refresh_bindings()
         self._show_status()
         self._schedule_poll()
@@ -524,16 +524,18 @@ class InventoryApp(App[int]):
         if not snapshot.completed_buildup:
             self.start_sync("buildup")
         else:
-            self._schedule(self._due(snapshot))
+            # Not yet due: another process (a daemon) may sync on the same schedule; let it go
+            # first. Overdue: nobody does, so at once.
+            due = self._due(snapshot)
+            self._schedule(due + TAKEOVER_GRACE if due > 0 else 0.0)
 
-    def _due(self, snapshot: Snapshot, *, grace: float = 0.0) -> float:
-        """Seconds until this console's next run: `sync.update_frequency` after the last sync
-        anyone finished (at once while no buildup has completed), but not sooner than `grace`."""
-        due = 0.0
+    def _due(self, snapshot: Snapshot) -> float:
+        """Seconds until a run is due: `sync.update_frequency` after the last sync anyone
+        finished; at once when that is past or while no buildup has completed."""
         since = _age(snapshot.last_sync)
-        if snapshot.completed_buildup and since is not None:
-            due = max(0.0, self.config.sync.update_frequency - since)
-        return max(due, grace)
+        if not snapshot.completed_buildup or since is None:
+            return 0.0
+        return max(0.0, self.config.sync.update_frequency - since)
 
     def _schedule(self, delay: float | None = None) -> None:
         if self.read_only is None:
@@ -612,6 +614,11 @@ class InventoryApp(App[int]):
             )
         )
         self._close_messages_no_wait()
+
+
+def where(lease: LeaseInfo) -> str:
+    """Which process holds the sync lease, for the operator: "HOST (pid N)"."""
+    return f"{plain(lease.host, limit=80)} (pid {lease.pid})"
 
 
 def _age(iso: str | None) -> float | None:

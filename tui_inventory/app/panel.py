@@ -62,11 +62,6 @@ def counters_text(values: dict[str, Any]) -> str:
     return ", ".join(f"{name} {int(values.get(name) or 0)}" for name in shown)
 
 
-def where(lease: LeaseInfo) -> str:
-    """Which process holds the sync lease, for the operator: "HOST (pid N)"."""
-    return f"{plain(lease.host, limit=80)} (pid {lease.pid})"
-
-
 @dataclass(frozen=True)
 class Figures:
     """How far one inventory's running sync has come: page, items, rate, share of the total."""
@@ -240,13 +235,12 @@ class InventoryPanel(Widget):
         lease = self._elsewhere()
         if lease is not None and snap is not None:
             running = self._running_elsewhere()
-            if running is not None:
+            if running is not None:  # (the status line says where it runs)
                 word = "building" if running.mode == "buildup" else "updating"
-                detail = self.figures.text() if self.figures else ""
-                return word, "state-running", f"{detail} · on {where(lease)}".lstrip(" ·")
+                return word, "state-running", self.figures.text() if self.figures else ""
             run = snap.progress.run
             if run is not None and run.state == "running" and (tp is None or tp.run < run.id):
-                return "waiting", "state-waiting", f"its turn comes in the run on {where(lease)}"
+                return "waiting", "state-waiting", "its turn comes in this run"
         state, reason = (tp.state, plain(tp.reason, limit=300)) if tp else ("", "")
         if self.result is not None:  # fresher than the store read we have
             state, reason = self.result.state, plain(self.result.reason, limit=300)
