@@ -90,7 +90,15 @@ def test_daemon_takeover_seen_live_by_two_readers(
                 for r in readers
             )
 
-        wait_for(resources_under_way, 90, "both readers to see the resources buildup running")
+        def progress_grew(r: Reader) -> bool:
+            seen = [sum(tp.counters.received for tp in p.kinds.values()) for p, _ in r.seen[:]]
+            return len(set(seen)) >= 2
+
+        wait_for(
+            lambda: resources_under_way() and all(progress_grew(r) for r in readers),
+            90,
+            "both readers to see the resources buildup running and its counters grow",
+        )
         first_run = readers[0].latest.run  # type: ignore[union-attr]
         assert first_run is not None and first_run.mode == "buildup"
         assert first_run.state == "running"
