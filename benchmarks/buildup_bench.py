@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import socket
 import statistics
 import subprocess
@@ -173,6 +174,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--only", choices=("a", "b"))
     args = p.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the sync's skip and retry lines are not figures
     sizes = {"services": args.services, "carriers": args.carriers, "resources": args.resources}
     if args.only in (None, "a"):
         bench_fetch_ratio(sizes, args.runs, args.concurrency, args.page_size)

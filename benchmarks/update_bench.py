@@ -12,6 +12,7 @@ over the very same update pages; "network excluded" is the difference. Medians o
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -89,6 +90,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--keep", metavar="FILE", help="keep (and reuse) the filled store in FILE")
     args = p.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the sync's skip and retry lines are not figures
 
     # Enough resources upstream that, less the filtered types, the store reaches --instances.
     sim = Simulator(

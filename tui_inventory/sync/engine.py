@@ -311,7 +311,10 @@ class SyncEngine:
             if not key:
                 counters.skipped += 1
                 self._skip_log(
-                    kind, "null key", "skipped an entity with a null or empty key", skip_log
+                    kind,
+                    "null key",
+                    "skipped an entity with a null or empty key (or a key that is not text or a number)",
+                    skip_log,
                 )
                 continue
             if key in already or key in on_page:
