@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import keyring.backend
 import keyring.core
 import keyring.errors
 import pytest
@@ -149,10 +150,14 @@ def silent_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # detect afresh, on this bus
+    # ...with the viable backends judged afresh too: keyring caches that list once per process,
+    # and a test before this one may have judged it without any D-Bus.
+    keyring.backend.get_all_keyring.reset()  # type: ignore[attr-defined]
     for variable in secrets.PASSWORD_ENV.values():
         monkeypatch.delenv(variable, raising=False)
     yield f"unix:path={path}"
     server.close()
+    keyring.backend.get_all_keyring.reset()  # type: ignore[attr-defined]
     for conn in accepted:
         conn.close()
     with warnings.catch_warnings():

@@ -171,6 +171,10 @@ class InventoryView(Vertical):
         if select.expanded:
             return
         current = select.value
+        if isinstance(current, str) and all(s != current for s, _ in statuses):
+            # The filter's status has no instance left (an update removed them): keep it chosen
+            # and shown with its 0, so the empty table says why, and "All statuses" undoes it.
+            statuses = [*statuses, (current, 0)]
         options = [(Text(f"{plain(s, limit=40) or '(none)'} ({n:,})"), s) for s, n in statuses]
         with select.prevent(Select.Changed):
             select.set_options(options)
