@@ -8,6 +8,20 @@ from typing import Any
 from app_fixtures import make_app, wait_for
 
 from tui_inventory.app.changes import ChangesView
+from tui_inventory.app.main import InventoryApp
+
+
+async def after_a_buildup(pilot: Any, app: InventoryApp, tab: str) -> None:
+    await pilot.press("b")
+    await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
+    app.main_screen.show_tab(tab)
+
+
+async def the_feed(pilot: Any, app: InventoryApp) -> ChangesView:
+    await after_a_buildup(pilot, app, "tab-changes")
+    view = app.main_screen.query_one(ChangesView)
+    await wait_for(pilot, lambda: view.feed.row_count > 0, 10, "the feed")
+    return view
 
 
 async def test_the_changes_feed_shows_an_update_while_it_is_on_screen(
@@ -16,11 +30,7 @@ async def test_the_changes_feed_shows_an_update_while_it_is_on_screen(
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
-        app.main_screen.show_tab("tab-changes")
-        view = app.main_screen.query_one(ChangesView)
-        await wait_for(pilot, lambda: view.feed.row_count > 0, 10, "the feed")
+        view = await the_feed(pilot, app)
         key = sorted(sim.dataset.expected_keys("carriers"))[0]
         sim.dataset.set_field("carriers", key, "Name", "Renamed while watching the feed")
         await pilot.press("u")
@@ -39,11 +49,7 @@ async def test_the_changes_feed_shows_the_removals_of_an_update_cleanup(
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
-        app.main_screen.show_tab("tab-changes")
-        view = app.main_screen.query_one(ChangesView)
-        await wait_for(pilot, lambda: view.feed.row_count > 0, 10, "the feed")
+        view = await the_feed(pilot, app)
         key = sorted(app.store.keys("services"))[0]
         sim.dataset.set_field("services", key, "Status", "Retired")
         await pilot.press("u")
@@ -65,9 +71,7 @@ async def test_a_status_filter_whose_rows_an_update_removed_stays_visible_and_un
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
-        app.main_screen.show_tab("tab-services")
+        await after_a_buildup(pilot, app, "tab-services")
         view = next(v for v in app.main_screen.query(InventoryView) if v.kind == "services")
         status = next(
             r.status for r in app.store.iter_instances("services") if r.status != "Operational"

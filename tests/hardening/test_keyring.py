@@ -11,6 +11,7 @@ responsive and says so on screen) is in the console's tests.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -127,6 +128,12 @@ def test_the_null_backend_configured_is_refused_not_used(how: str, tmp_path: Pat
 # -- a D-Bus that accepts and never answers --------------------------------------------------------
 
 
+def _forget_viable_backends() -> None:
+    """Keyring judges which backends are viable once per process; judge again."""
+    with contextlib.suppress(AttributeError, KeyError):  # nothing judged yet
+        keyring.backend.get_all_keyring.reset()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def silent_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A session bus address whose socket accepts connections and never says a word (a wedged
@@ -152,12 +159,12 @@ def silent_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # detect afresh, on this bus
     # ...with the viable backends judged afresh too: keyring caches that list once per process,
     # and a test before this one may have judged it without any D-Bus.
-    keyring.backend.get_all_keyring.reset()  # type: ignore[attr-defined]
+    _forget_viable_backends()
     for variable in secrets.PASSWORD_ENV.values():
         monkeypatch.delenv(variable, raising=False)
     yield f"unix:path={path}"
     server.close()
-    keyring.backend.get_all_keyring.reset()  # type: ignore[attr-defined]
+    _forget_viable_backends()
     for conn in accepted:
         conn.close()
     with warnings.catch_warnings():
