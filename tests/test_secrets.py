@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import SecretService as secret_service_backend
 from keyring.backends import chainer, fail, null
-from keyring.compat import properties
+from keyring_backends import HangingKeyring, TestBackend
 
 from tui_inventory import logs, secrets
 from tui_inventory.errors import SecretsError
@@ -28,15 +27,7 @@ pytest_plugins = ["keyring_fixtures"]
 UseKeyring = Callable[[KeyringBackend], None]
 
 
-class _TestBackend(KeyringBackend):
-    """Never chosen by the keyring's own detection: its priority says it is not viable."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend, only used through keyring.set_keyring")
-
-
-class MemoryKeyring(_TestBackend):
+class MemoryKeyring(TestBackend):
     """A secure-enough keyring for tests: a dict."""
 
     def __init__(self) -> None:
@@ -56,24 +47,6 @@ class MemoryKeyring(_TestBackend):
 
 class PlaintextKeyring(MemoryKeyring):
     """Stands in for keyrings.alt.file.PlaintextKeyring."""
-
-
-class HangingKeyring(_TestBackend):
-    """A Secret Service that never answers, until the test releases it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.release.wait()
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.release.wait()
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.release.wait()
 
 
 class FailingKeyring(MemoryKeyring):

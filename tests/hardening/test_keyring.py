@@ -31,7 +31,7 @@ import keyring.errors
 import pytest
 from hostile import snapshot
 from keyring.backend import KeyringBackend
-from keyring.compat import properties
+from keyring_backends import HangingKeyring, TestBackend
 
 from tui_inventory import secrets
 from tui_inventory.errors import SecretsError
@@ -222,29 +222,7 @@ def test_saving_into_a_locked_secret_service_is_refused_and_saves_nothing(
 # -- a sync whose keyring hangs or is locked --------------------------------------------------------
 
 
-class _TestBackend(KeyringBackend):
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend, only used through use_keyring")
-
-
-class Hanging(_TestBackend):
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.release.wait()
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.release.wait()
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.release.wait()
-
-
-class Locked(_TestBackend):
+class Locked(TestBackend):
     def get_password(self, service: str, username: str) -> str | None:
         raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 
@@ -266,7 +244,7 @@ def test_a_sync_whose_keyring_hangs_or_is_locked_fails_promptly_and_keeps_the_st
     engine = make_engine(sim, store)
     assert engine.run("buildup").ok
     before = snapshot(store)
-    hanging = Hanging()
+    hanging = HangingKeyring()
     use_keyring(hanging if backend == "hanging" else Locked())
     engine.passwords = functools.partial(secrets.get_password, timeout=0.3)
     try:

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from tui_inventory.config import Config
 from tui_inventory.store.lease import DEFAULT_TTL, LeaseInfo
 from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
-from tui_inventory.sync.engine import RunResult
+from tui_inventory.sync.engine import PasswordSource, RunResult
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
@@ -65,7 +65,6 @@ from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
-PasswordSource = Callable[[str], "str | None"]
 REFRESH_INTERVAL = 0.5  # at most two data refreshes a second during a sync
 FOLLOW_POLL = 1.0  # seconds between reads of the store while another process syncs it
 IDLE_POLL = 3.0  # and otherwise (to notice one starting); none while this console syncs

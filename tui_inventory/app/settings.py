@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from tui_inventory.errors import (
     SecretsError,
     UpstreamError,
 )
+from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
 
@@ -43,7 +43,6 @@ SECTIONS = {
 }
 TEST_PATH_KEY = {"tmf638": "tmf638.services_path", "tmf639": "tmf639.resources_path"}
 KEYRING_TIMEOUT = 5.0  # seconds before a keyring call that does not answer is given up
-PasswordSource = Callable[[str], "str | None"]
 
 
 def field_id(name: str) -> str:

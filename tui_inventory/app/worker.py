@@ -23,7 +23,7 @@ from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
-from tui_inventory.sync.engine import RunResult, SyncEngine
+from tui_inventory.sync.engine import PasswordSource, RunResult, SyncEngine
 from tui_inventory.text import plain
 
 from .messages import (
@@ -37,7 +37,6 @@ from .messages import (
 
 log = logging.getLogger(__name__)
 
-PasswordSource = Callable[[str], "str | None"]
 RETRY_BUSY = 60.0  # seconds before a scheduled run that found another one running tries again
 
 

@@ -115,7 +115,6 @@ class SyncLease:
         self.pid = os.getpid()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.lost = False
 
     def acquire(self) -> None:
         lease = self.store.m.lease
@@ -138,7 +137,6 @@ class SyncLease:
                 self._close_abandoned_runs(info)
             # Before the commit: another store of this process must find it held from the start.
             _held_here.add(self.holder)
-        self.lost = False
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
         self._thread.start()
@@ -169,8 +167,6 @@ class SyncLease:
                 .where((lease.name == LEASE_NAME) & (lease.holder == self.holder))
                 .execute()
             )
-        if n == 0:
-            self.lost = True
         return n > 0
 
     def _beat(self) -> None:

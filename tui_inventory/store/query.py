@@ -253,12 +253,6 @@ class InventoryQuery:
                     return out
         return out
 
-    def invalidate(self) -> None:
-        with self._lock:
-            self._plans.clear()
-            self._statuses.clear()
-            self._version = None
-
     # -- the cache ----------------------------------------------------------------------------
 
     @contextmanager

@@ -20,7 +20,7 @@ from tui_inventory.store.db import is_postgres_url, open_database, write_transac
 from tui_inventory.store.models import Models, bind
 from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.definitions import DEFINITIONS, Definition
-from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped, is_modem, is_operational
+from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped, is_modem
 
 if TYPE_CHECKING:
     from tui_inventory.store.progress import LiveProgress
@@ -358,11 +358,6 @@ class Store:
         inst = self.m.instance
         return {k for (k,) in inst.select(inst.key).where(inst.kind == kind).tuples()}
 
-    def is_operational_service(self, key: str) -> bool:
-        return is_operational(self.service_status(key))
-
-    # -- revisions ----------------------------------------------------------------------------
-
     def revisions(self, kind: str, key: str) -> list[RevisionRecord]:
         """An instance's revisions, newest first (also after it was removed)."""
         rev = self.m.revision
@@ -536,13 +531,6 @@ class Store:
             if row:
                 out[kind] = row
         return out
-
-    def last_successful_run(self, mode: str | None = None) -> dict[str, Any] | None:
-        r = self.m.run
-        q = r.select().where(r.state == "succeeded")
-        if mode:
-            q = q.where(r.mode == mode)
-        return q.order_by(r.id.desc()).dicts().first()
 
     def has_completed_buildup(self) -> bool:
         """A buildup has completed for every type at least once (and none is in progress)."""

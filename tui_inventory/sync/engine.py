@@ -26,7 +26,7 @@ from tui_inventory.errors import (
     TypeFailed,
 )
 from tui_inventory.store.lease import SyncLease
-from tui_inventory.store.repo import Store
+from tui_inventory.store.repo import Store, now_iso
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.events import Counters
@@ -272,7 +272,7 @@ class SyncEngine:
                 reason=result.reason,
                 pages=result.pages,
                 gaps=result.gaps,
-                finished_at=_now(),
+                finished_at=now_iso(),
             )
         except StoreError as exc:  # e.g. a full disk: the result is still reported
             log.error("could not record how %s ended: %s", result.kind, exc.message)
@@ -622,9 +622,3 @@ def _overall(results: dict[str, TypeResult]) -> tuple[str, str]:
     if any(s in ("partial", "held") for s in states):
         return "partial", reason
     return "succeeded", reason
-
-
-def _now() -> str:
-    from tui_inventory.store.repo import now_iso
-
-    return now_iso()
