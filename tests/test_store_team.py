@@ -23,9 +23,11 @@ from tui_inventory.errors import LeaseHeld, StoreError
 from tui_inventory.store import schema
 from tui_inventory.store.lease import LEASE_NAME, SyncLease, current_lease, database_time
 from tui_inventory.store.migrate import TABLES, table_name
+from tui_inventory.store.query import InventoryQuery, TableQuery
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
+from tui_inventory.tmf.mapping import Mapped
 
 MakeEngine = Callable[..., SyncEngine]
 MakeStore = Callable[..., Store]
@@ -93,6 +95,50 @@ def test_a_version_1_database_gets_the_buildup_page_size(make_store: MakeStore) 
     assert schema.version_of(upgraded.db) == schema.SCHEMA_VERSION
     b = upgraded.buildup("carriers")
     assert b is not None and b.page_size == 0 and b.next_page == 1
+
+
+def test_a_version_2_database_gets_the_search_text_and_stays_searchable(
+    make_store: MakeStore,
+) -> None:
+    store = make_store()
+    store.store_page("resources", None, [resource("RES-1", "Perth"), resource("RES-2", "Lima")])
+    # Make it a version 2 database: no search_text column (nor what reads it), stamped version 2.
+    db = store.db
+    if not store.is_postgres:
+        for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%search_text%'"
+        ).fetchall():
+            db.execute_sql(f'DROP TRIGGER "{name}"')
+    db.execute_sql("ALTER TABLE instance DROP COLUMN search_text")
+    store.m.meta.update(value="2").where(store.m.meta.name == "schema_version").execute()
+    store.m.meta.update(value="4").where(store.m.meta.name == schema.FTS_STAMP).execute()
+    db.execute_sql("UPDATE meta SET value = '4' WHERE name = 'fts_version'")
+
+    upgraded = make_store()
+    assert schema.version_of(upgraded.db) == schema.SCHEMA_VERSION
+    texts = dict(upgraded.db.execute_sql('SELECT "key", search_text FROM instance').fetchall())
+    assert set(texts) == {"RES-1", "RES-2"}
+    assert "Perth" in texts["RES-1"] and "serial-RES-1" in texts["RES-1"]
+    iq = InventoryQuery(upgraded)
+    found = iq.window(TableQuery("resources", search="perth "), 0, 10)
+    assert [r.key for r in found] == ["RES-1"]
+    # A change after the upgrade drops the old words from the index and adds the new ones.
+    upgraded.store_page("resources", None, [resource("RES-1", "Accra")])
+    iq = InventoryQuery(upgraded)
+    assert [r.key for r in iq.window(TableQuery("resources", search="perth "), 0, 10)] == []
+    assert [r.key for r in iq.window(TableQuery("resources", search="accra "), 0, 10)] == ["RES-1"]
+
+
+def resource(key: str, site: str) -> Mapped:
+    fields = {
+        "ID": key,
+        "Name": f"modem {key}",
+        "Status": "active",
+        "Type": "Modem",
+        "Resource Characteristics": {"serialNumber": f"serial-{key}"},
+        "Locations": [{"id": site.lower(), "name": site, "role": "Site"}],
+    }
+    return Mapped(key, f"modem {key}", "active", "Modem", site, fields)
 
 
 def test_a_schema_newer_than_the_program_is_refused(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -339,3 +340,11 @@ def snapshot(store: Store) -> dict[tuple[str, str], str]:
     """(kind, key) -> digest of every stored instance."""
     inst = store.m.instance
     return {(k, key): d for k, key, d in inst.select(inst.kind, inst.key, inst.digest).tuples()}
+
+
+def hooked_path(directory: Path, code: str) -> str:
+    """A PYTHONPATH whose `sitecustomize` runs `code` at the start of every Python process given it
+    — the sync's own and its store process (which a monkeypatch in this process cannot reach)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sitecustomize.py").write_text(code)
+    return os.pathsep.join([str(directory), *filter(None, [os.environ.get("PYTHONPATH")])])

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import integrity, snapshot
+from hostile import hooked_path, integrity, snapshot
 
 from tui_inventory.errors import StoreError
 from tui_inventory.store.repo import Store
@@ -36,18 +36,24 @@ MakeEngine = Callable[..., SyncEngine]
 
 # The child: a real SyncEngine on the test's simulator and database, killed by SIGKILL from inside
 # SQLite after the N-th row of `kind` is inserted or deleted (`on`), wherever the engine does it.
-KILLED_SYNC = r"""
-import json, os, signal, sys
+# The hook is a `sitecustomize` on the child's path, so the sync's store process (which writes a
+# buildup's pages) carries it too; a kill there takes the whole sync down, as `kill -9` of its
+# process group would.
+KILL_HOOK = r"""
+import json, os, signal
 
 import peewee as pw
 
-spec = json.loads(sys.argv[1])
+spec = json.loads(os.environ["HARDENING_KILL"])
 rows = [0]
 
 
 def row_written():
     rows[0] += 1
     if rows[0] >= spec["after"]:
+        sync = int(os.environ.get("HARDENING_SYNC_PID", os.getpid()))
+        if sync != os.getpid():
+            os.kill(sync, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     return 0
 
@@ -67,6 +73,13 @@ def add_hooks_and_trigger(self, conn):
 
 
 pw.SqliteDatabase._add_conn_hooks = add_hooks_and_trigger
+"""
+
+KILLED_SYNC = r"""
+import json, os, sys
+
+os.environ["HARDENING_SYNC_PID"] = str(os.getpid())  # before the store process starts
+spec = json.loads(sys.argv[1])
 
 from tui_inventory.config import Config
 from tui_inventory.store.repo import Store
@@ -77,7 +90,7 @@ for name, value in spec["settings"].items():
     config.set(name, value)
 engine = SyncEngine(config, Store(spec["db"]), passwords=spec["passwords"].get)
 result = engine.run(spec["mode"])
-print(f"never killed: {spec['after']} rows not reached ({rows[0]}); {result.state}")
+print(f"never killed: {spec['after']} rows not reached; {result.state}")
 sys.exit(3)
 """
 
@@ -95,15 +108,18 @@ def run_killed_sync(
         "settings": settings,
         "passwords": sim.passwords,
         "mode": mode,
-        "on": on,
-        "kind": kind,
-        "after": after,
+    }
+    env = {
+        **os.environ,
+        "PYTHONPATH": hooked_path(tmp_path / "hooks", KILL_HOOK),
+        "HARDENING_KILL": json.dumps({"on": on, "kind": kind, "after": after}),
     }
     done = subprocess.run(
         [sys.executable, str(script), json.dumps(spec)],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr[-3000:]
 

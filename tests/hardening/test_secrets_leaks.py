@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import tomli_w
-from hostile import SimUpstream, engine_for, serve, settings_for
+from hostile import SimUpstream, engine_for, hooked_path, serve, settings_for
 from rich.console import Console
 from rich.traceback import Traceback
 
@@ -102,11 +102,10 @@ def _env(home: Path, **passwords: str) -> dict[str, str]:
     return env
 
 
-# A sync whose store has a bug on the third page it stores: the crash an operator would report.
-CRASHING = """
-import sys
+# A store with a bug on the third page it stores: the crash an operator would report. Installed in
+# every process of the sync (a buildup's pages are stored by a process of their own).
+STORE_BUG = """
 from tui_inventory.store.repo import Store
-from tui_inventory import cli
 
 original, calls = Store.store_page, []
 
@@ -117,7 +116,6 @@ def store_page(self, *args, **kwargs):
     return original(self, *args, **kwargs)
 
 Store.store_page = store_page
-sys.exit(cli.main(sys.argv[1:]))
 """
 
 
@@ -150,8 +148,8 @@ def test_no_secret_in_config_database_logs_exports_output_or_crash_report(
     wrong = _env(tmp_path, tmf638=WRONG_PASSWORD)
     assert run("wrong password", [*base, "sync", "--once", "--update"], wrong) == 1
     assert "authentication failed for TMF638" in outputs["wrong password"]
-    crash = [sys.executable, "-c", CRASHING, "--debug", "--config", str(config), "--db", str(db)]
-    assert run("crash", [*crash, "sync", "--once", "--buildup"]) == 1
+    buggy = {**env, "PYTHONPATH": hooked_path(tmp_path / "store-bug", STORE_BUG)}
+    assert run("crash", [*base, "sync", "--once", "--buildup"], buggy) == 1
     assert "RuntimeError: a bug in the store" in outputs["crash"]  # the crash report
     exports = {
         "services": ("json", tmp_path / "services.json"),
@@ -221,16 +219,7 @@ def test_a_crash_mid_run_reports_no_secret_even_with_locals(
     upstream: tuple[SimUpstream, Cookies, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, cookies, url = upstream
-    calls: list[int] = []
-    original = Store.store_page
-
-    def store_page(self: Store, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("a bug in the store")
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "store_page", store_page)
+    monkeypatch.setenv("PYTHONPATH", hooked_path(tmp_path / "store-bug", STORE_BUG))
     with Store(str(tmp_path / "inventory.db")) as store:
         engine = engine_for(settings_for(url), store)
         with pytest.raises(RuntimeError) as raised:

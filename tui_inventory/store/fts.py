@@ -6,20 +6,26 @@ status, type and site, and every text or number value inside its mapped fields �
 values, descriptions, customers, gateways, the ids and names of the instances it refers to —
 except the dates and "Other Fields" (the upstream's unmapped leftovers).
 
-Each index is contentless (`content=''`, `detail=none`): tokens and rowids only, small, and enough
-for word and prefix queries. One per inventory, so a search counts its matches without touching
+Each index is contentless (`content=''`, `detail=none`, `columnsize=0`): tokens and rowids only,
+small, and enough for word and prefix queries (nothing ranks matches, so no token counts). One per inventory, so a search counts its matches without touching
 the instance table. The counts table makes a table's row count and its status filter's choices
 instant at a million instances (SQLite has no O(1) count of an index range).
 
-Rows a page inserts are indexed by `index_new_rows`, one statement per page for all of them
-(triggers, row by row, made a buildup several times slower); changes and removals are kept current
-by triggers, whatever updates or deletes rows, computing the indexed text from the row in SQL — a
-removal replays the old row's text (a contentless index must be told which tokens to drop).
-Whatever inserts instances other than `Store.store_page` calls `index_new_rows` or `rebuild`. On PostgreSQL nothing is created here but
-the sort indexes: the queries count and search with plain SQL there.
+The indexed text of a row is computed once, in Python, when the row is written (`search_text`: a
+walk over the fields is several times cheaper than SQLite's json_tree) and kept in the row's
+`search_text` column. Rows a page inserts are indexed by `index_new_rows`, one statement per page
+for all of them (triggers, row by row, made a buildup several times slower); changes and removals
+are kept current by triggers, whatever updates or deletes rows — a removal replays the old row's
+stored text, so the contentless index is told exactly the tokens it holds. Whatever inserts
+instances other than `Store.store_page` fills `search_text` and calls `index_new_rows` or
+`rebuild`. On PostgreSQL nothing is created here but the sort indexes: the queries count and
+search with plain SQL there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import peewee as pw
 
@@ -27,13 +33,14 @@ from tui_inventory.tmf.definitions import DATETIME, DEFINITIONS, OTHER_FIELDS
 
 COUNTS_TABLE = "instance_count"
 # Bump when the indexed text or the triggers change: everything is then rebuilt from the table.
-FTS_VERSION = "4"
+FTS_VERSION = "5"
 
 _DATE_FIELDS = sorted(
     {f.name for d in DEFINITIONS.values() for f in d.fields if f.type == DATETIME}
 )
 UNSEARCHED = (OTHER_FIELDS, *_DATE_FIELDS)  # top-level fields whose values are not searched
 # PostgreSQL: every string and number inside a jsonb value.
+_UNSEARCHED_SET = frozenset(UNSEARCHED)
 PG_LEAVES = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
 
 
@@ -48,8 +55,30 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def search_text(key: str, name: str, status: str, type_: str, site: str, fields: Any) -> str:
+    """The text the search index holds for an instance: its key, name, status, type and site, then
+    every text and number inside its fields, in order, except the UNSEARCHED top-level fields."""
+    out = [key, name, status, type_, site]
+    add = out.append
+    stack: list[Any] = [v for k, v in reversed(fields.items()) if k not in _UNSEARCHED_SET]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str:
+            add(v)
+        elif t is dict:
+            push(reversed(v.values()))
+        elif t is list:
+            push(reversed(v))
+        elif t is int or t is float:
+            add(str(v))
+    return " ".join(out)
+
+
 def body_sql(row: str) -> str:
-    """SQL for the indexed text of the instance row named `row` (`new`, `old` or a table alias)."""
+    """SQL for the indexed text of the instance row named `row` (a table alias), computed from its
+    fields: how rows stored before schema 3 get their `search_text`."""
     # json_remove first, then one walk: much cheaper than filtering json_tree's paths row by row.
     skipped = ", ".join(_sql_string(f'$."{n}"') for n in UNSEARCHED)
     values = (
@@ -79,11 +108,11 @@ def _triggers() -> dict[str, str]:
     }
     for kind in DEFINITIONS:
         table, is_kind = fts_table(kind), _sql_string(kind)
-        add = f"INSERT INTO {table} (rowid, body) SELECT new.id, {body_sql('new')}"
+        add = f"INSERT INTO {table} (rowid, body) SELECT new.id, new.search_text"
         drop = (
-            f"INSERT INTO {table} ({table}, rowid, body) SELECT 'delete', old.id, {body_sql('old')}"
+            f"INSERT INTO {table} ({table}, rowid, body) SELECT 'delete', old.id, old.search_text"
         )
-        columns = "kind, key, name, status, type, site, fields"
+        columns = "kind, search_text"
         # One update trigger per index, so the old tokens are dropped before the new are added
         # (SQLite gives no order between triggers; the other way round loses shared words).
         out |= {
@@ -129,7 +158,7 @@ def ensure(db: pw.Database) -> None:
     for kind in DEFINITIONS:
         db.execute_sql(
             f"CREATE VIRTUAL TABLE {fts_table(kind)} USING fts5("
-            "body, content='', detail=none, prefix='1 2 3', tokenize='unicode61')"
+            "body, content='', detail=none, columnsize=0, prefix='1 2 3', tokenize='unicode61')"
         )
     for kind in DEFINITIONS:
         index_new_rows(db, kind, 0)
@@ -142,22 +171,32 @@ def ensure(db: pw.Database) -> None:
     )
 
 
-def index_new_rows(db: pw.Database, kind: str, after_id: int) -> None:
-    """Index the instances of `kind` inserted with ids above `after_id` (their search text and
-    their counts), in two statements. SQLite only; call in the transaction that inserted them."""
+def index_new_rows(
+    db: pw.Database, kind: str, after_id: int, statuses: Mapping[str, int] | None = None
+) -> None:
+    """Index the instances of `kind` inserted with ids above `after_id`: their search text and
+    their counts — `statuses` (status -> rows) when the caller knows them, else counted from the
+    rows. SQLite only; call in the transaction that inserted them. (`+kind`: the new rows are found
+    by their rowids; an index on kind would read the whole inventory at every page.)"""
     if not isinstance(db, pw.SqliteDatabase):
         return
     db.execute_sql(
-        f"INSERT INTO {fts_table(kind)} (rowid, body) SELECT i.id, {body_sql('i')} "
-        "FROM instance AS i WHERE i.kind = ? AND i.id > ?",
+        f"INSERT INTO {fts_table(kind)} (rowid, body) SELECT id, search_text "
+        "FROM instance WHERE +kind = ? AND id > ?",
         (kind, after_id),
     )
-    db.execute_sql(
-        f"INSERT INTO {COUNTS_TABLE} (kind, status, n) SELECT kind, status, COUNT(*) "
-        "FROM instance WHERE kind = ? AND id > ? GROUP BY kind, status "
-        "ON CONFLICT (kind, status) DO UPDATE SET n = n + excluded.n",
-        (kind, after_id),
-    )
+    upsert = "ON CONFLICT (kind, status) DO UPDATE SET n = n + excluded.n"
+    if statuses is None:
+        db.execute_sql(
+            f"INSERT INTO {COUNTS_TABLE} (kind, status, n) SELECT kind, status, COUNT(*) "
+            f"FROM instance WHERE +kind = ? AND id > ? GROUP BY kind, status {upsert}",
+            (kind, after_id),
+        )
+    elif statuses:
+        db.cursor().executemany(
+            f"INSERT INTO {COUNTS_TABLE} (kind, status, n) VALUES (?, ?, ?) {upsert}",
+            [(kind, status, n) for status, n in statuses.items()],
+        )
 
 
 def rebuild(db: pw.Database) -> None:

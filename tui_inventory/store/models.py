@@ -43,6 +43,9 @@ class Instance(_Base):
     digest = pw.CharField(max_length=32)
     created_at = pw.CharField(max_length=32)
     updated_at = pw.CharField(max_length=32)
+    # What the search index holds for the row (`fts.search_text`); kept so the index can be told
+    # exactly which words to drop when the row changes or goes (since schema 3).
+    search_text = pw.TextField(default="")
 
     class Meta:
         table_name = "instance"

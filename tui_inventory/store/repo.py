@@ -6,6 +6,7 @@ never block the writer (SQLite WAL). Everything the console shows is read throug
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ import peewee as pw
 
 from tui_inventory.store import fts, schema
 from tui_inventory.store.db import is_postgres_url, open_database, write_transaction
+from tui_inventory.store.fts import search_text
 from tui_inventory.store.models import Models, bind
 from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.definitions import DEFINITIONS, Definition
@@ -33,8 +35,13 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, non-ASCII kept (what `json.dumps` with these options writes: the digests of
+    stored instances depend on it)."""
+    return _ENCODER.encode(value)
 
 
 def digest_of(fields_json: str) -> str:
@@ -186,17 +193,18 @@ class Store:
         p = self.db.param
         insert_sql = (
             'INSERT INTO instance (kind, "key", name, status, "type", site, fields, digest, '
-            f"created_at, updated_at) VALUES ({self._in(10)})"
+            f"created_at, updated_at, search_text) VALUES ({self._in(11)})"
         )
         update_sql = (
             f'UPDATE instance SET name = {p}, status = {p}, "type" = {p}, site = {p}, '
-            f"fields = {p}, digest = {p}, updated_at = {p} WHERE id = {p}"
+            f"fields = {p}, digest = {p}, updated_at = {p}, search_text = {p} WHERE id = {p}"
         )
         revision_sql = (
             'INSERT INTO revision (kind, "key", "at", run, change, name, changes) '
             f"VALUES ({self._in(7)})"
         )
         newest = self._newest_id()
+        statuses: collections.Counter[str] = collections.Counter()  # of the rows inserted
         for batch in chunked(list(items), BATCH):
             existing = self._existing(kind, [m.key for m in batch])
             stamp = now_iso()
@@ -213,6 +221,10 @@ class Store:
                     fields = _with_status(kind, fields, status)
                 fields_json = dumps(fields)
                 digest = digest_of(fields_json)
+                if old is not None and old[1] == digest:
+                    counters.unchanged += 1
+                    continue
+                text = search_text(m.key, m.name, status, m.type, m.site, fields)
                 if old is None:
                     inserts.append(
                         (
@@ -226,17 +238,18 @@ class Store:
                             digest,
                             stamp,
                             stamp,
+                            text,
                         )
                     )
-                    # A creation's revision holds the fields as created (see `_revision`).
-                    revisions.append((kind, m.key, stamp, run, "created", m.name, fields_json))
+                    statuses[status] += 1
+                    # The fields as created are the instance's own row until it changes, and
+                    # each change records the old values: nothing to copy (see `_history`).
+                    revisions.append((kind, m.key, stamp, run, "created", m.name, ""))
                     counters.created += 1
-                elif old[1] == digest:
-                    counters.unchanged += 1
                 else:
                     changes = dumps(_changes(json.loads(old[3]), fields))
                     updates.append(
-                        (m.name, status, m.type, m.site, fields_json, digest, stamp, old[0])
+                        (m.name, status, m.type, m.site, fields_json, digest, stamp, text, old[0])
                     )
                     revisions.append((kind, m.key, stamp, run, "changed", m.name, changes))
                     counters.updated += 1
@@ -244,7 +257,7 @@ class Store:
             self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
         if counters.created:
-            fts.index_new_rows(self.db, kind, newest)
+            fts.index_new_rows(self.db, kind, newest, statuses)
         return counters
 
     def _newest_id(self) -> int:
@@ -274,7 +287,7 @@ class Store:
                         "run": run,
                         "change": "removed",
                         "name": name,
-                        "changes": fields,  # the fields as they were (see `_revision`)
+                        "changes": fields,  # the fields as they were (see `_history`)
                     }
                     for _, key, name, fields in rows
                 ]
@@ -360,9 +373,22 @@ class Store:
 
     def revisions(self, kind: str, key: str) -> list[RevisionRecord]:
         """An instance's revisions, newest first (also after it was removed)."""
-        rev = self.m.revision
-        rows = rev.select().where((rev.kind == kind) & (rev.key == key)).order_by(rev.id.desc())
-        return [_revision(r) for r in rows]
+        return self._histories(kind, [key]).get(key, [])
+
+    def _histories(self, kind: str, keys: Sequence[str]) -> dict[str, list[RevisionRecord]]:
+        """The revisions of the instances `keys` of `kind`, newest first, by key."""
+        rev, inst = self.m.revision, self.m.instance
+        rows: dict[str, list[Any]] = {}
+        current: dict[str, dict[str, Any]] = {}
+        for part in chunked(list(keys), KEY_CHUNK):
+            where = (rev.kind == kind) & rev.key.in_(list(part))
+            for r in rev.select().where(where).order_by(rev.id.desc()):
+                rows.setdefault(r.key, []).append(r)
+            found = inst.select(inst.key, inst.fields).where(
+                (inst.kind == kind) & inst.key.in_(list(part))
+            )
+            current.update({k: json.loads(f) for k, f in found.tuples()})
+        return {k: _history(r, current.get(k)) for k, r in rows.items()}
 
     def recent_revisions(
         self,
@@ -381,7 +407,19 @@ class Store:
             q = q.where(rev.change == change)
         if before_id is not None:
             q = q.where(rev.id < before_id)
-        return [_revision(r) for r in q.order_by(rev.id.desc()).limit(limit)]
+        rows = list(q.order_by(rev.id.desc()).limit(limit))
+        # A creation's fields come from the instance's later history (see `_history`).
+        wanted: dict[str, set[str]] = {}
+        for r in rows:
+            if r.change == "created" and not r.changes:
+                wanted.setdefault(r.kind, set()).add(r.key)
+        known = {
+            record.id: record
+            for k, keys in wanted.items()
+            for history in self._histories(k, sorted(keys)).values()
+            for record in history
+        }
+        return [known.get(r.id) or _history([r], None)[0] for r in rows]
 
     # -- buildup state --------------------------------------------------------------------------
 
@@ -601,20 +639,38 @@ def _record(row: Any) -> InstanceRecord:
     )
 
 
-def _revision(row: Any) -> RevisionRecord:
-    """A revision row as old/new values per field. A creation's row stores the fields as created
-    and a removal's the fields as they were (one JSON each, written without re-encoding); a
-    change's row stores {field: [old, new]}."""
-    data = json.loads(row.changes)
-    if row.change in ("created", "removed"):
-        data = _snapshot(data, removed=row.change == "removed")
-    return RevisionRecord(
-        id=row.id,
-        kind=row.kind,
-        key=row.key,
-        at=row.at,
-        run=row.run,
-        change=row.change,
-        name=row.name,
-        changes=data,
-    )
+def _history(rows: Sequence[Any], current: dict[str, Any] | None) -> list[RevisionRecord]:
+    """Revision rows of one instance, newest first, as old/new values per field; `current` is
+    its fields now (None when it was removed).
+
+    A change's row stores {field: [old, new]} and a removal's the fields as they were; a creation's
+    row stores nothing (since schema 3; the fields as created, before): walking back from the
+    fields now (or as removed), each change's old values give the fields before it, so the walk
+    reaches every creation with the fields it created."""
+    state = dict(current) if current is not None else None
+    out: list[RevisionRecord] = []
+    for row in rows:
+        data: Any = json.loads(row.changes) if row.changes else None
+        if row.change == "changed":
+            changes = data or {}
+            if state is not None:
+                state.update({name: pair[0] for name, pair in changes.items()})
+        elif row.change == "removed":
+            state = dict(data or {})
+            changes = _snapshot(state, removed=True)
+        else:  # created
+            changes = _snapshot(data if data is not None else state or {}, removed=False)
+            state = None  # before its creation: nothing, or an earlier life's removal
+        out.append(
+            RevisionRecord(
+                id=row.id,
+                kind=row.kind,
+                key=row.key,
+                at=row.at,
+                run=row.run,
+                change=row.change,
+                name=row.name,
+                changes=changes,
+            )
+        )
+    return out

@@ -27,7 +27,7 @@ from tui_inventory.store.db import write_transaction
 from tui_inventory.store.models import Models
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
 # ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
 # PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
@@ -44,7 +44,38 @@ def _buildup_page_size(db: pw.Database, m: Models) -> None:
     db.execute_sql("ALTER TABLE buildup ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: dict[int, Migration] = {2: _buildup_page_size}  # version n -> the step from n-1
+def _search_text(db: pw.Database, m: Models) -> None:
+    """3: each instance keeps the text its search index holds (see `fts`), filled here for the
+    rows stored before; the search indexes are then rebuilt from it (FTS_VERSION changed too)."""
+    if "search_text" not in {c.name for c in db.get_columns("instance")}:
+        db.execute_sql("ALTER TABLE instance ADD COLUMN search_text TEXT NOT NULL DEFAULT ''")
+    if not is_postgres(db):
+        db.execute_sql(f"UPDATE instance SET search_text = {fts.body_sql('instance')}")
+        return
+    inst = m.instance
+    last = 0
+    while True:
+        rows = list(
+            inst.select(
+                inst.id, inst.key, inst.name, inst.status, inst.type, inst.site, inst.fields
+            )
+            .where(inst.id > last)
+            .order_by(inst.id)
+            .limit(1000)
+            .tuples()
+        )
+        if not rows:
+            return
+        for id_, key, name, status, type_, site, fields in rows:
+            text = fts.search_text(key, name, status, type_, site, json.loads(fields))
+            inst.update(search_text=text).where(inst.id == id_).execute()
+        last = rows[-1][0]
+
+
+MIGRATIONS: dict[int, Migration] = {
+    2: _buildup_page_size,
+    3: _search_text,
+}  # version n -> the step from n-1
 
 
 def is_postgres(db: pw.Database) -> bool:

@@ -31,7 +31,9 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.events import Counters
 from tui_inventory.sync.pages import PageStream
-from tui_inventory.sync.writer import PageWriter, PreparedPage
+from tui_inventory.sync.store_process import StoreProcess
+from tui_inventory.sync.store_process import available as store_process_available
+from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
 from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
@@ -78,6 +80,7 @@ class SyncEngine:
         lease_ttl: float = 60.0,
         max_pages: int = 100_000,
         client_factory: Callable[..., TmfClient] = TmfClient,
+        store_process: bool = True,
     ) -> None:
         self.config = config
         self.store = store
@@ -87,6 +90,9 @@ class SyncEngine:
         self.lease_ttl = lease_ttl
         self.max_pages = max_pages
         self.client_factory = client_factory
+        # A buildup's pages are stored by a process of their own (see sync.writer).
+        self.store_process = store_process and store_process_available()
+        self._sink: PageSink | None = None
         self._cancel = threading.Event()
         self._run_id = 0
 
@@ -141,7 +147,13 @@ class SyncEngine:
             self._emit(ev.RunStarted(self._run_id, mode, tuple(kinds)))
             self._log("info", None, f"{mode} started")
             results = {kind: TypeResult(kind) for kind in kinds}
-            self._run_types(mode, results, allow_mass_delete)
+            self._sink = self._open_sink(mode)
+            try:
+                self._run_types(mode, results, allow_mass_delete)
+            finally:
+                sink, self._sink = self._sink, None
+                if sink is not None:
+                    sink.close()
             state, reason = _overall(results)
             try:
                 self.store.finish_run(self._run_id, state, reason)
@@ -163,6 +175,21 @@ class SyncEngine:
             raise
         finally:
             lease.release()
+
+    def _open_sink(self, mode: str) -> PageSink | None:
+        """The store process for a buildup's pages; None (a writer thread per type) otherwise."""
+        if mode != "buildup" or not self.store_process:
+            return None
+        try:
+            return StoreProcess(self.store.url)
+        except OSError as exc:
+            self._log(
+                "warning",
+                None,
+                f"could not start the store process ({exc.strerror or exc}); "
+                "storing on a thread of this process",
+            )
+            return None
 
     def _run_types(
         self, mode: str, results: dict[str, TypeResult], allow_mass_delete: bool
@@ -398,7 +425,7 @@ class SyncEngine:
     ) -> None:
         """Fetch, prepare and store a type's pages from `first` until a short page ends them.
 
-        Pages are prepared (de-duplicated, mapped) here and stored by a `PageWriter` thread, one
+        Pages are prepared (de-duplicated, mapped) here and stored by the run's `PageSink`, one
         transaction each, in page order; in a buildup, each transaction also records the keys seen
         and the next page to fetch, so a killed buildup resumes exactly after the last stored page.
         """
@@ -407,60 +434,58 @@ class SyncEngine:
         started = time.monotonic()
         skip_log: dict[str, int] = {}
         seen_in_run: set[str] = set()  # an update's keys (small); a buildup tracks in the store
-        total: list[int | None] = [None]
+        total: int | None = None
+        sent = [0, 0]  # pages and gaps handed to the writer, this one included
 
-        def store_one(page: PreparedPage) -> None:
-            with store.transaction():
-                if page.failure is None:
-                    counters = store.store_page(kind, self._run_id, page.items)
-                    _merge(result.counters, counters)
-                    result.pages += 1
-                else:
-                    result.gaps += 1
-                    store.record_gap(self._run_id, kind, page.number, page.failure.message)
-                if buildup:
-                    store.track(kind, [m.key for m in page.items])
-                    store.advance_buildup(
-                        kind,
-                        next_page=page.number + 1,
-                        received=page.received,
-                        gap=page.failure is not None,
-                    )
-                store.update_type_run(
-                    self._run_id,
-                    kind,
-                    result.counters,
-                    pages=result.pages,
-                    gaps=result.gaps,
-                    total=page.total,
-                )
-            if page.failure is not None:
-                message = page.failure.message
-                self._log("error", kind, f"{kind}: gap at page {page.number}: {message}")
-                self._emit(ev.GapRecorded(self._run_id, kind, page.number, message))
-            else:
+        def stored(page: PreparedPage, counters: Counters) -> None:
+            """After the page's transaction committed (on the writer's thread)."""
+            if page.failure is None:
+                _merge(result.counters, counters)
+                result.pages += 1
                 self._page_stored(kind, result, page.number, page.received, page.total, started)
+            else:
+                result.gaps += 1
+                self._log("error", kind, f"{kind}: gap at page {page.number}: {page.failure}")
+                self._emit(ev.GapRecorded(self._run_id, kind, page.number, page.failure))
+
+        def prepared(number: int, items: list[Mapped], received: int, failure: str | None) -> None:
+            sent[0 if failure is None else 1] += 1
+            c = result.counters
+            writer.put(
+                PreparedPage(
+                    number,
+                    items,
+                    received,
+                    total,
+                    failure,
+                    tally=(c.received, c.skipped, c.failed),
+                    pages=result_pages_base + sent[0],
+                    gaps=result_gaps_base + sent[1],
+                )
+            )
 
         def seen(keys: list[str]) -> set[str]:
             if not buildup:
                 return seen_in_run.intersection(keys)
-            in_flight = writer.pending()  # before reading the store: see PageWriter
+            in_flight = writer.pending()  # before reading the store: see sync.writer
             return in_flight.intersection(keys) | store.tracked_among(kind, keys)
 
-        writer = PageWriter(store_one, name=f"store-{kind}", on_exit=store.db.close)
+        result_pages_base, result_gaps_base = result.pages, result.gaps
+        sink = self._sink if buildup and self._sink is not None else ThreadSink(store)
+        writer = sink.stream(StreamSpec(kind, self._run_id, buildup), stored)
         stream = self._stream(client, kind, first, updated_only=not buildup)
         try:
             for number, page in stream:
                 if self.cancelled:
                     raise Cancelled()
                 if isinstance(page, PageFailed):
-                    writer.put(PreparedPage(number, (), 0, total[0], failure=page))
+                    prepared(number, [], 0, page.message)
                     continue
-                total[0] = page.total if page.total is not None else total[0]
+                total = page.total if page.total is not None else total
                 mapped = self._prepare(kind, page.items, seen, result, skip_log)
                 if not buildup:
                     seen_in_run.update(m.key for m in mapped)
-                writer.put(PreparedPage(number, mapped, len(page.items), total[0]))
+                prepared(number, mapped, len(page.items), None)
                 if page.is_last(size):
                     stream.stop()
         finally:

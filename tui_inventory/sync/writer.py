@@ -1,10 +1,19 @@
-"""Storing prepared pages on a thread of their own, strictly in page order.
+"""Storing prepared pages strictly in page order, off the thread that fetches and maps them.
 
-While the engine maps page N+1 (Python), the writer stores page N (mostly SQLite, which runs
-without the interpreter lock), so the two overlap on two cores. Each page is still one
-transaction, committed in page order with its buildup bookkeeping, exactly as sequential code
-would; a page the writer has not committed yet has its keys in `pending`, so de-duplication across
-pages sees them.
+Each page is one transaction that also records its bookkeeping — the keys seen and the next page
+to fetch in a buildup, the type run's counters — so a killed sync resumes exactly after the last
+stored page (`write_page`). Pages of one stream are committed in the order they were put; a page
+not committed yet has its keys in `pending()`, so de-duplication across pages sees them.
+
+Two transports carry pages to `write_page`, both behind `PageSink.stream()`:
+- `StoreProcess` (`tui_inventory.sync.store_process`): a process of its own that owns the store's
+  page writes for a whole run, both APIs' streams. Fetching, decoding and mapping hold the
+  interpreter lock of the sync's process; storing a page costs as much again, mostly in SQLite but
+  with enough Python around each statement that a writer thread spends its time waiting for the
+  lock behind the fetchers. In a process of its own the store runs on the other core at full speed.
+  Buildups use it: they store every instance of the inventory.
+- `ThreadSink`: a thread per stream in the sync's own process, for updates (a few pages each) and
+  wherever a child process cannot be started.
 """
 
 from __future__ import annotations
@@ -13,59 +22,148 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from tui_inventory.errors import PageFailed
+from tui_inventory.store.repo import Store
+from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.mapping import Mapped
 
-QUEUE_DEPTH = 2
+QUEUE_DEPTH = 2  # pages queued for a writer thread beyond the one it stores
 
 
 @dataclass(frozen=True)
 class PreparedPage:
+    """One page ready to store, with what its transaction records about the type run."""
+
     number: int
     items: Sequence[Mapped]
     received: int  # entities on the page, skipped ones included
     total: int | None
-    failure: PageFailed | None = None  # a gap: nothing to store, only the bookkeeping
+    failure: str | None = None  # a gap: the reason; nothing to store, only the bookkeeping
+    # The type run as of this page: entities received, skipped and failed (counted as pages are
+    # prepared), and pages stored and gaps including this one.
+    tally: tuple[int, int, int] = (0, 0, 0)
+    pages: int = 0
+    gaps: int = 0
 
 
-class PageWriter:
-    """Feed with `put()`; `close()` waits for the queue to drain and re-raises a writer error."""
+@dataclass(frozen=True)
+class StreamSpec:
+    """What a stream of pages belongs to: inventory, run, and whether it is a buildup."""
 
-    def __init__(
-        self,
-        store_one: Callable[[PreparedPage], None],
-        name: str,
-        on_exit: Callable[[], object] | None = None,
-    ) -> None:
-        self._store_one = store_one
-        self._on_exit = on_exit  # e.g. close this thread's database connection
-        self._queue: queue.Queue[PreparedPage | None] = queue.Queue(QUEUE_DEPTH)
+    kind: str
+    run: int
+    buildup: bool
+
+
+def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Counters) -> Counters:
+    """Store one page and its bookkeeping in one transaction; returns what the store did with its
+    instances. `stored` accumulates that over the stream (the type run's row records it)."""
+    kind = spec.kind
+    with store.transaction():
+        if page.failure is None:
+            counters = store.store_page(kind, spec.run, page.items)
+        else:
+            counters = Counters()
+            store.record_gap(spec.run, kind, page.number, page.failure)
+        if spec.buildup:
+            store.track(kind, [m.key for m in page.items])
+            store.advance_buildup(
+                kind,
+                next_page=page.number + 1,
+                received=page.received,
+                gap=page.failure is not None,
+            )
+        received, skipped, failed = page.tally
+        run_counters = Counters(
+            received=received,
+            created=stored.created + counters.created,
+            updated=stored.updated + counters.updated,
+            unchanged=stored.unchanged + counters.unchanged,
+            skipped=skipped,
+            failed=failed,
+        )
+        store.update_type_run(
+            spec.run, kind, run_counters, pages=page.pages, gaps=page.gaps, total=page.total
+        )
+    stored.created, stored.updated = run_counters.created, run_counters.updated
+    stored.unchanged = run_counters.unchanged
+    return counters
+
+
+OnStored = Callable[[PreparedPage, Counters], None]
+
+
+class PageWriter(Protocol):
+    """One stream of pages: `put()` them in page order, `close()` when done."""
+
+    def put(self, page: PreparedPage) -> None: ...
+
+    def pending(self) -> set[str]: ...
+
+    def close(self) -> None: ...
+
+
+class PageSink(Protocol):
+    def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter: ...
+
+    def close(self) -> None: ...
+
+
+class Pending:
+    """Keys of the pages put but not committed yet, and the first error of the stream."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: set[str] = set()
+        self._keys: set[str] = set()  # unique: pages are de-duplicated against these
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def add(self, page: PreparedPage) -> None:
+        with self._lock:
+            self._keys.update(m.key for m in page.items)
+
+    def done(self, page: PreparedPage) -> None:
+        with self._lock:
+            self._keys.difference_update(m.key for m in page.items)
+
+    def keys(self) -> set[str]:
+        with self._lock:
+            return set(self._keys)
+
+    def fail(self, exc: BaseException) -> None:
+        self.error = self.error or exc
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+class ThreadWriter:
+    """A stream stored by a thread of the sync's process (see the module's docstring)."""
+
+    def __init__(self, store: Store, spec: StreamSpec, on_stored: OnStored) -> None:
+        self._store = store
+        self._spec = spec
+        self._on_stored = on_stored
+        self._stored = Counters()
+        self._queue: queue.Queue[PreparedPage | None] = queue.Queue(QUEUE_DEPTH)
+        self._pending = Pending()
+        self._thread = threading.Thread(target=self._run, name=f"store-{spec.kind}", daemon=True)
         self._thread.start()
 
     def pending(self) -> set[str]:
         """Keys of pages queued but not committed yet (a copy, taken before reading the store)."""
-        with self._lock:
-            return set(self._pending)
+        return self._pending.keys()
 
     def put(self, page: PreparedPage) -> None:
-        self.raise_error()
-        with self._lock:
-            self._pending.update(m.key for m in page.items)
+        self._pending.raise_error()
+        self._pending.add(page)
         while True:
             try:
                 self._queue.put(page, timeout=0.5)
                 return
             except queue.Full:
-                self.raise_error()
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
+                self._pending.raise_error()
 
     def close(self) -> None:
         """Store what is queued, stop the thread, re-raise what went wrong in it."""
@@ -76,29 +174,43 @@ class PageWriter:
             except queue.Full:
                 continue
         self._thread.join()
-        self.raise_error()
+        self._pending.raise_error()
 
     def _run(self) -> None:
         try:
-            self._drain()
-        finally:
-            if self._on_exit is not None:
+            while (page := self._queue.get()) is not None:
+                if self._pending.error is not None:
+                    continue  # drain without storing after a failure
                 try:
-                    self._on_exit()
-                except Exception as exc:
-                    self.error = self.error or exc
-
-    def _drain(self) -> None:
-        while True:
-            page = self._queue.get()
-            if page is None:
-                return
-            if self.error is not None:
-                continue  # drain without storing after a failure
+                    counters = write_page(self._store, self._spec, page, self._stored)
+                    self._pending.done(page)
+                    self._on_stored(page, counters)
+                except BaseException as exc:
+                    self._pending.fail(exc)
+        finally:
             try:
-                self._store_one(page)
-            except BaseException as exc:
-                self.error = exc
-            finally:
-                with self._lock:
-                    self._pending.difference_update(m.key for m in page.items)
+                self._store.db.close()  # this thread's connection
+            except Exception as exc:
+                self._pending.fail(exc)
+
+
+class ThreadSink:
+    """Streams stored by threads of the sync's own process."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
+        return ThreadWriter(self.store, spec, on_stored)
+
+    def close(self) -> None:
+        pass
+
+
+def rows_of(items: Sequence[Mapped]) -> list[tuple[Any, ...]]:
+    """Mapped instances as plain tuples (much cheaper to pickle than dataclasses)."""
+    return [(m.key, m.name, m.status, m.type, m.site, m.fields) for m in items]
+
+
+def mapped_of(rows: Sequence[tuple[Any, ...]]) -> list[Mapped]:
+    return [Mapped(*r) for r in rows]

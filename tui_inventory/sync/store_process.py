@@ -1,0 +1,324 @@
+"""The store process: a run's page writes in a child process (why: see `tui_inventory.sync.writer`).
+
+The sync's process starts `python -m tui_inventory.sync.store_process IN OUT` with two pipes and
+talks to it in pickled messages (`multiprocessing.connection` framing):
+
+    sync → store:  ("open", url) · ("stream", id, kind, run, buildup) · ("page", id, page) · ("close",)
+    store → sync:  ("ready",) · ("stored", id, counters) · ("error", id, exception) ·
+                   ("dropped", id) · ("failed", exception)
+
+The database URL travels through the pipe, never the command line (a PostgreSQL URL may hold a
+password). Pages of a stream are stored in the order sent, each in one transaction with its
+bookkeeping (`write_page`); after a page of a stream fails, its later pages are dropped, not
+stored. The child ignores SIGINT and SIGTERM — the sync's process decides when it stops, after the
+page in hand — and it stops storing as soon as that process is gone (its pipe ends, or it is no
+longer the parent), so an orphan never commits a page a resumed sync is already fetching again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any
+
+from tui_inventory.errors import StoreError
+from tui_inventory.sync.events import Counters
+from tui_inventory.sync.writer import (
+    OnStored,
+    PageWriter,
+    Pending,
+    PreparedPage,
+    StreamSpec,
+    mapped_of,
+    rows_of,
+    write_page,
+)
+
+SEND_QUEUE = 8  # pages waiting to be sent to the store process, over all streams
+STOP_TIMEOUT = 60.0  # seconds the store process may take to finish its page and exit
+
+
+def available() -> bool:
+    """Whether a store process can be started here (POSIX: pipes handed down by descriptor)."""
+    return os.name == "posix"
+
+
+def _portable(exc: BaseException) -> bytes:
+    """`exc` pickled, or a RuntimeError saying what it was when it does not survive pickling."""
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+        return data
+    except Exception:
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _encode(page: PreparedPage) -> tuple[Any, ...]:
+    return (
+        page.number,
+        rows_of(page.items),
+        page.received,
+        page.total,
+        page.failure,
+        page.tally,
+        page.pages,
+        page.gaps,
+    )
+
+
+def _decode(data: tuple[Any, ...]) -> PreparedPage:
+    number, rows, received, total, failure, tally, pages, gaps = data
+    return PreparedPage(number, mapped_of(rows), received, total, failure, tally, pages, gaps)
+
+
+class _Stream:
+    """The sync's side of one stream: pages sent and not yet acknowledged, in order."""
+
+    def __init__(self, owner: StoreProcess, sid: int, spec: StreamSpec, on_stored: OnStored):
+        self.owner = owner
+        self.sid = sid
+        self.spec = spec
+        self.on_stored = on_stored
+        self.unacked: deque[PreparedPage] = deque()
+        self.state = Pending()
+        self.settled = threading.Condition()
+
+    def pending(self) -> set[str]:
+        return self.state.keys()
+
+    def put(self, page: PreparedPage) -> None:
+        self.raise_error()
+        self.state.add(page)
+        with self.settled:
+            self.unacked.append(page)
+        self.owner._send(("page", self.sid, page))
+
+    def raise_error(self) -> None:
+        self.state.raise_error()
+        self.owner.raise_failure()
+
+    def close(self) -> None:
+        """Wait until every page put was stored (or dropped); re-raise what went wrong."""
+        with self.settled:
+            while self.unacked and self.owner.alive:
+                self.settled.wait(0.5)
+            if self.unacked and self.state.error is None:
+                self.state.fail(self.owner.failure or StoreError("the store process stopped"))
+        self.raise_error()
+
+    # called on the receiver thread, in the order the store process answers
+
+    def acknowledge(self, counters: Counters | None, error: BaseException | None) -> None:
+        with self.settled:
+            page = self.unacked.popleft()
+        try:
+            if error is not None:
+                self.state.fail(error)
+            elif counters is not None:
+                self.state.done(page)
+                self.on_stored(page, counters)
+        except BaseException as exc:  # a listener's failure is the stream's
+            self.state.fail(exc)
+        finally:
+            with self.settled:
+                self.settled.notify_all()
+
+
+class StoreProcess:
+    """A run's page writes, in a child process; `stream()` per inventory, `close()` at the end.
+
+    Starting it does not wait for the child: pages are queued (at most SEND_QUEUE) and sent while
+    it opens the store, so fetching goes on meanwhile."""
+
+    def __init__(self, url: str) -> None:
+        from_parent, to_child = os.pipe()  # (read end, write end)
+        from_child, to_parent = os.pipe()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(from_parent), str(to_parent)],
+                pass_fds=(from_parent, to_parent),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+            )
+        except BaseException:
+            for fd in (to_child, from_parent, from_child, to_parent):
+                os.close(fd)
+            self._stderr.close()
+            raise
+        os.close(from_parent)
+        os.close(to_parent)
+        self._out = Connection(to_child, readable=False)
+        self._in = Connection(from_child, writable=False)
+        self._lock = threading.Lock()
+        self._streams: dict[int, _Stream] = {}
+        self._outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(SEND_QUEUE)
+        self.failure: BaseException | None = None
+        self.alive = True
+        self._outbox.put(("open", url))
+        self._sender = threading.Thread(target=self._send_all, name="store-send", daemon=True)
+        self._receiver = threading.Thread(target=self._receive, name="store-recv", daemon=True)
+        self._sender.start()
+        self._receiver.start()
+
+    # -- the sync's side ------------------------------------------------------------------------
+
+    def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
+        self.raise_failure()
+        with self._lock:
+            sid = len(self._streams) + 1
+            stream = self._streams[sid] = _Stream(self, sid, spec, on_stored)
+        self._send(("stream", sid, spec.kind, spec.run, spec.buildup))
+        return stream
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        while True:
+            self.raise_failure()
+            if not self.alive:
+                raise StoreError("the store process stopped")
+            try:
+                self._outbox.put(message, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        """Let the store process finish what was sent, then stop it."""
+        with contextlib.suppress(BaseException):
+            self._send(("close",))
+        self._sender.join(STOP_TIMEOUT)
+        try:
+            self._proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._receiver.join(STOP_TIMEOUT)
+        self._out.close()
+        self._in.close()
+        self._stderr.close()
+
+    # -- threads --------------------------------------------------------------------------------
+
+    def _send_all(self) -> None:
+        try:
+            while True:
+                message = self._outbox.get()
+                if message is None:
+                    return
+                if message[0] == "page":
+                    message = ("page", message[1], _encode(message[2]))
+                self._out.send(message)
+                if message[0] == "close":
+                    return
+        except (OSError, EOFError):
+            return  # the child is gone: the receiver reports it
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                message = self._in.recv()
+                op = message[0]
+                if op == "stored":
+                    self._streams[message[1]].acknowledge(Counters(*message[2]), None)
+                elif op == "error":
+                    self._streams[message[1]].acknowledge(None, pickle.loads(message[2]))
+                elif op == "dropped":
+                    self._streams[message[1]].acknowledge(None, None)
+                elif op == "failed":
+                    self.failure = pickle.loads(message[2])
+        except (EOFError, OSError):
+            pass
+        finally:
+            self.alive = False
+            code = self._proc.wait()
+            if self.failure is None and any(s.unacked for s in self._streams.values()):
+                self.failure = StoreError(
+                    f"the store process stopped unexpectedly (exit status {code}){self._last_words()}"
+                )
+            with contextlib.suppress(queue.Empty):  # unblock a sender waiting for room
+                while True:
+                    self._outbox.get_nowait()
+            with contextlib.suppress(queue.Full):
+                self._outbox.put_nowait(None)
+            for s in list(self._streams.values()):
+                with s.settled:
+                    s.settled.notify_all()
+
+    def _last_words(self) -> str:
+        """The last line the child wrote to stderr (a crash of the interpreter itself)."""
+        try:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return f": {lines[-1][:300]}" if lines else ""
+
+
+# -- the child ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    inbox = Connection(int(argv[0]), writable=False)
+    outbox = Connection(int(argv[1]), readable=False)
+    parent = os.getppid()
+    try:
+        op, url = inbox.recv()
+        assert op == "open"
+        from tui_inventory.store.repo import Store
+
+        store = Store(url)
+    except BaseException as exc:
+        outbox.send(("failed", _portable(exc)))
+        return 1
+    outbox.send(("ready",))
+    streams: dict[int, tuple[StreamSpec, Counters]] = {}
+    failed: set[int] = set()
+    try:
+        while True:
+            try:
+                message = inbox.recv()
+            except EOFError:
+                return 0  # the sync's process is gone
+            op = message[0]
+            if op == "close":
+                return 0
+            if op == "stream":
+                _, sid, kind, run, buildup = message
+                streams[sid] = (StreamSpec(kind, run, buildup), Counters())
+                continue
+            _, sid, data = message
+            if sid in failed:
+                outbox.send(("dropped", sid))
+                continue
+            if os.getppid() != parent:
+                return 0  # orphaned: a page stored now could race a resumed sync
+            spec, stored = streams[sid]
+            try:
+                counters = write_page(store, spec, _decode(data), stored)
+            except BaseException as exc:
+                failed.add(sid)
+                outbox.send(("error", sid, _portable(exc)))
+            else:
+                outbox.send(("stored", sid, tuple(counters.as_dict().values())))
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
