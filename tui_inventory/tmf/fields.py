@@ -25,6 +25,8 @@ def text(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
         return value or None
+    if value is None:  # absent members are the next most common case
+        return None
     if kind is bool:
         return "true" if value else "false"
     if kind is int or kind is float:
@@ -39,6 +41,8 @@ def key_text(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
         return value.strip() or None
+    if value is None:
+        return None
     if kind is int:
         return str(value)
     if kind is float:
@@ -55,18 +59,15 @@ _CACHE_LIMIT = 4096
 _index_layouts: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
-def _index(raw: dict[Any, Any]) -> dict[str, Any]:
+def _new_index(layout: tuple[Any, ...]) -> dict[str, Any]:
     """lower-case name → the payload's key (the first spelling when a name comes twice)."""
-    layout = tuple(raw)
-    index = _index_layouts.get(layout)
-    if index is None:
-        if len(_index_layouts) >= _CACHE_LIMIT:
-            _index_layouts.clear()
-        index = {}
-        for k in layout:
-            if isinstance(k, str):
-                index.setdefault(k.lower(), k)
-        _index_layouts[layout] = index
+    if len(_index_layouts) >= _CACHE_LIMIT:
+        _index_layouts.clear()
+    index: dict[str, Any] = {}
+    for k in layout:
+        if isinstance(k, str):
+            index.setdefault(k.lower(), k)
+    _index_layouts[layout] = index
     return index
 
 
@@ -85,12 +86,15 @@ def find_ci(raw: dict[Any, Any], lname: str) -> Any:
 class Source:
     """One upstream entity: case-insensitive access plus the record of what was consumed."""
 
-    __slots__ = ("_index", "_taken", "raw")
+    __slots__ = ("_index", "_partial", "_taken", "raw")
 
     def __init__(self, raw: dict[Any, Any]) -> None:
         self.raw = raw
-        self._index = _index(raw)  # shared between entities of one layout: never modified
-        self._taken: dict[Any, Any] = {}
+        layout = tuple(raw)
+        # shared between entities of one layout: never modified
+        self._index = _index_layouts.get(layout) or _new_index(layout)
+        self._taken: dict[Any, Any] = {}  # field key → _ALL, or the items left of a list
+        self._partial = False  # whether any field of _taken is a list only partly used
 
     def get(self, lname: str) -> Any:
         """The value of field `lname` (lower-case), without consuming it."""
@@ -99,18 +103,21 @@ class Source:
 
     def first_text(self, *lnames: str) -> str | None:
         """The first of `lnames` holding text or a scalar; consumes it and the empty ones passed."""
-        index, raw, taken = self._index, self.raw, self._taken
+        index = self._index
         for lname in lnames:
             k = index.get(lname)
             if k is None:
                 continue
-            v = raw[k]
+            v = self.raw[k]
+            if type(v) is str and v:  # the usual case, without the calls below
+                self._taken[k] = _ALL
+                return v
             out = text(v)
             if out is not None:
-                taken[k] = _ALL
+                self._taken[k] = _ALL
                 return out
             if is_empty(v):
-                taken[k] = _ALL
+                self._taken[k] = _ALL
         return None
 
     def take_key(self, lname: str) -> tuple[str | None, bool]:
@@ -119,10 +126,14 @@ class Source:
         if k is None:
             return None, False
         v = self.raw[k]
-        key = key_text(v)
+        if type(v) is str:  # the usual case: present exactly when not blank
+            key = v.strip() or None
+            present = key is not None
+        else:
+            key, present = key_text(v), not is_empty(v)
         if key is not None:
             self._taken[k] = _ALL
-        return key, not (is_empty(v) or (type(v) is str and not v.strip()))
+        return key, present
 
     def items(self, *lnames: str) -> tuple[Any, list[Any]]:
         """(field key, items) of the first of `lnames` holding a list or a single object.
@@ -137,12 +148,12 @@ class Source:
                 continue
             v = raw[k]
             kind = type(v)
-            if is_empty(v):
+            if kind is list or kind is dict:
+                if v:
+                    return k, v if kind is list else [v]
                 self._taken[k] = _ALL
-            elif kind is list:
-                return k, v
-            elif kind is dict:
-                return k, [v]
+            elif v is None or (kind is str and not v):
+                self._taken[k] = _ALL
         return None, []
 
     def obj(self, *lnames: str) -> tuple[Any, dict[Any, Any] | None]:
@@ -167,6 +178,7 @@ class Source:
             self._taken[key] = _ALL
         elif len(rest) < len(items):
             self._taken[key] = rest
+            self._partial = True
 
     def consume(self, key: Any) -> None:
         if key is not None:
@@ -175,6 +187,8 @@ class Source:
     def rest(self) -> dict[str, Any]:
         """The top-level fields the mapping did not consume, in payload order."""
         taken = self._taken
+        if not self._partial:
+            return {k: v for k, v in self.raw.items() if k not in taken}
         out: dict[str, Any] = {}
         for k, v in self.raw.items():
             t = taken.get(k)
