@@ -37,6 +37,7 @@ ODD = [
     "text", "", " ", 0, 7, -1, 1.5, float("nan"), float("inf"), True, False, None, [], {}, [1, 2],
     ["a"], [None], [[]], [{}], {"x": 1}, "12", "1_0", " 3.5 ", "1e400", "Operational", "customer",
     "Site", "gateway", {"id": "Z", "name": "zz", "role": "Site"},
+    {"id": " R-1 ", "@type": "Modem", "relationshipType": "bundled", "Name": ""},
 ]  # fmt: skip
 MEMBERS = [
     "extra", "Extra", "@type", "href", "role", "Role", "value", "valueType", "name", "id",
@@ -123,8 +124,11 @@ def groups() -> Iterator[tuple[str, list[tuple[str, Any]]]]:
     yield "fixtures", fixtures
     rng = random.Random(7)
     yield "fixtures mutated", [(k, mutated(rng, e)) for k, e in fixtures for _ in range(40)]
-    simulated = list(simulator_entities(5))[::7] + list(simulator_entities(None))[::7]
-    yield "simulator mutated", [(k, mutated(rng, e)) for k, e in simulated]
+    for shape, version in SHAPES.items():
+        yield (
+            f"simulator {shape} mutated",
+            [(k, mutated(rng, e)) for k, e in simulator_entities(version)],
+        )
 
 
 def digests() -> dict[str, str]:

@@ -237,7 +237,7 @@ def relationship(item: Any) -> dict[str, Any] | None:
     c, n = (item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)
     target = c.get(n.resource)
     nested = type(target) is dict
-    if not nested:
+    if type(target) is not dict:
         t, tn = c, n
     else:
         t, tn = (target, CAMEL) if CAMEL_NAMES.issuperset(target) else spelled(target)
