@@ -112,13 +112,23 @@ def characteristics(items: list[Any]) -> tuple[dict[str, Any], list[Any]]:
     out: dict[str, Any] = {}
     rest: list[Any] = []
     for item in items:
+        # Fast path, the bulk of real lists: a camelCase item with a new text name and a value
+        # that needs no coercion. Anything else is read by characteristic().
+        if type(item) is dict and CAMEL_NAMES.issuperset(item):
+            name, value = item.get("name"), item.get("value")
+            if (
+                type(name) is str
+                and name
+                and name not in out
+                and (type(value) is not str or ("valueType" not in item and "@type" not in item))
+            ):
+                out[name] = value
+                continue
         pair = characteristic(item)
         if pair is None:
             rest.append(item)
-        elif pair[0] in out:
-            add_unique(out, pair[0], pair[1])
         else:
-            out[pair[0]] = pair[1]
+            add_unique(out, pair[0], pair[1])
     return out, rest
 
 
