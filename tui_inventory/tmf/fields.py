@@ -10,8 +10,10 @@ through `members.spelled`.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 _ABSENT = object()  # "no such field", for dict.get: None is a value a field can hold
 
 
@@ -138,11 +140,12 @@ class Source:
             del self._left[lname]
         return key, present
 
-    def items(self, *lnames: str) -> tuple[str | None, list[Any]]:
-        """(field name, items) of the first of `lnames` holding a list or a single object.
+    def read(self, reader: Callable[[list[Any]], tuple[T, list[Any]]], *lnames: str) -> T | None:
+        """What `reader` maps from the first of `lnames` holding a list or a single object, or None.
 
-        A field of another type is left alone (it ends up in Other Fields); settle() the returned
-        name once the items are mapped.
+        `reader(items)` gives (what it mapped, the items it could not use): those stay in Other
+        Fields (the field's own value when none could be used). A field of another type is left
+        alone, for Other Fields.
         """
         left = self._left
         for lname in lnames:
@@ -152,14 +155,21 @@ class Source:
             kind = type(v)
             if kind is list or kind is dict:
                 if v:
-                    return lname, v if kind is list else [v]
+                    items = v if kind is list else [v]
+                    out, rest = reader(items)
+                    if not rest:
+                        del left[lname]
+                    elif len(rest) < len(items):
+                        left[lname] = rest  # in place: Other Fields keeps the payload's order
+                    return out
                 del left[lname]
             elif v is None or (kind is str and not v):
                 del left[lname]
-        return None, []
+        return None
 
     def obj(self, *lnames: str) -> tuple[str | None, dict[Any, Any] | None]:
-        """(field name, object) of the first of `lnames` holding an object; settle() the name."""
+        """(field name, object) of the first of `lnames` holding an object; consume() the name
+        once it is used."""
         left = self._left
         for lname in lnames:
             v = left.get(lname, _ABSENT)
@@ -170,16 +180,6 @@ class Source:
             if is_empty(v):
                 del left[lname]
         return None, None
-
-    def settle(self, lname: str | None, items: list[Any], rest: list[Any]) -> None:
-        """Field `lname` was mapped from `items`; the `rest` that could not be used stays in Other
-        Fields (the raw value itself when nothing at all could be used)."""
-        if lname is None:
-            return
-        if not rest:
-            self._left.pop(lname, None)
-        elif len(rest) < len(items):
-            self._left[lname] = rest
 
     def consume(self, lname: str | None) -> None:
         if lname is not None:

@@ -32,14 +32,15 @@ from .definitions import OTHER_FIELDS, STATUS_FIELD
 from .fields import Source, find_ci, key_text
 from .structures import (
     OPERATIONAL_STATUSES,
-    Entry,
     characteristics,
     is_operational,
     label,
+    parties,
     party,
     place,
-    ref,
-    relationship,
+    places,
+    refs,
+    relationships,
     specification,
 )
 
@@ -132,34 +133,8 @@ def entity_key(kind: str, raw: Any, *, dialect: str = "ses") -> str | None:
     return key_text(find_ci(raw if isinstance(raw, dict) else dict(raw), lname))
 
 
-def _characteristics(src: Source, *lnames: str) -> dict[str, Any]:
-    key, items = src.items(*lnames)
-    if not items:
-        return {}
-    out, rest = characteristics(items)
-    src.settle(key, items, rest)
-    return out
-
-
-def _entries(src: Source, reader: Callable[[Any], Entry | None], lname: str) -> list[Entry]:
-    """The entries `reader` maps from list field `lname`; what it cannot map stays."""
-    key, items = src.items(lname)
-    if not items:
-        return []
-    out: list[Entry] = []
-    rest: list[Any] = []
-    for item in items:
-        e = reader(item)
-        if e is None:
-            rest.append(item)
-        else:
-            out.append(e)
-    src.settle(key, items, rest)
-    return out
-
-
-def _customer(src: Source) -> str | None:
-    key, items = src.items("relatedparty")
+def _customer_of(items: list[Any]) -> tuple[str | None, list[Any]]:
+    """The customer (the first party whose role is "customer") and the other parties."""
     customer = None
     rest: list[Any] = []
     for item in items:
@@ -170,14 +145,11 @@ def _customer(src: Source) -> str | None:
                 customer = label(entry)
                 continue
         rest.append(item)
-    src.settle(key, items, rest)
-    if customer is None:
-        customer = src.first_text("customer", "customername")
-    return customer
+    return customer, rest
 
 
-def _site(src: Source) -> str | None:
-    key, items = src.items("place")
+def _site_of(items: list[Any]) -> tuple[str | None, list[Any]]:
+    """The site (the place whose role is a site, else the first place) and the other places."""
     chosen: int | None = None
     chosen_entry = None
     for i, item in enumerate(items):
@@ -191,10 +163,8 @@ def _site(src: Source) -> str | None:
         if chosen is None:  # the first place, unless a site follows
             chosen, chosen_entry = i, entry
     if chosen is None:
-        src.settle(key, items, items)
-        return src.first_text("site", "sitename")
-    src.settle(key, items, items[:chosen] + items[chosen + 1 :])
-    return label(chosen_entry)
+        return None, items
+    return label(chosen_entry), items[:chosen] + items[chosen + 1 :]
 
 
 def _service(
@@ -207,10 +177,14 @@ def _service(
     start = src.first_text("startdate")
     end = src.first_text("enddate")
     last_update = src.first_text(*_LAST_UPDATE)
-    customer = _customer(src)
-    site = _site(src)
-    chars = _characteristics(src, "servicecharacteristic", "characteristic")
-    resources = _entries(src, ref, "supportingresource")
+    customer = src.read(_customer_of, "relatedparty")
+    if customer is None:
+        customer = src.first_text("customer", "customername")
+    site = src.read(_site_of, "place")
+    if site is None:
+        site = src.first_text("site", "sitename")
+    chars = src.read(characteristics, "servicecharacteristic", "characteristic")
+    resources = src.read(refs, "supportingresource")
     fields = {
         "ID": key,
         "Name": name,
@@ -222,8 +196,8 @@ def _service(
         "Last Update": last_update,
         "Customer": customer,
         "Site": site,
-        "Service Characteristics": chars,
-        "Supporting Resources": resources,
+        "Service Characteristics": chars or {},
+        "Supporting Resources": resources or [],
     }
     return fields, site
 
@@ -258,10 +232,10 @@ def _resource(
     name = src.first_text("name")
     description = src.first_text("description")
     status = src.first_text(*_RESOURCE_STATUS)
-    chars = _characteristics(src, "resourcecharacteristic", "characteristic")
-    parties = _entries(src, party, "relatedparty")
-    locations = _entries(src, place, "place")
-    relationships = _entries(src, relationship, "resourcerelationship")
+    chars = src.read(characteristics, "resourcecharacteristic", "characteristic")
+    related = src.read(parties, "relatedparty")
+    locations = src.read(places, "place")
+    relations = src.read(relationships, "resourcerelationship")
     fields = {
         "ID": key,
         "Name": name,
@@ -269,10 +243,10 @@ def _resource(
         "Status": status,
         "Type": resource_type,
         "Specification": spec,
-        "Resource Characteristics": chars,
-        "Related Parties": parties,
-        "Locations": locations,
-        "Resource Relationships": relationships,
+        "Resource Characteristics": chars or {},
+        "Related Parties": related or [],
+        "Locations": locations or [],
+        "Resource Relationships": relations or [],
     }
     return fields, label(locations[0]) if locations else None
 

@@ -10,6 +10,7 @@ any JSON type kept as received; references become {"id", "name", "type"}; partie
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from .fields import key_text, text
@@ -212,6 +213,29 @@ def place(item: Any) -> dict[str, Any] | None:
 
 
 Entry = dict[str, Any]
+ListReader = Callable[[list[Any]], tuple[list[Entry], list[Any]]]
+
+
+def entries(reader: Callable[[Any], Entry | None]) -> ListReader:
+    """The list reader that maps every item `reader` can map and gives back the others."""
+
+    def read(items: list[Any]) -> tuple[list[Entry], list[Any]]:
+        out: list[Entry] = []
+        rest: list[Any] = []
+        for item in items:
+            e = reader(item)
+            if e is None:
+                rest.append(item)
+            else:
+                out.append(e)
+        return out, rest
+
+    return read
+
+
+refs = entries(ref)
+parties = entries(party)
+places = entries(place)
 
 
 def label(entry: dict[str, Any] | None) -> str | None:
@@ -277,3 +301,6 @@ def relationship(item: Any) -> dict[str, Any] | None:
         if mapped:
             out["characteristics"] = mapped
     return out
+
+
+relationships = entries(relationship)
