@@ -1,8 +1,9 @@
 """The member names of nested upstream objects: refs, characteristics, places, parties.
 
 A nested object is read through `spelled(item)`, which gives back the object and the `Spelling` to
-read it with. Objects spelled wholly in camelCase (TMF) or wholly in PascalCase (the SES gateway)
-are read as they are, at the cost of one set comparison; any other object (mixed or odd casing,
+read it with (readers test `CAMEL_NAMES.issuperset(item)` first, the usual case, to skip the call).
+Objects spelled wholly in camelCase (TMF) or wholly in PascalCase (the SES gateway) are read as
+they are, at the cost of one set comparison; any other object (mixed or odd casing,
 members the mapping does not know) is re-keyed once to the TMF spelling, the first spelling of a
 name winning, so names are always matched without regard to case.
 """

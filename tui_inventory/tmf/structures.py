@@ -5,6 +5,12 @@ could not use (those stay in "Other Fields"). Characteristics become name → va
 any JSON type kept as received; references become {"id", "name", "type"}; parties and places become
 {"id", "name", "role"} from either the v4 flat shape or the v5 nested one (`partyOrPartyRole`,
 `place`).
+
+These readers run for every member of every nested object of every entity, so they inline the
+usual cases of their helpers: `v or None if type(v) is str else text(v)` is `text(v)`,
+`v.strip() or None if type(v) is str else key_text(v)` is `key_text(v)`, and
+`(item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)` is `spelled(item)`, each
+without a call when the value is the usual text or the object is spelled in camelCase.
 """
 
 from __future__ import annotations
