@@ -111,11 +111,15 @@ class Source:
     def first_text(self, *lnames: str) -> str | None:
         """The first of `lnames` holding text or a scalar; consumes it and the empty ones passed."""
         left = self._left
+        v = left.get(lnames[0])
+        if type(v) is str and v:  # the usual case: the first name holds text
+            del left[lnames[0]]
+            return v
         for lname in lnames:
             v = left.get(lname, _ABSENT)
             if v is _ABSENT:
                 continue
-            if type(v) is str and v:  # the usual case, without the calls below
+            if type(v) is str and v:
                 del left[lname]
                 return v
             out = text(v)

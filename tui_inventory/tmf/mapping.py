@@ -275,7 +275,7 @@ def map_entity(
     `service_status(id)` gives the status of a service in the Services inventory (None when
     unknown); carriers use it for supporting services that carry no status of their own.
     """
-    lname = _key_field(kind, dialect)
+    lname = _KEY_FIELDS.get((kind, dialect)) or _key_field(kind, dialect)
     if not isinstance(raw, dict):
         if not isinstance(raw, Mapping):
             raise Skip("not an object")
