@@ -10,6 +10,7 @@ Whatever a list holds beyond those stays in "Other Fields".
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .fields import Source, text
@@ -67,8 +68,8 @@ def _rf_member_slot(member: Any) -> str | None:
     return None
 
 
-def _characteristic_slots(src: Source) -> dict[str, Any]:
-    key, items = src.items("servicecharacteristic", "characteristic")
+def _slots_of(items: list[Any]) -> tuple[dict[str, Any], list[Any]]:
+    """Carrier field → value from the characteristics, and the characteristics not used."""
     found: dict[str, Any] = {}
     rest: list[Any] = []
     pair: tuple[Any, dict[Any, Any]] | None = None
@@ -102,12 +103,11 @@ def _characteristic_slots(src: Source) -> dict[str, Any]:
                 used += 1
         if used != len(value):  # units or other members: keep the whole characteristic
             rest.append(item)
-    src.settle(key, items, rest)
-    return found
+    return found, rest
 
 
-def _gateway_terminal(src: Source) -> tuple[str | None, str | None]:
-    key, items = src.items("place")
+def _gateway_terminal_of(items: list[Any]) -> tuple[tuple[str | None, str | None], list[Any]]:
+    """(Gateway, Terminal) from the places, by role, and the other places."""
     gateway = terminal = None
     rest: list[Any] = []
     for item in items:
@@ -119,16 +119,13 @@ def _gateway_terminal(src: Source) -> tuple[str | None, str | None]:
             terminal = label(entry)
         else:
             rest.append(item)
-    src.settle(key, items, rest)
-    if gateway is None:
-        gateway = src.first_text("gateway")
-    if terminal is None:
-        terminal = src.first_text("terminal")
-    return gateway, terminal
+    return (gateway, terminal), rest
 
 
-def _satellites_transponders(src: Source) -> tuple[list[Any], list[Any]]:
-    key, items = src.items("supportingresource")
+def _satellites_transponders_of(
+    items: list[Any],
+) -> tuple[tuple[list[Any], list[Any]], list[Any]]:
+    """(Satellite, Transponder) refs by referred type, and the other supporting resources."""
     satellites: list[Any] = []
     transponders: list[Any] = []
     rest: list[Any] = []
@@ -141,14 +138,14 @@ def _satellites_transponders(src: Source) -> tuple[list[Any], list[Any]]:
             satellites.append(r)
         else:
             rest.append(item)
-    src.settle(key, items, rest)
-    return satellites, transponders
+    return (satellites, transponders), rest
 
 
-def _bandwidth_segments(src: Source, service_status: ServiceStatusLookup | None) -> list[Any]:
+def _bandwidth_segments_of(
+    items: list[Any], service_status: ServiceStatusLookup | None
+) -> tuple[list[Any], list[Any]]:
     """Supporting services that are operational: by the entry's own status when it carries one,
     else by the status of that service in the Services inventory (unknown: not included)."""
-    key, items = src.items("supportingservice")
     segments: list[Any] = []
     rest: list[Any] = []
     for item in items:
@@ -167,8 +164,7 @@ def _bandwidth_segments(src: Source, service_status: ServiceStatusLookup | None)
             status = service_status(r["id"])
         if is_operational(status):
             segments.append(r)
-    src.settle(key, items, rest)
-    return segments
+    return segments, rest
 
 
 def carrier_fields(
@@ -177,8 +173,12 @@ def carrier_fields(
     """The carrier's fields, in definition order, without "Other Fields"."""
     name = src.first_text("name")
     status = src.first_text(*STATUS_NAMES[dialect])
-    gateway, terminal = _gateway_terminal(src)
-    slots = _characteristic_slots(src)
+    gateway, terminal = src.read(_gateway_terminal_of, "place") or (None, None)
+    if gateway is None:
+        gateway = src.first_text("gateway")
+    if terminal is None:
+        terminal = src.first_text("terminal")
+    slots = src.read(_slots_of, "servicecharacteristic", "characteristic") or {}
     element_type = slots.get("ElementType")
     if element_type is None:
         element_type = src.first_text("elementtype")
@@ -191,7 +191,10 @@ def carrier_fields(
     downlink_alias = slots.get("Downlink Alias")
     if downlink_alias is None:
         downlink_alias = src.first_text("downlinkalias")
-    satellites, transponders = _satellites_transponders(src)
+    refs = src.read(_satellites_transponders_of, "supportingresource")
+    satellites, transponders = refs or ([], [])
+    segments_of = partial(_bandwidth_segments_of, service_status=service_status)
+    segments = src.read(segments_of, "supportingservice")
     return {
         "ID": key,
         "Name": name,
@@ -206,5 +209,5 @@ def carrier_fields(
         DOWNLINK_RF: slots.get(DOWNLINK_RF),
         "Satellite": satellites,
         "Transponder": transponders,
-        "Bandwidth Segments": _bandwidth_segments(src, service_status),
+        "Bandwidth Segments": segments or [],
     }

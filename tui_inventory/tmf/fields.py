@@ -2,17 +2,19 @@
 
 Upstream field names come in camelCase (TMF) or PascalCase (the SES gateway), values may have the
 wrong JSON type, and absent, null, "" and [] all mean "nothing". `Source` wraps one decoded entity:
-it indexes the top-level names once, hands values out by lower-case name, and remembers what the
-mapping consumed so everything else can be kept verbatim in "Other Fields". Nested objects are
-read through `members.spelled`.
+it hands values out by lower-case name (worked out once per layout of names) and drops what the
+mapping consumes, so what is left is kept verbatim in "Other Fields". Nested objects are read
+through `members.spelled`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-_ALL = object()  # marks a top-level field the mapping consumed whole
+T = TypeVar("T")
+_ABSENT = object()  # "no such field", for dict.get: None is a value a field can hold
 
 
 def is_empty(value: Any) -> bool:
@@ -25,6 +27,8 @@ def text(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
         return value or None
+    if value is None:  # absent members are the next most common case
+        return None
     if kind is bool:
         return "true" if value else "false"
     if kind is int or kind is float:
@@ -39,6 +43,8 @@ def key_text(value: Any) -> str | None:
     kind = type(value)
     if kind is str:
         return value.strip() or None
+    if value is None:
+        return None
     if kind is int:
         return str(value)
     if kind is float:
@@ -48,26 +54,31 @@ def key_text(value: Any) -> str | None:
     return None
 
 
-# The entities of a page share a handful of key layouts, so the lower-case index of a layout is
-# computed once and reused. Hostile payloads could invent layouts without end: the cache is emptied
-# when it fills up.
+# The entities of a page share a handful of key layouts, so how to read a layout is worked out once
+# and reused. Hostile payloads could invent layouts without end: the cache is emptied when full.
 _CACHE_LIMIT = 4096
-_index_layouts: dict[tuple[Any, ...], dict[str, Any]] = {}
+_layouts: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[Any, Any]]] = {}
 
 
-def _index(raw: dict[Any, Any]) -> dict[str, Any]:
-    """lower-case name → the payload's key (the first spelling when a name comes twice)."""
-    layout = tuple(raw)
-    index = _index_layouts.get(layout)
-    if index is None:
-        if len(_index_layouts) >= _CACHE_LIMIT:
-            _index_layouts.clear()
-        index = {}
-        for k in layout:
-            if isinstance(k, str):
-                index.setdefault(k.lower(), k)
-        _index_layouts[layout] = index
-    return index
+def _layout(layout: tuple[Any, ...]) -> tuple[tuple[Any, ...], dict[Any, Any]]:
+    """(the name each field is read by, name → the payload's key) for one layout of fields.
+
+    A field is read by its lower-case name; the later spellings of a name that comes twice, and
+    keys that are not text, get a name no lookup uses, `(key,)`, so they always stay in Other Fields
+    (the first spelling wins, as in `find_ci`).
+    """
+    if len(_layouts) >= _CACHE_LIMIT:
+        _layouts.clear()
+    names: list[Any] = []
+    keys: dict[Any, Any] = {}
+    for k in layout:
+        name = k.lower() if isinstance(k, str) else (k,)
+        if name in keys:
+            name = (k,)
+        names.append(name)
+        keys[name] = k
+    read = _layouts[layout] = (tuple(names), keys)
+    return read
 
 
 def find_ci(raw: dict[Any, Any], lname: str) -> Any:
@@ -83,103 +94,102 @@ def find_ci(raw: dict[Any, Any], lname: str) -> Any:
 
 
 class Source:
-    """One upstream entity: case-insensitive access plus the record of what was consumed."""
+    """One upstream entity: case-insensitive access plus the record of what was consumed.
 
-    __slots__ = ("_index", "_taken", "raw")
+    `_left` holds the fields not consumed yet, by lower-case name and in payload order: consuming a
+    field deletes it, a list only partly used is replaced by its unused items in place, and what is
+    left at the end is "Other Fields" — no pass over the consumed fields is needed.
+    """
+
+    __slots__ = ("_keys", "_left")
 
     def __init__(self, raw: dict[Any, Any]) -> None:
-        self.raw = raw
-        self._index = _index(raw)  # shared between entities of one layout: never modified
-        self._taken: dict[Any, Any] = {}
-
-    def get(self, lname: str) -> Any:
-        """The value of field `lname` (lower-case), without consuming it."""
-        k = self._index.get(lname)
-        return None if k is None else self.raw[k]
+        layout = tuple(raw)
+        names, self._keys = _layouts.get(layout) or _layout(layout)
+        self._left: dict[Any, Any] = dict(zip(names, raw.values()))  # noqa: B905 (same length)
 
     def first_text(self, *lnames: str) -> str | None:
         """The first of `lnames` holding text or a scalar; consumes it and the empty ones passed."""
-        index, raw, taken = self._index, self.raw, self._taken
+        left = self._left
+        v = left.get(lnames[0])
+        if type(v) is str and v:  # the usual case: the first name holds text
+            del left[lnames[0]]
+            return v
         for lname in lnames:
-            k = index.get(lname)
-            if k is None:
+            v = left.get(lname, _ABSENT)
+            if v is _ABSENT:
                 continue
-            v = raw[k]
+            if type(v) is str and v:
+                del left[lname]
+                return v
             out = text(v)
             if out is not None:
-                taken[k] = _ALL
+                del left[lname]
                 return out
             if is_empty(v):
-                taken[k] = _ALL
+                del left[lname]
         return None
 
     def take_key(self, lname: str) -> tuple[str | None, bool]:
         """The entity's key from field `lname` and whether a (non-empty) value was there at all."""
-        k = self._index.get(lname)
-        if k is None:
+        v = self._left.get(lname, _ABSENT)
+        if v is _ABSENT:
             return None, False
-        v = self.raw[k]
-        key = key_text(v)
+        if type(v) is str:  # the usual case: present exactly when not blank
+            key = v.strip() or None
+            present = key is not None
+        else:
+            key, present = key_text(v), not is_empty(v)
         if key is not None:
-            self._taken[k] = _ALL
-        return key, not (is_empty(v) or (type(v) is str and not v.strip()))
+            del self._left[lname]
+        return key, present
 
-    def items(self, *lnames: str) -> tuple[Any, list[Any]]:
-        """(field key, items) of the first of `lnames` holding a list or a single object.
+    def read(self, reader: Callable[[list[Any]], tuple[T, list[Any]]], *lnames: str) -> T | None:
+        """What `reader` maps from the first of `lnames` holding a list or a single object, or None.
 
-        A field of another type is left alone (it ends up in Other Fields); settle() the returned
-        key once the items are mapped.
+        `reader(items)` gives (what it mapped, the items it could not use): those stay in Other
+        Fields (the field's own value when none could be used). A field of another type is left
+        alone, for Other Fields.
         """
-        index, raw = self._index, self.raw
+        left = self._left
         for lname in lnames:
-            k = index.get(lname)
-            if k is None:
+            v = left.get(lname, _ABSENT)
+            if v is _ABSENT:
                 continue
-            v = raw[k]
             kind = type(v)
-            if is_empty(v):
-                self._taken[k] = _ALL
-            elif kind is list:
-                return k, v
-            elif kind is dict:
-                return k, [v]
-        return None, []
+            if kind is list or kind is dict:
+                if v:
+                    items = v if kind is list else [v]
+                    out, rest = reader(items)
+                    if not rest:
+                        del left[lname]
+                    elif len(rest) < len(items):
+                        left[lname] = rest  # in place: Other Fields keeps the payload's order
+                    return out
+                del left[lname]
+            elif v is None or (kind is str and not v):
+                del left[lname]
+        return None
 
-    def obj(self, *lnames: str) -> tuple[Any, dict[Any, Any] | None]:
-        """(field key, object) of the first of `lnames` holding an object; settle() the key."""
+    def obj(self, *lnames: str) -> tuple[str | None, dict[Any, Any] | None]:
+        """(field name, object) of the first of `lnames` holding an object; consume() the name
+        once it is used."""
+        left = self._left
         for lname in lnames:
-            k = self._index.get(lname)
-            if k is None:
+            v = left.get(lname, _ABSENT)
+            if v is _ABSENT:
                 continue
-            v = self.raw[k]
             if type(v) is dict and v:
-                return k, v
+                return lname, v
             if is_empty(v):
-                self._taken[k] = _ALL
+                del left[lname]
         return None, None
 
-    def settle(self, key: Any, items: list[Any], rest: list[Any]) -> None:
-        """Field `key` was mapped from `items`; the `rest` that could not be used stays in Other
-        Fields (the raw value itself when nothing at all could be used)."""
-        if key is None:
-            return
-        if not rest:
-            self._taken[key] = _ALL
-        elif len(rest) < len(items):
-            self._taken[key] = rest
-
-    def consume(self, key: Any) -> None:
-        if key is not None:
-            self._taken[key] = _ALL
+    def consume(self, lname: str | None) -> None:
+        if lname is not None:
+            self._left.pop(lname, None)
 
     def rest(self) -> dict[str, Any]:
         """The top-level fields the mapping did not consume, in payload order."""
-        taken = self._taken
-        out: dict[str, Any] = {}
-        for k, v in self.raw.items():
-            t = taken.get(k)
-            if t is None:
-                out[k] = v
-            elif t is not _ALL:
-                out[k] = t
-        return out
+        keys = self._keys
+        return {keys[name]: v for name, v in self._left.items()}

@@ -1,8 +1,9 @@
 """The member names of nested upstream objects: refs, characteristics, places, parties.
 
 A nested object is read through `spelled(item)`, which gives back the object and the `Spelling` to
-read it with. Objects spelled wholly in camelCase (TMF) or wholly in PascalCase (the SES gateway)
-are read as they are, at the cost of one set comparison; any other object (mixed or odd casing,
+read it with (readers test `CAMEL_NAMES.issuperset(item)` first, the usual case, to skip the call).
+Objects spelled wholly in camelCase (TMF) or wholly in PascalCase (the SES gateway) are read as
+they are, at the cost of one set comparison; any other object (mixed or odd casing,
 members the mapping does not know) is re-keyed once to the TMF spelling, the first spelling of a
 name winning, so names are always matched without regard to case.
 """
@@ -68,7 +69,7 @@ PASCAL = Spelling(**{attr: _pascal(name) for attr, name in asdict(CAMEL).items()
 # Members that are common but not read; knowing them keeps such objects on the fast path.
 _UNREAD = ("href", "@baseType", "@schemaLocation", "characteristicRelationship")
 _TMF_NAMES = (*asdict(CAMEL).values(), *_UNREAD)
-_CAMEL_SET = frozenset(_TMF_NAMES)
+CAMEL_NAMES = frozenset(_TMF_NAMES)  # `CAMEL_NAMES.issuperset(item)`: read `item` as CAMEL
 _PASCAL_SET = frozenset(_pascal(n) for n in _TMF_NAMES)
 _TMF_BY_LOWER = {n.lower(): n for n in _TMF_NAMES}
 
@@ -103,9 +104,8 @@ def canon(item: dict[Any, Any]) -> dict[Any, Any]:
 
 def spelled(item: dict[Any, Any]) -> tuple[dict[Any, Any], Spelling]:
     """The object to read and the spelling to read it with."""
-    keys = item.keys()
-    if keys <= _CAMEL_SET:
+    if CAMEL_NAMES.issuperset(item):  # a little faster than item.keys() <= CAMEL_NAMES
         return item, CAMEL
-    if keys <= _PASCAL_SET:
+    if _PASCAL_SET.issuperset(item):
         return item, PASCAL
     return canon(item), CAMEL

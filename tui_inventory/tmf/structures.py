@@ -5,6 +5,12 @@ could not use (those stay in "Other Fields"). Characteristics become name → va
 any JSON type kept as received; references become {"id", "name", "type"}; parties and places become
 {"id", "name", "role"} from either the v4 flat shape or the v5 nested one (`partyOrPartyRole`,
 `place`).
+
+These readers run for every member of every nested object of every entity, so they inline the
+usual cases of their helpers: `v or None if type(v) is str else text(v)` is `text(v)`,
+`v.strip() or None if type(v) is str else key_text(v)` is `key_text(v)`, and
+`(item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)` is `spelled(item)`, each
+without a call when the value is the usual text or the object is spelled in camelCase.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .fields import key_text, text
-from .members import Spelling, spelled
+from .members import CAMEL, CAMEL_NAMES, Spelling, spelled
 
 # The statuses that mean "in service": "Operational" (ses) and "active" (tmf630 ServiceStateType).
 OPERATIONAL_STATUSES = frozenset({"operational", "active"})
@@ -40,12 +46,21 @@ _NUMERIC_TYPES = {
 }
 
 
+# Declared types as received → _NUMERIC_TYPES' verdict: most characteristics declare one, and the
+# spellings repeat (bounded: hostile payloads could invent spellings without end).
+_declared: dict[str, type | None] = {}
+
+
 def _numeric_kind(value_type: Any, at_type: Any) -> type | None:
     for t in (value_type, at_type):
         if type(t) is str:
-            kind = _NUMERIC_TYPES.get(t.lower())
+            kind = _declared.get(t, _declared)
+            if kind is _declared:
+                kind = _NUMERIC_TYPES.get(t.lower())
+                if len(_declared) < 4096:
+                    _declared[t] = kind
             if kind is not None:
-                return kind
+                return kind  # type: ignore[return-value]
     return None
 
 
@@ -75,7 +90,7 @@ def characteristic(item: Any) -> tuple[str, Any] | None:
     """(name, value) of one characteristic, or None when it has no usable name."""
     if type(item) is not dict:
         return None
-    c, n = spelled(item)
+    c, n = (item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)
     name = c.get(n.name)
     if type(name) is not str:
         name = text(name)
@@ -104,6 +119,18 @@ def characteristics(items: list[Any]) -> tuple[dict[str, Any], list[Any]]:
     out: dict[str, Any] = {}
     rest: list[Any] = []
     for item in items:
+        # Fast path, the bulk of real lists: a camelCase item with a new text name and a value
+        # that needs no coercion. Anything else is read by characteristic().
+        if type(item) is dict and CAMEL_NAMES.issuperset(item):
+            name, value = item.get("name"), item.get("value")
+            if (
+                type(name) is str
+                and name
+                and name not in out
+                and (type(value) is not str or ("valueType" not in item and "@type" not in item))
+            ):
+                out[name] = value
+                continue
         pair = characteristic(item)
         if pair is None:
             rest.append(item)
@@ -132,40 +159,50 @@ def ref_type(c: dict[Any, Any], n: Spelling, *, use_at_type: bool = True) -> str
 
 def ref_of(c: dict[Any, Any], n: Spelling) -> dict[str, Any] | None:
     """{"id", "name", "type"} of a reference (Ref or RefOrValue), or None without id and name."""
-    ref_id = key_text(c.get(n.id))
-    name = text(c.get(n.name))
+    ref_id = c.get(n.id)
+    ref_id = ref_id.strip() or None if type(ref_id) is str else key_text(ref_id)
+    name = c.get(n.name)
+    name = name or None if type(name) is str else text(name)
     if ref_id is None and name is None:
         return None
-    return {"id": ref_id, "name": name, "type": ref_type(c, n)}
+    t = c.get(n.referred_type)  # ref_type()'s first choice, and the usual one
+    return {"id": ref_id, "name": name, "type": t if type(t) is str and t else ref_type(c, n)}
 
 
 def ref(item: Any) -> dict[str, Any] | None:
     """ref_of() any item; None for what is not an object."""
     if type(item) is not dict:
         return None
-    c, n = spelled(item)
-    return ref_of(c, n)
+    if CAMEL_NAMES.issuperset(item):
+        return ref_of(item, CAMEL)
+    return ref_of(*spelled(item))
 
 
 def _role_entry(item: Any, party_shape: bool) -> dict[str, Any] | None:
     """{"id", "name", "role"} of a v4 flat item or a v5 nested one ({role, <inner>: {...}})."""
     if type(item) is not dict:
         return None
-    c, n = spelled(item)
+    c, n = (item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)
     if party_shape:
         inner = c.get(n.party_or_party_role)
         if type(inner) is not dict:
             inner = c.get(n.party)  # the name in pre-release v5 servers
     else:
         inner = c.get(n.place)
-    ic, inn = spelled(inner) if type(inner) is dict else (c, n)
-    entry_id = key_text(ic.get(inn.id))
-    name = text(ic.get(inn.name))
+    if type(inner) is not dict:
+        ic, inn = c, n
+    else:
+        ic, inn = (inner, CAMEL) if CAMEL_NAMES.issuperset(inner) else spelled(inner)
+    entry_id = ic.get(inn.id)
+    entry_id = entry_id.strip() or None if type(entry_id) is str else key_text(entry_id)
+    name = ic.get(inn.name)
+    name = name or None if type(name) is str else text(name)
     if entry_id is None and name is None and ic is not c:
         entry_id, name = key_text(c.get(n.id)), text(c.get(n.name))
     if entry_id is None and name is None:
         return None
-    role = text(c.get(n.role))
+    role = c.get(n.role)
+    role = role or None if type(role) is str else text(role)
     if role is None and ic is not c:
         role = text(ic.get(inn.role))
     return {"id": entry_id, "name": name, "role": role}
@@ -182,21 +219,29 @@ def place(item: Any) -> dict[str, Any] | None:
 
 
 Entry = dict[str, Any]
+ListReader = Callable[[list[Any]], tuple[list[Entry], list[Any]]]
 
 
-def entries(
-    items: list[Any], reader: Callable[[Any], Entry | None]
-) -> tuple[list[Entry], list[Any]]:
-    """Every item `reader` can map, and the items it cannot."""
-    out: list[Entry] = []
-    rest: list[Any] = []
-    for item in items:
-        e = reader(item)
-        if e is None:
-            rest.append(item)
-        else:
-            out.append(e)
-    return out, rest
+def entries(reader: Callable[[Any], Entry | None]) -> ListReader:
+    """The list reader that maps every item `reader` can map and gives back the others."""
+
+    def read(items: list[Any]) -> tuple[list[Entry], list[Any]]:
+        out: list[Entry] = []
+        rest: list[Any] = []
+        for item in items:
+            e = reader(item)
+            if e is None:
+                rest.append(item)
+            else:
+                out.append(e)
+        return out, rest
+
+    return read
+
+
+refs = entries(ref)
+parties = entries(party)
+places = entries(place)
 
 
 def label(entry: dict[str, Any] | None) -> str | None:
@@ -209,11 +254,12 @@ def label(entry: dict[str, Any] | None) -> str | None:
 
 def specification(value: dict[Any, Any]) -> dict[str, Any] | None:
     """{"id", "name", "version"} of a specification ref, or None when it has none of them."""
-    c, n = spelled(value)
+    c, n = (value, CAMEL) if CAMEL_NAMES.issuperset(value) else spelled(value)
+    spec_id, name, version = c.get(n.id), c.get(n.name), c.get(n.version)
     spec = {
-        "id": key_text(c.get(n.id)),
-        "name": text(c.get(n.name)),
-        "version": text(c.get(n.version)),
+        "id": spec_id.strip() or None if type(spec_id) is str else key_text(spec_id),
+        "name": name or None if type(name) is str else text(name),
+        "version": version or None if type(version) is str else text(version),
     }
     if spec["id"] is None and spec["name"] is None and spec["version"] is None:
         return None
@@ -228,21 +274,32 @@ def relationship(item: Any) -> dict[str, Any] | None:
     """
     if type(item) is not dict:
         return None
-    c, n = spelled(item)
+    c, n = (item, CAMEL) if CAMEL_NAMES.issuperset(item) else spelled(item)
     target = c.get(n.resource)
     nested = type(target) is dict
-    t, tn = spelled(target) if type(target) is dict else (c, n)
-    target_id = key_text(t.get(tn.id))
-    name = text(t.get(tn.name))
+    if type(target) is not dict:
+        t, tn = c, n
+    else:
+        t, tn = (target, CAMEL) if CAMEL_NAMES.issuperset(target) else spelled(target)
+    target_id = t.get(tn.id)
+    target_id = target_id.strip() or None if type(target_id) is str else key_text(target_id)
+    name = t.get(tn.name)
+    name = name or None if type(name) is str else text(name)
     if target_id is None and name is None:
         return None
+    kind = c.get(n.relationship_type)
+    target_type = t.get(tn.referred_type)  # ref_type()'s first choice, and the usual one
     out: dict[str, Any] = {
-        "relationship": text(c.get(n.relationship_type)),
+        "relationship": kind or None if type(kind) is str else text(kind),
         "id": target_id,
         "name": name,
-        "type": ref_type(t, tn, use_at_type=nested),
+        "type": target_type
+        if type(target_type) is str and target_type
+        else ref_type(t, tn, use_at_type=nested),
     }
     chars = c.get(n.relationship_characteristic)
+    if chars is None:
+        return out
     if type(chars) is dict:
         chars = [chars]
     if type(chars) is list and chars:
@@ -250,3 +307,6 @@ def relationship(item: Any) -> dict[str, Any] | None:
         if mapped:
             out["characteristics"] = mapped
     return out
+
+
+relationships = entries(relationship)
