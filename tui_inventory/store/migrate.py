@@ -113,13 +113,6 @@ def _hold(store: Store, role: str) -> SyncLease:
     return lease
 
 
-def _snapshot(store: Store) -> Any:
-    """A read transaction that sees one state of the database throughout."""
-    if store.is_postgres:
-        return store.db.atomic(isolation_level="REPEATABLE READ")
-    return store.db.atomic()  # SQLite (WAL): a read transaction is a snapshot
-
-
 def _fix_sequences(store: Store) -> None:
     """Move PostgreSQL's id sequences past the ids copied in (an explicit id does not)."""
     if not store.is_postgres:
@@ -139,7 +132,7 @@ def copy_store(src: Store, dst: Store, *, on_table: OnTable | None = None) -> di
     """Copy every table of TABLES from `src` into the (emptied) `dst`; returns rows per table.
     Call with both leases held; the destination is written in one transaction."""
     copied: dict[str, int] = {}
-    with _snapshot(src), dst.transaction():
+    with src.snapshot(), dst.transaction():
         for name in reversed(TABLES):
             getattr(dst.m, name).delete().execute()
         for name in TABLES:

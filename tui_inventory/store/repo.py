@@ -124,6 +124,7 @@ class Store:
         self.url = url
         self.db = open_database(url)
         self.m: Models = bind(self.db)
+        self._type_run_columns = frozenset(self.m.type_run._meta.columns)
         self.is_postgres = is_postgres_url(url)
         self._ensure_schema()
 
@@ -149,6 +150,13 @@ class Store:
 
     def transaction(self) -> Any:
         return write_transaction(self.db)
+
+    def snapshot(self) -> Any:
+        """A read transaction that sees one state of the database throughout (SQLite WAL: any
+        read transaction; PostgreSQL: REPEATABLE READ)."""
+        if self.is_postgres:
+            return self.db.atomic(isolation_level="REPEATABLE READ")
+        return self.db.atomic()
 
     # -- instances: writes ----------------------------------------------------------------------
 
@@ -490,13 +498,12 @@ class Store:
         )
 
     def advance_buildup(self, kind: str, *, next_page: int, received: int, gap: bool) -> None:
-        b = self.m.buildup
-        b.update(
-            next_page=next_page,
-            pages_done=b.pages_done + 1,
-            received=b.received + received,
-            gaps=b.gaps + (1 if gap else 0),
-        ).where(b.kind == kind).execute()
+        p = self.db.param  # plain SQL: this runs with every page of a buildup
+        self.db.execute_sql(
+            f"UPDATE buildup SET next_page = {p}, pages_done = pages_done + 1, "
+            f"received = received + {p}, gaps = gaps + {p} WHERE kind = {p}",
+            (next_page, received, 1 if gap else 0, kind),
+        )
 
     def finish_buildup(self, kind: str) -> None:
         """Clear the tracked keys and the buildup flag (end of a type's buildup)."""
@@ -547,10 +554,16 @@ class Store:
             ).execute()
 
     def update_type_run(self, run: int, kind: str, counters: Counters, **values: Any) -> None:
-        tr = self.m.type_run
-        tr.update(**counters.as_dict(), **values).where(
-            (tr.run == run) & (tr.kind == kind)
-        ).execute()
+        values = {**counters.as_dict(), **values}
+        for name in values:  # column names are ours, never data: checked, then spliced in
+            if name not in self._type_run_columns:
+                raise ValueError(f"type_run has no column {name!r}")
+        p = self.db.param  # plain SQL: this runs with every page
+        assignments = ", ".join(f'"{name}" = {p}' for name in values)
+        self.db.execute_sql(
+            f'UPDATE type_run SET {assignments} WHERE "run" = {p} AND kind = {p}',
+            (*values.values(), run, kind),
+        )
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         r = self.m.run
@@ -614,7 +627,8 @@ class Store:
         the lease holder), read from the database: for a console on another process or host."""
         from tui_inventory.store.progress import live_progress
 
-        return live_progress(self)
+        with self.snapshot():  # its figures all from one state, however fast the sync commits
+            return live_progress(self)
 
 
 def _with_status(kind: str, fields: dict[str, Any], status: str) -> dict[str, Any]:
