@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tui_inventory.store import query as query_module
+from tui_inventory.store import search as search_module
 from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery, search_terms
 from tui_inventory.store.repo import Store
 from tui_inventory.tmf.mapping import Mapped
@@ -322,7 +323,7 @@ def test_broad_searches_show_rows_before_counting_them(
     # index: between their ids, one by one, not at all (collected first), or only near the
     # positions already known (a far window collects the matches).
     monkeypatch.setattr(query_module, "MATERIALIZE", 10)
-    monkeypatch.setattr(query_module, "SPAN", span)
+    monkeypatch.setattr(search_module, "SPAN", span)
     monkeypatch.setattr(query_module, "PROBES", probes)
     monkeypatch.setattr(query_module, "PROBE_ROWS", probe_rows)
     monkeypatch.setattr(query_module, "BLOCK_MAX", 64)
@@ -388,7 +389,7 @@ def test_a_word_being_typed_finds_every_word_it_begins(
     _load(store, items)
     iq = InventoryQuery(store)
     for expand in (8, 2):
-        monkeypatch.setattr(query_module, "EXPAND", expand)
+        monkeypatch.setattr(search_module, "EXPAND", expand)
         for text in ("mode", "modem", "modems", "modemz", "modeq", "unit mode", "modem "):
             q = TableQuery("services", search=text, sort="name")
             expected = _reference(store, q)

@@ -11,18 +11,17 @@ Search: the text is split into terms (runs of letters and digits). An instance m
 term is a word of its key, name, status, type, site or of a text or number value of its fields
 (characteristic values, descriptions, customers, references; not dates nor "Other Fields") — the
 last term only the beginning of a word while it is still being typed (not followed by a space or
-other separator). SQLite answers from the FTS5 index of the kind; a search with few matches is
-then sorted whole, one with many is read in index order like the whole table. PostgreSQL matches
-with word-start regular expressions over the same columns and the fields' JSON text.
+other separator). SQLite answers from the FTS5 index of the kind (`tui_inventory.store.search`);
+a search with few matches is then sorted whole, one with many is read in index order like the
+whole table. PostgreSQL matches with word-start regular expressions over the same columns and the
+fields' JSON text.
 
 A broad search on SQLite (hundreds of thousands of matches) is not collected before its first
 rows are shown: a window near the start, the end or a known position is found by walking the sort
 order and testing those rows against the index, a block at a time (`_probe_window`); its count is
 the index's count of matches, read on its own (`quick_count` tells whether a count is cheap).
 Only a window far from every known position, a status filter's count or a position collects every
-match (in `search_hits`). A word being typed of more than `PREFIXES` letters is looked up in the
-index's vocabulary and searched as the few words it begins: FTS5 would otherwise merge the lists
-of every such word at each statement.
+match (in `search_hits`).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from __future__ import annotations
 import bisect
 import csv
 import json
-import re
 import threading
 from array import array
 from collections.abc import Iterator
@@ -42,22 +40,20 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import StoreError
+from tui_inventory.store import search
 from tui_inventory.store.fts import COUNTS_TABLE, PG_LEAVES, UNSEARCHED, fts_table
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import complete, search_terms
 from tui_inventory.tmf.definitions import REFS
 
 SORTS: tuple[str, ...] = ("key", "name", "status", "type", "site", "updated_at")
 STEP = 8192  # rows between cached anchors: the most a window read skips over the whole table
 MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
-PROBE_ROWS = 2000  # a broad search's window at most this many matches from a known position...
-PROBES = 512  # ...is found by testing rows of the sort order, at most this many one by one,
-SPAN = 32  # or a block at once by reading the index between its ids (when they lie this close)
-BLOCK_MAX = 4096  # rows of the sort order tested at once, at most
-PREFIXES = 3  # the FTS5 index's longest prefix index (`prefix='1 2 3'`)
-EXPAND = 8  # a word being typed is searched as the words it begins when there are at most this many
+PROBE_ROWS = 2000  # a broad search's window this near a known position is found by testing...
+PROBES = 512  # ...rows of the sort order against the index, at most this many one by one,
+BLOCK_MAX = 4096  # and at most this many at once
 _MAX_ANCHORS = 20_000
 _MAX_PLANS = 16
-_TERM = re.compile(r"[^\W_]+")
 _NO_STEP = 1 << 62
 
 
@@ -86,7 +82,7 @@ class TableQuery:
             raise ValueError(f"cannot sort by {self.sort!r}")
         text = self.search or ""
         terms = search_terms(text)
-        search = (" ".join(terms) + (" " if _complete(text) else "")) if terms else None
+        search = (" ".join(terms) + (" " if complete(text) else "")) if terms else None
         return self if search == self.search else replace(self, search=search)
 
 
@@ -98,25 +94,6 @@ class Reference:
     key: str
     name: str
     field: str
-
-
-def search_terms(text: str) -> list[str]:
-    """The search terms of what the user typed: its runs of letters and digits, lower-cased."""
-    return [t.lower() for t in _TERM.findall(text)]
-
-
-def _complete(text: str) -> bool:
-    """Whether the last term of `text` is finished (a separator follows it)."""
-    return bool(text) and _TERM.fullmatch(text[-1]) is None
-
-
-def fts_match(text: str) -> str:
-    """The FTS5 query for a search: each term quoted, the last a prefix while being typed. Terms
-    hold letters and digits only, so no user text becomes FTS5 syntax (`"`, `*`, `AND`, `NEAR(`)."""
-    terms = [f'"{t}"' for t in search_terms(text)]
-    if terms and not _complete(text):
-        terms[-1] += "*"
-    return " AND ".join(terms)
 
 
 class _Plan:
@@ -322,13 +299,10 @@ class InventoryQuery:
             return plan
         db = self.store.db
         if plan.match is None:
-            plan.match = self._fts_query(q.kind, q.search)
+            plan.match = search.fts_query(db, q.kind, q.search)
         if plan.broad is None:
-            table = fts_table(q.kind)
-            sql = f"SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)"
-            plan.broad = db.execute_sql(sql, (plan.match, MATERIALIZE + 1)).fetchone()[0] > (
-                MATERIALIZE
-            )
+            n = search.count_matches(db, q.kind, plan.match, limit=MATERIALIZE + 1)
+            plan.broad = n > MATERIALIZE
         if not plan.broad:
             self._fill(q, plan)
         return plan
@@ -356,36 +330,6 @@ class InventoryQuery:
     def _filled(self, q: TableQuery) -> bool:
         """Whether `search_hits` holds the matches of `q`'s search (on this connection)."""
         return bool(getattr(self._local, "hits", None) == self._hits_key(q))
-
-    def _fts_query(self, kind: str, text: str) -> str:
-        """`fts_match(text)`, but a word being typed longer than the prefix indexes replaced by
-        the words of the index it begins, when they are few: FTS5 answers such a prefix by
-        merging the lists of all its words at every statement (100 ms for "modem*" at 600,000
-        matches), the words themselves it seeks in (see the module docstring)."""
-        match = fts_match(text)
-        terms = search_terms(text)
-        if not terms or _complete(text):
-            return match
-        word = terms[-1]
-        if len(word) <= PREFIXES or not word.isascii():  # (ASCII: tokenized as it is)
-            return match
-        table = fts_table(kind)
-        vocab = f"{table}_vocab"
-        db = self.store.db
-        db.execute_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {table}, row)"
-        )
-        # The word itself, and the longer words it begins: after word + "0" in the index's byte
-        # order, as the tokenizer's words are of letters and digits (and "0" is the least). The
-        # vocabulary counts the rows of each word it passes: starting past the word itself
-        # spares reading its list (15 ms for "modem").
-        sql = f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?"
-        after = word[:-1] + chr(ord(word[-1]) + 1)
-        words = [word, *(w for (w,) in db.execute_sql(sql, (word + "0", after, EXPAND)))]
-        if len(words) > EXPAND:
-            return match
-        begun = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-        return " AND ".join([*(f'"{t}"' for t in terms[:-1]), f"({begun})"])
 
     # -- conditions ---------------------------------------------------------------------------
 
@@ -420,7 +364,7 @@ class InventoryQuery:
             cols = (inst.key, inst.name, inst.status, inst.type, inst.site, values)
             text = pw.fn.CONCAT_WS(" ", *cols)
             terms = search_terms(q.search)
-            last = len(terms) - 1 if not _complete(q.search) else len(terms)
+            last = len(terms) - 1 if not complete(q.search) else len(terms)
             cond = None
             for i, t in enumerate(terms):
                 c = pw.Expression(text, "~*", "\\m" + t + ("" if i == last else "\\M"))
@@ -486,9 +430,8 @@ class InventoryQuery:
             plan.count = counts.get(q.status, 0) if q.status is not None else sum(counts.values())
         elif self.sqlite and q.status is None:
             if plan.matches is None:  # the index counts its matches (no need to collect them)
-                table = fts_table(q.kind)
-                sql = f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?"
-                plan.matches = self.store.db.execute_sql(sql, (plan.match,)).fetchone()[0]
+                assert plan.match is not None  # (`_open` made it)
+                plan.matches = search.count_matches(self.store.db, q.kind, plan.match)
             plan.count = plan.matches
         else:
             if self.sqlite:
@@ -637,38 +580,25 @@ class InventoryQuery:
     ) -> list[tuple[Any, ...]] | None:
         """The first `want` matches (id, sort value, key) after (`reverse`: before) `anchor`, in
         reading order, or all up to the end: rows of the sort order are read a block at a time
-        and their ids looked up in the index, with one read of it between their smallest and
-        largest id when they lie close together (rows read in key order often do), else one by
-        one (at most PROBES: each costs tens of microseconds). None past that budget."""
-        table = fts_table(q.kind)
-        around = (
-            "SELECT j.value FROM json_each(?) AS j WHERE j.value IN "
-            f"(SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ?)"
-        )
-        each = (
-            "SELECT j.value FROM json_each(?) AS j WHERE EXISTS "
-            f"(SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = j.value)"
-        )
-        db = self.store.db
+        (doubling) and tested against the index (`search.matching`). None when more than PROBES
+        would be tested one by one."""
         found: list[tuple[Any, ...]] = []
-        probes = 0
+        budget = PROBES
         size = max(64, min(2 * want, BLOCK_MAX))
         while len(found) < want:
             rows = self._seek(
                 q, plan, anchor, reverse=reverse, skip=0, limit=size, read="candidates"
             )
-            ids = [r[0] for r in rows]
-            if not ids:
+            if not rows:
                 break
-            lo, hi = min(ids), max(ids)
-            if hi - lo < SPAN * len(ids):
-                hits = db.execute_sql(around, (json.dumps(ids), plan.match, lo, hi))
-            else:
-                probes += len(ids)
-                if probes > PROBES:
-                    return None
-                hits = db.execute_sql(each, (json.dumps(ids), plan.match))
-            matched = {i for (i,) in hits}
+            assert plan.match is not None
+            tested = search.matching(
+                self.store.db, q.kind, plan.match, [r[0] for r in rows], budget
+            )
+            if tested is None:
+                return None
+            matched, probed = tested
+            budget -= probed
             found += [r for r in rows if r[0] in matched]
             if len(rows) < size:
                 break
