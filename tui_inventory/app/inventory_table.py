@@ -4,7 +4,8 @@ the screen.
 It reads through `InventoryQuery` on its own reader thread (`Reader`), in async workers: a reload
 (a new query, or the store changed) reads the count and the screen's rows and keeps the selected
 instance; scrolling reads the rows that come into view. So a million instances open as fast as a
-hundred. A broad search shows its first rows before its count (`counting`), which follows. Every cell is API data: it is shown through `plain` as literal text, never as markup.
+hundred. A broad search shows its first rows before its count (`counting`), which follows. Every
+cell is API data: it is shown through `plain` as literal text, never as markup.
 """
 
 from __future__ import annotations
