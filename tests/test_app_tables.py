@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select
@@ -17,7 +19,8 @@ from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
 from tui_inventory.app.main import InventoryApp
-from tui_inventory.store.query import InventoryQuery, TableQuery
+from tui_inventory.store import query as query_module
+from tui_inventory.store.query import InventoryQuery, TableQuery, search_terms
 from tui_inventory.store.repo import Store
 
 HOSTILE = (
@@ -162,6 +165,43 @@ async def test_sorting_filtering_and_moving_like_less(
         assert table.total == n
         shown = [app.store.get("resources", k) for k in shown_keys(table)]
         assert {r.status for r in shown if r is not None} == {status}
+
+
+async def test_a_broad_search_shows_its_rows_first_then_its_count(
+    make_sim, make_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query_module, "MATERIALIZE", 10)  # every search here is broad
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    release = threading.Event()
+    count = InventoryQuery.count
+
+    def held(self: InventoryQuery, q: TableQuery) -> int:
+        """A search's count waits until the test has looked at the table without it."""
+        if q.search is not None:
+            assert release.wait(10)
+        return count(self, q)
+
+    monkeypatch.setattr(InventoryQuery, "count", held)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await show(pilot, app, "resources")
+        iq = InventoryQuery(app.store)
+        status = max(iq.statuses("resources"), key=lambda s: s[1])[0]
+        word = search_terms(status)[0]
+        q = TableQuery("resources", search=word)
+        expected = [r.key for r in iq.window(q, 0, 10_000)]
+        assert len(expected) > 3 * table.visible_rows  # more than a reload reads
+        await search(pilot, table, word)
+        assert table.counting and "counting…" in screen_text(app)
+        assert shown_keys(table) == expected[: table.visible_rows]
+        await pilot.press("G")  # where the end is, only the count tells: it is gone to then
+        assert table.cursor == 0
+        release.set()
+        await wait_for(pilot, lambda: not table.counting, 10, "the count")
+        await settled(pilot, table)
+        assert table.total == len(expected)
+        assert table.current is not None and table.current.key == expected[-1]
+        assert shown_keys(table) == expected[-table.visible_rows :]
+        assert f"{len(expected):,} of " in screen_text(app)
 
 
 async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes_feed(

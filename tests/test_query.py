@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tui_inventory.store import query as query_module
+from tui_inventory.store import search as search_module
 from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery, search_terms
 from tui_inventory.store.repo import Store
 from tui_inventory.tmf.mapping import Mapped
@@ -305,3 +306,92 @@ def test_export_iterates_every_row_of_the_query_in_order(store: Store) -> None:
     out = list(iq.iter_instances(q, batch=100))
     assert [r.key for r, _ in out] == _reference(store, q)
     assert all(fields["ID"] == r.key for r, fields in out)
+
+
+BROAD = ("a", "sn", "mod", "gate", "deep", "betz", "perth", "ses17 ", "lima b", "x9")
+
+
+@pytest.mark.parametrize(
+    ("span", "probes", "probe_rows"),
+    [(10**9, 10**9, 2000), (0, 10**9, 2000), (0, 0, 2000), (32, 512, 45)],
+    ids=["index-ranges", "one-by-one", "collected", "near-known-positions"],
+)
+def test_broad_searches_show_rows_before_counting_them(
+    store: Store, monkeypatch: pytest.MonkeyPatch, span: int, probes: int, probe_rows: int
+) -> None:
+    # Every search here is broad; the parameters choose how its rows are tested against the
+    # index: between their ids, one by one, not at all (collected first), or only near the
+    # positions already known (a far window collects the matches).
+    monkeypatch.setattr(query_module, "MATERIALIZE", 10)
+    monkeypatch.setattr(search_module, "SPAN", span)
+    monkeypatch.setattr(query_module, "PROBES", probes)
+    monkeypatch.setattr(query_module, "PROBE_ROWS", probe_rows)
+    monkeypatch.setattr(query_module, "BLOCK_MAX", 64)
+    rng = random.Random(17)
+    keys = _keys(rng, 1500)
+    _load(store, [_mapped(rng, k) for k in keys])
+    _load(store, [_mapped(rng, f"C{i}") for i in range(100)], kind="carriers")
+
+    def check(q: TableQuery) -> None:
+        expected = _reference(store, q)
+        n = len(expected)
+        iq = InventoryQuery(store)  # nothing known: the first rows come before any count
+        assert [r.key for r in iq.window(q, 0, 30)] == expected[:30], q
+        assert iq.quick_count(q) in (None, n), q
+        assert [r.key for r in iq.window(q, 30, 25)] == expected[30:55], q  # scrolling on
+        assert iq.count(q) == n, q
+        for offset in (max(0, n - 20), n // 2, max(0, n - 45), n // 3):
+            got = [r.key for r in iq.window(q, offset, 20)]
+            assert got == expected[offset : offset + 20], (q, offset)
+        for key in rng.sample(expected, min(3, n)):
+            assert iq.position(q, key) == expected.index(key), (q, key)
+        back = InventoryQuery(store)  # from the end, once counted, as `G` does
+        assert back.count(q) == n
+        assert [r.key for r in back.window(q, max(0, n - 30), 30)] == expected[-30:], q
+
+    def queries() -> Iterator[TableQuery]:
+        for text in BROAD:
+            yield TableQuery("services", search=text)
+            yield TableQuery(
+                "services",
+                sort=rng.choice(SORTS),
+                descending=rng.random() < 0.5,
+                status=rng.choice((None, *STATUSES)),
+                search=text,
+            )
+
+    for q in queries():
+        check(q)
+    # after a sync changed some (new words) and removed others (words the index must forget)
+    _load(store, [_mapped(rng, k, version=1) for k in rng.sample(keys, 200)])
+    with store.transaction():
+        store.track("services", keys[100:])
+        store.remove_untracked("services", None)
+        store.finish_buildup("services")
+    for q in [
+        *queries(),
+        TableQuery("services", search="renam"),
+        TableQuery("services", sort="name", search="deep1 "),
+    ]:
+        check(q)
+
+
+def test_a_word_being_typed_finds_every_word_it_begins(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Longer than the prefix indexes: looked up in the index's words, few or many of them.
+    monkeypatch.setattr(query_module, "MATERIALIZE", 2)
+    words = ["modem", "modems", "modem9", "modemé", "modemzz", "modex", "mode", "mod"]
+    items = [
+        Mapped(f"K{i}", f"{w} unit", "Operational", "Modem", "Lima", {"Name": w})
+        for i, w in enumerate(words * 3)
+    ]
+    _load(store, items)
+    iq = InventoryQuery(store)
+    for expand in (8, 2):
+        monkeypatch.setattr(search_module, "EXPAND", expand)
+        for text in ("mode", "modem", "modems", "modemz", "modeq", "unit mode", "modem "):
+            q = TableQuery("services", search=text, sort="name")
+            expected = _reference(store, q)
+            assert iq.count(q) == len(expected), (text, expand)
+            assert [r.key for r in iq.window(q, 0, 100)] == expected, (text, expand)

@@ -187,9 +187,12 @@ class InventoryView(Vertical):
         self._show_count()
 
     def _show_count(self) -> None:
-        """The result count: "12 of 40,213" when filtered or searched, else "40,213 services"."""
+        """The result count: "12 of 40,213" when filtered or searched, else "40,213 services";
+        "counting…" while a broad search's count is read."""
         q, shown = self.table.table_query, self.table.total
-        if q.status is None and q.search is None:
+        if self.table.counting:
+            text = "counting…"
+        elif q.status is None and q.search is None:
             text = f"{shown:,} {self.kind}"
         elif self._statuses is not None:
             text = f"{shown:,} of {sum(n for _, n in self._statuses):,}"
@@ -246,7 +249,8 @@ class InventoryView(Vertical):
 
     def action_export(self) -> None:
         default = f"{self.kind}-{datetime.now():%Y%m%d-%H%M%S}.csv"
-        what = f"{self.table.total:,} {self.kind} (what the table shows)"
+        shown = "all the" if self.table.counting else f"{self.table.total:,}"
+        what = f"{shown} {self.kind} (what the table shows)"
         self.app.push_screen(ExportScreen(default, what), self._export)
 
     def _export(self, path: Path | None) -> None:

@@ -4,7 +4,8 @@ the screen.
 It reads through `InventoryQuery` on its own reader thread (`Reader`), in async workers: a reload
 (a new query, or the store changed) reads the count and the screen's rows and keeps the selected
 instance; scrolling reads the rows that come into view. So a million instances open as fast as a
-hundred. Every cell is API data: it is shown through `plain` as literal text, never as markup.
+hundred. A broad search shows its first rows before its count (`counting`), which follows. Every
+cell is API data: it is shown through `plain` as literal text, never as markup.
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ class _Loaded:
     top: int
     start: int
     rows: list[Row]
+    counting: bool = False  # `total` is only the rows read: the count is still to be read
+
+
+@dataclass(frozen=True)
+class _Counted:
+    epoch: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,9 @@ class InventoryTable(ScrollView, can_focus=True):
         self.rows: dict[int, Row] = {}
         self.pending = True  # no read of the current query has finished yet
         # (not Textual's `loading`: that would hide the table and take its focus at each read)
+        self.counting = False  # its first rows are shown, its count is being read
+        self._jump_end = False  # `G` was pressed while counting: go to the end once counted
+        self._counter: Worker[_Counted] | None = None
         self._epoch = 0
         self._fill_asked: tuple[int, int, int] | None = None
         self._iq: InventoryQuery | None = None
@@ -214,9 +225,12 @@ class InventoryTable(ScrollView, can_focus=True):
         keeping the selected instance when `keep` and it is still there."""
         if query is not None:
             self.table_query = query
-            if self._reading:
-                self.reader.interrupt()  # the earlier query, still running, is not wanted
-        self._again = False
+        if self._reading and (query is not None or self.counting):
+            self.reader.interrupt()  # the earlier query (or count), still running, is not wanted
+        if self._counter is not None:
+            self._counter.cancel()
+            self._counter = None
+        self._again = self.counting = self._jump_end = False
         self._epoch += 1
         self.pending = self._reading = True
         key = self.cursor_key if keep else None
@@ -241,14 +255,26 @@ class InventoryTable(ScrollView, can_focus=True):
     def _read(
         self, q: TableQuery, epoch: int, key: str | None, cursor: int, line: int, height: int
     ) -> _Loaded:
-        """(On the reader thread.) The count, where the cursor and the screen go, the rows."""
+        """(On the reader thread.) The count, where the cursor and the screen go, the rows; for
+        a broad search from its top, its first rows only (the count follows, see `_count`)."""
         iq = self.iq
-        total = iq.count(q)
+        from_top = key is None and cursor == 0
+        known = iq.quick_count(q) if from_top else iq.count(q)
+        if known is None:
+            rows = iq.window(q, 0, height * 3)
+            known = iq.quick_count(q)  # known when the rows ran out
+            counting = known is None
+            return _Loaded(epoch, len(rows) if known is None else known, 0, 0, 0, rows, counting)
+        total = known
         pos = iq.position(q, key) if key is not None else None
         cursor = max(0, min(pos if pos is not None else cursor, total - 1))
         top = max(0, min(cursor - max(0, min(line, height - 1)), total - height))
         start = max(0, top - height)
         return _Loaded(epoch, total, cursor, top, start, iq.window(q, start, height * 3))
+
+    @work(exclusive=True, group="count", exit_on_error=False)
+    async def _count(self, q: TableQuery, epoch: int) -> _Counted:
+        return _Counted(epoch, await self.reader.run(self.iq.count, q))
 
     @work(exclusive=True, group="fill", exit_on_error=False)
     async def _fill(self, q: TableQuery, epoch: int, start: int, limit: int) -> _Filled:
@@ -260,8 +286,9 @@ class InventoryTable(ScrollView, can_focus=True):
             return
         event.stop()
         if event.state == WorkerState.ERROR:
-            if event.worker.group == "reload":  # (a replaced worker ends cancelled instead)
-                self.pending = self._reading = False
+            # (a replaced reload, or a count whose query was left, ends cancelled instead)
+            if event.worker.group == "reload" or event.worker is self._counter:
+                self.pending = self._reading = self.counting = False
             if not Reader.interrupted(event.worker.error):  # a newer query cut it short
                 error = plain(event.worker.error, limit=300)
                 self.notify(
@@ -272,9 +299,12 @@ class InventoryTable(ScrollView, can_focus=True):
         if event.state != WorkerState.SUCCESS or getattr(result, "epoch", None) != self._epoch:
             return
         if isinstance(result, _Loaded):
-            self.pending = self._reading = False
-            if self._again:
-                self.call_later(self.reload)
+            self.pending = False
+            self.counting = result.counting
+            if result.counting:
+                self._counter = self._count(self.table_query, self._epoch)
+            else:
+                self._done_reading()
             self.total = result.total
             self.rows = {result.start + i: r for i, r in enumerate(result.rows)}
             self.virtual_size = Size(self.size.width, self.total + 1)
@@ -283,6 +313,17 @@ class InventoryTable(ScrollView, can_focus=True):
             self.scroll_to(y=result.top, animate=False, force=True)
             self._note_cursor()
             self.post_message(self.Loaded(self.total))
+        elif isinstance(result, _Counted):
+            self._counter = None
+            self.counting = False
+            self._done_reading()
+            self.total = result.total
+            self.virtual_size = Size(self.size.width, self.total + 1)
+            if self._jump_end:
+                self._jump_end = False
+                self.action_jump(-1)
+            self._want_rows()
+            self.post_message(self.Loaded(self.total))
         elif isinstance(result, _Filled):
             top = self.top
             keep = range(top - 4 * self.visible_rows, top + 5 * self.visible_rows)
@@ -290,6 +331,11 @@ class InventoryTable(ScrollView, can_focus=True):
             self.rows.update((result.start + i, r) for i, r in enumerate(result.rows))
             self._note_cursor()
         self.refresh()
+
+    def _done_reading(self) -> None:
+        self._reading = False
+        if self._again:
+            self.call_later(self.reload)
 
     def _note_cursor(self) -> None:
         row = self.rows.get(self.cursor)
@@ -338,6 +384,9 @@ class InventoryTable(ScrollView, can_focus=True):
         self.move_to(self.cursor + delta)
 
     def action_jump(self, pos: int) -> None:
+        if pos < 0 and self.counting:
+            self._jump_end = True  # the end is not known yet
+            return
         self.move_to(pos if pos >= 0 else self.total - 1)
 
     def action_page(self, pages: float) -> None:

@@ -11,9 +11,17 @@ Search: the text is split into terms (runs of letters and digits). An instance m
 term is a word of its key, name, status, type, site or of a text or number value of its fields
 (characteristic values, descriptions, customers, references; not dates nor "Other Fields") — the
 last term only the beginning of a word while it is still being typed (not followed by a space or
-other separator). SQLite answers from the FTS5 index of the kind; a search with few matches is
-then sorted whole, one with many is read in index order like the whole table. PostgreSQL matches
-with word-start regular expressions over the same columns and the fields' JSON text.
+other separator). SQLite answers from the FTS5 index of the kind (`tui_inventory.store.search`);
+a search with few matches is then sorted whole, one with many is read in index order like the
+whole table. PostgreSQL matches with word-start regular expressions over the same columns and the
+fields' JSON text.
+
+A broad search on SQLite (hundreds of thousands of matches) is not collected before its first
+rows are shown: a window near the start, the end or a known position is found by walking the sort
+order and testing those rows against the index, a block at a time (`_probe_window`); its count is
+the index's count of matches, read on its own (`quick_count` tells whether a count is cheap).
+Only a window far from every known position, a status filter's count or a position collects every
+match (in `search_hits`).
 """
 
 from __future__ import annotations
@@ -21,7 +29,6 @@ from __future__ import annotations
 import bisect
 import csv
 import json
-import re
 import threading
 from array import array
 from collections.abc import Iterator
@@ -33,16 +40,20 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import StoreError
+from tui_inventory.store import search
 from tui_inventory.store.fts import COUNTS_TABLE, PG_LEAVES, UNSEARCHED, fts_table
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import complete, search_terms
 from tui_inventory.tmf.definitions import REFS
 
 SORTS: tuple[str, ...] = ("key", "name", "status", "type", "site", "updated_at")
 STEP = 8192  # rows between cached anchors: the most a window read skips over the whole table
 MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
+PROBE_ROWS = 2000  # a broad search's window this near a known position is found by testing...
+PROBES = 512  # ...rows of the sort order against the index, at most this many one by one,
+BLOCK_MAX = 4096  # and at most this many at once
 _MAX_ANCHORS = 20_000
 _MAX_PLANS = 16
-_TERM = re.compile(r"[^\W_]+")
 _NO_STEP = 1 << 62
 
 
@@ -71,7 +82,7 @@ class TableQuery:
             raise ValueError(f"cannot sort by {self.sort!r}")
         text = self.search or ""
         terms = search_terms(text)
-        search = (" ".join(terms) + (" " if _complete(text) else "")) if terms else None
+        search = (" ".join(terms) + (" " if complete(text) else "")) if terms else None
         return self if search == self.search else replace(self, search=search)
 
 
@@ -85,35 +96,18 @@ class Reference:
     field: str
 
 
-def search_terms(text: str) -> list[str]:
-    """The search terms of what the user typed: its runs of letters and digits, lower-cased."""
-    return [t.lower() for t in _TERM.findall(text)]
-
-
-def _complete(text: str) -> bool:
-    """Whether the last term of `text` is finished (a separator follows it)."""
-    return bool(text) and _TERM.fullmatch(text[-1]) is None
-
-
-def fts_match(text: str) -> str:
-    """The FTS5 query for a search: each term quoted, the last a prefix while being typed. Terms
-    hold letters and digits only, so no user text becomes FTS5 syntax (`"`, `*`, `AND`, `NEAR(`)."""
-    terms = [f'"{t}"' for t in search_terms(text)]
-    if terms and not _complete(text):
-        terms[-1] += "*"
-    return " AND ".join(terms)
-
-
 class _Plan:
     """What is known of one query at one data version: count, anchors, a search's ids."""
 
     def __init__(self) -> None:
         self.count: int | None = None
         self.matches: int | None = None  # a search's matches in the kind, status aside
+        self.match: str | None = None  # SQLite: the search's FTS5 query
+        self.broad: bool | None = None  # SQLite: whether it has more than MATERIALIZE matches
         self.ids: array[int] | None = None  # a small search's matching ids, in order
         self.anchors: dict[int, tuple[Any, str]] = {}  # position -> (sort value, key)
         self.positions: list[int] = []  # sorted keys of `anchors`
-        self.statements: dict[tuple[bool, bool, bool], tuple[str, list[Any]]] = {}
+        self.statements: dict[tuple[bool, bool, str], tuple[str, list[Any]]] = {}
 
     def remember(self, pos: int, value: Any, key: str) -> None:
         if pos in self.anchors:
@@ -137,6 +131,7 @@ class InventoryQuery:
         self._plans: dict[TableQuery, _Plan] = {}
         self._statuses: dict[str, list[tuple[str, int]]] = {}
         self._local = threading.local()  # per connection: which search `search_hits` holds
+        self._by_id: str | None = None  # the SQL of `_rows_by_id`
 
     # -- public -------------------------------------------------------------------------------
 
@@ -144,6 +139,16 @@ class InventoryQuery:
         q = q.normalized()
         with self._read():
             return self._count(q, self._open(q))
+
+    def quick_count(self, q: TableQuery) -> int | None:
+        """`count(q)` when it is cheap, or None: a broad search's count reads each of its matches
+        (some 25 ms for 600,000), so a table shows its first rows before it."""
+        q = q.normalized()
+        with self._read():
+            plan = self._open(q)
+            if plan.count is None and plan.broad and not self._filled(q):
+                return None
+            return self._count(q, plan)
 
     def window(self, q: TableQuery, offset: int, limit: int) -> list[Row]:
         """The rows at positions [offset, offset + limit) of `q` (fewer at the end)."""
@@ -155,6 +160,11 @@ class InventoryQuery:
             if self._sorted_whole(q, plan):
                 ids = self._ids(q, plan)
                 return self._rows_by_id(list(ids[offset : offset + limit]))
+            if plan.broad and not self._filled(q):
+                rows = self._probe_window(q, plan, offset, limit)
+                if rows is not None:
+                    return rows
+                self._fill(q, plan)
             step = STEP if q.search is None else _NO_STEP  # each search statement costs alike
             return self._keyset_window(q, plan, offset, limit, step)
 
@@ -172,6 +182,8 @@ class InventoryQuery:
         inst = self.inst
         with self._read():
             plan = self._open(q)
+            if plan.broad:
+                self._fill(q, plan)  # counting the rows before it takes them all
             found = (
                 inst.select(inst.id, getattr(inst, q.sort))
                 .where((inst.kind == q.kind) & (inst.key == key))
@@ -280,33 +292,51 @@ class InventoryQuery:
             return plan
 
     def _open(self, q: TableQuery) -> _Plan:
-        """The query's plan; for a search on SQLite, also its matches in this connection's
-        temporary table `search_hits`: the index is read once, then each statement looks the
-        matches up there (an `IN (subquery)` would read the index again in every statement)."""
+        """The query's plan; for a search on SQLite, also its FTS5 query, whether it is broad
+        (a few hundred microseconds to tell) and, when it is not, its matches (`_fill`)."""
         plan = self._plan(q)
         if not self.sqlite or q.search is None:
             return plan
-        key = (self._local.version, q.kind, q.search)
         db = self.store.db
-        if getattr(self._local, "hits", None) != key:
+        if plan.match is None:
+            plan.match = search.fts_query(db, q.kind, q.search)
+        if plan.broad is None:
+            n = search.count_matches(db, q.kind, plan.match, limit=MATERIALIZE + 1)
+            plan.broad = n > MATERIALIZE
+        if not plan.broad:
+            self._fill(q, plan)
+        return plan
+
+    def _fill(self, q: TableQuery, plan: _Plan) -> None:
+        """Collect the search's matches in this connection's temporary table `search_hits`: the
+        index is read once, then each statement looks the matches up there (an `IN (subquery)`
+        would read the index again in every statement)."""
+        db = self.store.db
+        if not self._filled(q):
             self._local.hits = None  # until filled: an interrupted fill must not count
             db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
             db.execute_sql("DELETE FROM temp.search_hits")
             table = fts_table(q.kind)
             fill = f"INSERT INTO temp.search_hits SELECT rowid FROM {table} WHERE {table} MATCH ?"
-            db.execute_sql(fill, (fts_match(q.search),))
-            self._local.hits = key
+            db.execute_sql(fill, (plan.match,))
+            self._local.hits = self._hits_key(q)
             plan.matches = None
         if plan.matches is None:
             plan.matches = db.execute_sql("SELECT COUNT(*) FROM temp.search_hits").fetchone()[0]
-        return plan
+
+    def _hits_key(self, q: TableQuery) -> tuple[Any, ...]:
+        return (self._local.version, q.kind, q.search)
+
+    def _filled(self, q: TableQuery) -> bool:
+        """Whether `search_hits` holds the matches of `q`'s search (on this connection)."""
+        return bool(getattr(self._local, "hits", None) == self._hits_key(q))
 
     # -- conditions ---------------------------------------------------------------------------
 
-    def _where(self, q: TableQuery, *, in_order: bool = True) -> Any:
-        """The query's condition. `in_order`: read an index in the sort order and check the
-        search row by row; else let the search's matches drive (a unary `+` keeps SQLite from
-        using an index on the column it prefixes)."""
+    def _where(self, q: TableQuery, *, in_order: bool = True, search: bool = True) -> Any:
+        """The query's condition (without the search unless `search`). `in_order`: read an index
+        in the sort order and check the search row by row; else let the search's matches drive
+        (a unary `+` keeps SQLite from using an index on the column it prefixes)."""
         inst = self.inst
         kind, status = inst.kind, inst.status
         if not in_order and self.sqlite:
@@ -314,7 +344,7 @@ class InventoryQuery:
         where = kind == q.kind
         if q.status is not None:
             where &= status == q.status
-        if q.search is not None:
+        if search and q.search is not None:
             where &= self._matches(q, in_order=in_order)
         return where
 
@@ -334,13 +364,13 @@ class InventoryQuery:
             cols = (inst.key, inst.name, inst.status, inst.type, inst.site, values)
             text = pw.fn.CONCAT_WS(" ", *cols)
             terms = search_terms(q.search)
-            last = len(terms) - 1 if not _complete(q.search) else len(terms)
+            last = len(terms) - 1 if not complete(q.search) else len(terms)
             cond = None
             for i, t in enumerate(terms):
                 c = pw.Expression(text, "~*", "\\m" + t + ("" if i == last else "\\M"))
                 cond = c if cond is None else cond & c
             return cond
-        hits = pw.SQL("(SELECT id FROM temp.search_hits)")  # see `_open`
+        hits = pw.SQL("(SELECT id FROM temp.search_hits)")  # see `_fill`
         return pw.Expression(_plus(inst.id) if in_order else inst.id, pw.OP.IN, hits)
 
     def _passes(self, q: TableQuery, id_: int) -> bool:
@@ -388,9 +418,7 @@ class InventoryQuery:
     def _sorted_whole(self, q: TableQuery, plan: _Plan) -> bool:
         """Whether the query's rows are collected and sorted whole (a search with few matches;
         every search on PostgreSQL), rather than read in index order."""
-        if q.search is None:
-            return False
-        return plan.matches is None or plan.matches <= MATERIALIZE
+        return q.search is not None and not plan.broad
 
     def _count(self, q: TableQuery, plan: _Plan) -> int:
         if plan.count is not None:
@@ -400,9 +428,14 @@ class InventoryQuery:
         elif self.sqlite and q.search is None:
             counts = dict(self._status_counts(q.kind))
             plan.count = counts.get(q.status, 0) if q.status is not None else sum(counts.values())
-        elif q.status is None and plan.matches is not None:
+        elif self.sqlite and q.status is None:
+            if plan.matches is None:  # the index counts its matches (no need to collect them)
+                assert plan.match is not None  # (`_open` made it)
+                plan.matches = search.count_matches(self.store.db, q.kind, plan.match)
             plan.count = plan.matches
         else:
+            if self.sqlite:
+                self._fill(q, plan)
             plan.count = int(self.inst.select().where(self._where(q)).count())
         return plan.count
 
@@ -425,7 +458,14 @@ class InventoryQuery:
         if not ids:
             return []
         inst = self.inst
-        rows = inst.select(*self._row_columns()).where(inst.id.in_(ids)).tuples()
+        if self.sqlite:  # one statement for any number of ids, built once
+            if self._by_id is None:
+                listed = pw.SQL("(SELECT value FROM json_each(?))", ["ids"])
+                select = inst.select(*self._row_columns())
+                self._by_id = select.where(pw.Expression(inst.id, pw.OP.IN, listed)).sql()[0]
+            rows = self.store.db.execute_sql(self._by_id, (json.dumps(ids),)).fetchall()
+        else:
+            rows = inst.select(*self._row_columns()).where(inst.id.in_(ids)).tuples()
         found = {r[0]: Row(*r) for r in rows}
         return [found[i] for i in ids if i in found]
 
@@ -435,16 +475,23 @@ class InventoryQuery:
         return {i: json.loads(f) for i, f in rows}
 
     def _statement(
-        self, q: TableQuery, plan: _Plan, *, anchored: bool, reverse: bool, full: bool
+        self, q: TableQuery, plan: _Plan, *, anchored: bool, reverse: bool, read: str
     ) -> tuple[str, list[Any]]:
         """The SQL of a seek (built once per query: peewee's building costs more than the
-        statement) and its parameters before the anchor's, the limit and the offset."""
-        shape = (anchored, reverse, full)
+        statement) and its parameters before the anchor's, the limit and the offset. It reads
+        `read`: "rows" (a `Row`'s columns), "anchor" (the sort value and key) or "candidates"
+        (the id, sort value and key of every row the search aside)."""
+        shape = (anchored, reverse, read)
         cached = plan.statements.get(shape)
         if cached is None:
             inst = self.inst
-            cols = self._row_columns() if full else (getattr(inst, q.sort), inst.key)
-            where = self._where(q)
+            sort = getattr(inst, q.sort)
+            cols = {
+                "rows": self._row_columns(),
+                "anchor": (sort, inst.key),
+                "candidates": (inst.id, sort, inst.key),
+            }[read]
+            where = self._where(q, search=read != "candidates")
             bound = ("", "")
             if anchored:
                 where &= self._beyond(q, bound, later=not reverse)
@@ -463,15 +510,101 @@ class InventoryQuery:
         reverse: bool,
         skip: int,
         limit: int,
-        full: bool,
+        read: str,
     ) -> list[tuple[Any, ...]]:
         """Rows after (or, `reverse`, before) `anchor` — from the start (or end) when None —
         skipping `skip`, in reading order."""
         sql, params = self._statement(
-            q, plan, anchored=anchor is not None, reverse=reverse, full=full
+            q, plan, anchored=anchor is not None, reverse=reverse, read=read
         )
         bound = [] if anchor is None else [anchor[1]] if q.sort == "key" else list(anchor)
         return list(self.store.db.execute_sql(sql, [*params, *bound, limit, skip]).fetchall())
+
+    def _base(
+        self, plan: _Plan, offset: int, last: int, total: int | None
+    ) -> tuple[bool, int, int, tuple[Any, str] | None]:
+        """Where to read [offset, last) from: (reverse, skip, base position, its anchor). The
+        nearest base: an anchor before the window (or the start, -1), read forward; or one at or
+        after its end (or the end, `total`, when known), read backward."""
+        with self._lock:
+            i = bisect.bisect_left(plan.positions, offset)
+            fwd = plan.positions[i - 1] if i else -1
+            j = bisect.bisect_left(plan.positions, last)
+            back = plan.positions[j] if j < len(plan.positions) else total
+            fwd_skip = offset - fwd - 1
+            back_skip = back - last if back is not None else _NO_STEP
+            reverse = back_skip < fwd_skip
+            skip, base = (back_skip, back) if reverse else (fwd_skip, fwd)
+            assert base is not None
+            return reverse, skip, base, plan.anchors.get(base)
+
+    def _probe_window(
+        self, q: TableQuery, plan: _Plan, offset: int, limit: int
+    ) -> list[Row] | None:
+        """A broad search's rows at [offset, offset + limit), found without collecting its
+        matches: the rows of the sort order from the nearest known position are tested against
+        the index until enough match (`_probe`). None when the window is too far from every known
+        position or too few of the rows tested match: then `search_hits` serves."""
+        total = plan.count
+        if total is not None:
+            if offset >= total:
+                return []
+            limit = min(limit, total - offset)
+        reverse, skip, base, anchor = self._base(plan, offset, offset + limit, total)
+        want = skip + limit
+        if want > PROBE_ROWS:
+            return None
+        found = self._probe(q, plan, anchor, reverse=reverse, want=want)
+        if found is None:
+            return None
+        step = -1 if reverse else 1
+        with self._lock:
+            if len(found) < want and not reverse and plan.count is None:
+                plan.count = base + 1 + len(found)  # the walk reached the end
+            for n in {skip, len(found) - 1, min(want, len(found)) - 1}:
+                if 0 <= n < len(found):
+                    plan.remember(base + step * (n + 1), found[n][1], found[n][2])
+        window = found[skip:want]
+        if reverse:
+            window.reverse()
+        return self._rows_by_id([r[0] for r in window])
+
+    def _probe(
+        self,
+        q: TableQuery,
+        plan: _Plan,
+        anchor: tuple[Any, str] | None,
+        *,
+        reverse: bool,
+        want: int,
+    ) -> list[tuple[Any, ...]] | None:
+        """The first `want` matches (id, sort value, key) after (`reverse`: before) `anchor`, in
+        reading order, or all up to the end: rows of the sort order are read a block at a time
+        (doubling) and tested against the index (`search.matching`). None when more than PROBES
+        would be tested one by one."""
+        found: list[tuple[Any, ...]] = []
+        budget = PROBES
+        size = max(64, min(2 * want, BLOCK_MAX))
+        while len(found) < want:
+            rows = self._seek(
+                q, plan, anchor, reverse=reverse, skip=0, limit=size, read="candidates"
+            )
+            if not rows:
+                break
+            assert plan.match is not None
+            tested = search.matching(
+                self.store.db, q.kind, plan.match, [r[0] for r in rows], budget
+            )
+            if tested is None:
+                return None
+            matched, probed = tested
+            budget -= probed
+            found += [r for r in rows if r[0] in matched]
+            if len(rows) < size:
+                break
+            anchor = (rows[-1][1], rows[-1][2])
+            size = min(2 * size, BLOCK_MAX)
+        return found
 
     def _keyset_window(
         self, q: TableQuery, plan: _Plan, offset: int, limit: int, step: int
@@ -482,26 +615,18 @@ class InventoryQuery:
         limit = min(limit, total - offset)
         last = offset + limit  # one past the window
         while True:
-            # The nearest base: an anchor before the window (or the start, -1), read forward;
-            # or one at or after its end (or the end, `total`), read backward.
-            with self._lock:
-                i = bisect.bisect_left(plan.positions, offset)
-                fwd = plan.positions[i - 1] if i else -1
-                j = bisect.bisect_left(plan.positions, last)
-                back = plan.positions[j] if j < len(plan.positions) else total
-                fwd_skip, back_skip = offset - fwd - 1, back - last
-                reverse = back_skip < fwd_skip
-                skip, base = (back_skip, back) if reverse else (fwd_skip, fwd)
-                anchor = plan.anchors.get(base)
+            reverse, skip, base, anchor = self._base(plan, offset, last, total)
             if skip <= step:
                 break
             # Too far from any anchor: find the next one towards the window and remember it.
-            found = self._seek(q, plan, anchor, reverse=reverse, skip=step - 1, limit=1, full=False)
+            found = self._seek(
+                q, plan, anchor, reverse=reverse, skip=step - 1, limit=1, read="anchor"
+            )
             if not found:  # cannot happen within one snapshot; never loop forever
                 break
             with self._lock:
                 plan.remember(base - step if reverse else base + step, *found[0])
-        rows = self._seek(q, plan, anchor, reverse=reverse, skip=skip, limit=limit, full=True)
+        rows = self._seek(q, plan, anchor, reverse=reverse, skip=skip, limit=limit, read="rows")
         if reverse:
             rows.reverse()
         if rows:
