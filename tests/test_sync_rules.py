@@ -477,3 +477,45 @@ def test_a_buildup_resumed_with_another_page_size_loses_nothing(
     assert first.first_page == fetched // 50 + 1
     for kind in KINDS:
         assert stored(store, kind) == sim.dataset.expected_keys(kind)
+
+
+# -- where a buildup's pages are stored (see tui_inventory.sync.writer) --------------------------
+
+
+def test_a_buildup_stored_by_the_store_process_equals_one_stored_on_a_thread(
+    make_sim: Any, new_database: Callable[[], str], make_store: Any, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(duplicates=3, null_keys=2)
+    stores, results = [], []
+    for in_process in (False, True):
+        s = make_store(new_database())
+        engine = make_engine(sim, s)
+        engine.store_process = not in_process
+        result = engine.run("buildup")
+        assert result.ok, result.reason
+        stores.append(s)
+        results.append({k: r.counters for k, r in result.types.items()})
+    assert snapshot(stores[0]) == snapshot(stores[1])
+    assert results[0] == results[1]
+    for s in stores:  # the type runs' committed counters are the run's
+        for kind in KINDS:
+            row = s.type_runs(1)
+            (tr,) = [r for r in row if r["kind"] == kind]
+            assert tr["created"] == s.count(kind) and tr["state"] == "succeeded"
+
+
+def test_a_store_process_that_cannot_start_leaves_the_buildup_to_a_thread(
+    sim: Any, store: Store, make_engine: MakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[Any] = []
+    engine = make_engine(sim, store, events=events)
+    monkeypatch.setattr("sys.executable", "/bin/false")  # the store process exits at once
+    result = engine.run("buildup")
+    assert result.ok, result.reason
+    for kind in KINDS:
+        assert store.keys(kind) == sim.dataset.expected_keys(kind)
+    warnings = [e.message for e in events if isinstance(e, ev.Logged) and e.level == "warning"]
+    assert any(
+        "the store process could not start (exit status 1); storing on a thread" in m
+        for m in warnings
+    ), warnings

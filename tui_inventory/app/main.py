@@ -428,6 +428,8 @@ class InventoryApp(App[int]):
         self.refresh_data(now=True)
 
     def on_dashboard_loaded(self, message: Dashboard.Loaded) -> None:
+        if not self.screen_stack:  # a read that finished while the console was closing
+            return
         snapshot = message.snapshot
         self.held = dict(snapshot.held)
         if self.problem is not None:

@@ -181,7 +181,7 @@ class SyncEngine:
         if mode != "buildup" or not self.store_process:
             return None
         try:
-            return StoreProcess(self.store.url)
+            return StoreProcess(self.store, lambda message: self._log("warning", None, message))
         except OSError as exc:
             self._log(
                 "warning",

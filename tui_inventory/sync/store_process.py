@@ -27,8 +27,9 @@ import sys
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_inventory.errors import StoreError
 from tui_inventory.sync.events import Counters
@@ -38,13 +39,18 @@ from tui_inventory.sync.writer import (
     Pending,
     PreparedPage,
     StreamSpec,
+    ThreadWriter,
     mapped_of,
     rows_of,
     write_page,
 )
 
+if TYPE_CHECKING:
+    from tui_inventory.store.repo import Store
+
 SEND_QUEUE = 8  # pages waiting to be sent to the store process, over all streams
 STOP_TIMEOUT = 60.0  # seconds the store process may take to finish its page and exit
+START_TIMEOUT = 60.0  # seconds it may take to start and open the store
 
 
 def available() -> bool:
@@ -81,7 +87,8 @@ def _decode(data: tuple[Any, ...]) -> PreparedPage:
 
 
 class _Stream:
-    """The sync's side of one stream: pages sent and not yet acknowledged, in order."""
+    """The sync's side of one stream: pages sent and not yet acknowledged, in order. When the
+    store process could not start, the stream is stored by a thread instead (`ThreadWriter`)."""
 
     def __init__(self, owner: StoreProcess, sid: int, spec: StreamSpec, on_stored: OnStored):
         self.owner = owner
@@ -91,11 +98,23 @@ class _Stream:
         self.unacked: deque[PreparedPage] = deque()
         self.state = Pending()
         self.settled = threading.Condition()
+        self.instead: PageWriter | None = None
+        self.announced = False
 
     def pending(self) -> set[str]:
-        return self.state.keys()
+        return self.instead.pending() if self.instead is not None else self.state.keys()
 
     def put(self, page: PreparedPage) -> None:
+        if not self.announced and self.instead is None:
+            if not self.owner.started():
+                self.instead = self.owner.fallback(self.spec, self.on_stored)
+            else:
+                spec = self.spec
+                self.owner._send(("stream", self.sid, spec.kind, spec.run, spec.buildup))
+                self.announced = True
+        if self.instead is not None:
+            self.instead.put(page)
+            return
         self.raise_error()
         self.state.add(page)
         with self.settled:
@@ -108,6 +127,9 @@ class _Stream:
 
     def close(self) -> None:
         """Wait until every page put was stored (or dropped); re-raise what went wrong."""
+        if self.instead is not None:
+            self.instead.close()
+            return
         with self.settled:
             while self.unacked and self.owner.alive:
                 self.settled.wait(0.5)
@@ -139,7 +161,11 @@ class StoreProcess:
     Starting it does not wait for the child: pages are queued (at most SEND_QUEUE) and sent while
     it opens the store, so fetching goes on meanwhile."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, store: Store, on_fallback: Callable[[str], None] | None = None) -> None:
+        self.store = store
+        self._on_fallback = on_fallback
+        self._ready = threading.Event()
+        self._startup_failure: str | None = None  # why it could not start, once known
         from_parent, to_child = os.pipe()  # (read end, write end)
         from_child, to_parent = os.pipe()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
@@ -165,7 +191,7 @@ class StoreProcess:
         self._outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(SEND_QUEUE)
         self.failure: BaseException | None = None
         self.alive = True
-        self._outbox.put(("open", url))
+        self._outbox.put(("open", store.url))
         self._sender = threading.Thread(target=self._send_all, name="store-send", daemon=True)
         self._receiver = threading.Thread(target=self._receive, name="store-recv", daemon=True)
         self._sender.start()
@@ -178,12 +204,29 @@ class StoreProcess:
         with self._lock:
             sid = len(self._streams) + 1
             stream = self._streams[sid] = _Stream(self, sid, spec, on_stored)
-        self._send(("stream", sid, spec.kind, spec.run, spec.buildup))
-        return stream
+        return stream  # announced to the store process with its first page
 
     def raise_failure(self) -> None:
         if self.failure is not None:
             raise self.failure
+
+    def started(self) -> bool:
+        """Wait until the store process has opened the store; False when it could not."""
+        if not self._ready.wait(START_TIMEOUT):
+            self._startup_failure = f"it did not start within {START_TIMEOUT:.0f} s"
+            self._proc.kill()
+        return self._startup_failure is None
+
+    def fallback(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
+        """A writer thread for a stream, when the store process could not start."""
+        with self._lock:
+            first, self._on_fallback = self._on_fallback, None
+        if first is not None:
+            first(
+                f"the store process could not start ({self._startup_failure}); "
+                "storing on a thread of this process"
+            )
+        return ThreadWriter(self.store, spec, on_stored)
 
     def _send(self, message: tuple[Any, ...]) -> None:
         while True:
@@ -232,19 +275,30 @@ class StoreProcess:
             while True:
                 message = self._in.recv()
                 op = message[0]
-                if op == "stored":
+                if op == "ready":
+                    self._ready.set()
+                elif op == "stored":
                     self._streams[message[1]].acknowledge(Counters(*message[2]), None)
                 elif op == "error":
                     self._streams[message[1]].acknowledge(None, pickle.loads(message[2]))
                 elif op == "dropped":
                     self._streams[message[1]].acknowledge(None, None)
                 elif op == "failed":
-                    self.failure = pickle.loads(message[2])
+                    failure = pickle.loads(message[1])
+                    if self._ready.is_set():
+                        self.failure = failure
+                    else:
+                        self._startup_failure = str(failure)
         except (EOFError, OSError):
             pass
         finally:
             self.alive = False
             code = self._proc.wait()
+            if not self._ready.is_set():
+                self._startup_failure = self._startup_failure or (
+                    f"exit status {code}{self._last_words()}"
+                )
+                self._ready.set()
             if self.failure is None and any(s.unacked for s in self._streams.values()):
                 self.failure = StoreError(
                     f"the store process stopped unexpectedly (exit status {code}){self._last_words()}"
