@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from tui_inventory.app.confirm import ConfirmDialog
+from tui_inventory.app.dashboard import SyncLog
 from tui_inventory.app.help import HelpScreen
 from tui_inventory.app.inventory import InventoryView
 from tui_inventory.app.main import InventoryApp, sixteen_colours
@@ -59,6 +60,26 @@ async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
             assert f"{n} stored" in text, (kind, text)
         assert text.count(", buildup succeeded") == 3
         assert "Sync log" in text and "INFO" in text
+
+
+async def test_the_sync_log_shows_each_line_of_a_run_once(make_sim, tmp_path: Path) -> None:
+    """Lines come as the engine's events while the run goes on and are read back from the store
+    afterwards (for consoles that did not run it): whatever the timing, each is shown once."""
+    sim = make_sim(**SMALL, null_keys=1)
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for runs in (1, 2):
+            await pilot.press("b")
+            await wait_for(pilot, lambda runs=runs: app.runs_ended == runs, what="the buildup")
+            for _ in range(3):  # the dashboard reads the store again, more than once
+                await wait_idle(pilot, app)
+        shown = " ".join(
+            " ".join(line.text.split()) for line in app.dashboard.query_one(SyncLog).lines
+        )
+        written = [" ".join(e["message"].split()) for e in app.store.log_entries(limit=1000)]
+        assert shown.count("INFO buildup succeeded") == 2, shown
+        for message in set(written):  # (a long line wraps: compared with the spaces collapsed)
+            assert shown.count(message) == written.count(message), (message, shown)
 
 
 async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(make_sim, tmp_path: Path) -> None:

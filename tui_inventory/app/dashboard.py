@@ -157,6 +157,7 @@ class Dashboard(VerticalScroll):
         self.snapshot: Snapshot | None = None
         self._log_cursor = 0
         self._own_lines = False  # our run's lines came as events: skip them when read back
+        self._shown_ids: set[int] = set()  # ids of lines shown as events, not yet read back
         self._reader: Reader | None = None
 
     def compose(self) -> ComposeResult:
@@ -224,7 +225,10 @@ class Dashboard(VerticalScroll):
             if snapshot.show_log:
                 log = self.query_one(SyncLog)
                 for entry in snapshot.log:
-                    log.add(entry["level"], entry["message"], entry["at"])
+                    if int(entry["id"]) not in self._shown_ids:  # not shown as an event already
+                        log.add(entry["level"], entry["message"], entry["at"])
+            cursor = self._log_cursor  # lines up to it are read back: no need to remember them
+            self._shown_ids = {i for i in self._shown_ids if i > cursor}
         for kind in KINDS:
             self.panel(kind).apply_snapshot(snapshot)
 
@@ -241,6 +245,8 @@ class Dashboard(VerticalScroll):
             self.panel(event.kind).gap_recorded()
         elif isinstance(event, ev.Logged):
             self._own_lines = True
+            if event.log_id is not None:
+                self._shown_ids.add(event.log_id)
             self.query_one(SyncLog).add(event.level, event.message)
         elif isinstance(event, ev.TypeFinished):
             self.panel(event.kind).type_finished(event)

@@ -612,10 +612,13 @@ class Store:
             q = q.where(g.run == run)
         return list(q.order_by(g.id).dicts())
 
-    def log(self, run: int | None, level: str, kind: str | None, message: str) -> None:
-        self.m.log.insert(
-            at=now_iso(), run=run, level=level, kind=kind, message=message[:2000]
-        ).execute()
+    def log(self, run: int | None, level: str, kind: str | None, message: str) -> int:
+        """Add a line to the sync log; returns its id."""
+        return int(
+            self.m.log.insert(
+                at=now_iso(), run=run, level=level, kind=kind, message=message[:2000]
+            ).execute()
+        )
 
     def log_entries(self, limit: int = 200, after_id: int = 0) -> list[dict[str, Any]]:
         lg = self.m.log

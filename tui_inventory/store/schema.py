@@ -66,9 +66,15 @@ def _search_text(db: pw.Database, m: Models) -> None:
         )
         if not rows:
             return
-        for id_, key, name, status, type_, site, fields in rows:
-            text = fts.search_text(key, name, status, type_, site, json.loads(fields))
-            inst.update(search_text=text).where(inst.id == id_).execute()
+        texts = [
+            (fts.search_text(key, name, status, type_, site, json.loads(fields)), id_)
+            for id_, key, name, status, type_, site, fields in rows
+        ]
+        from psycopg2.extras import execute_batch  # PostgreSQL only: one round trip a batch
+
+        execute_batch(
+            db.cursor(), "UPDATE instance SET search_text = %s WHERE id = %s", texts, page_size=500
+        )
         last = rows[-1][0]
 
 

@@ -119,11 +119,12 @@ class SyncEngine:
 
     def _log(self, level: str, kind: str | None, message: str) -> None:
         getattr(log, level if level != "warning" else "warning")("%s", message)
+        log_id: int | None = None
         try:
-            self.store.log(self._run_id, level, kind, message)
+            log_id = self.store.log(self._run_id, level, kind, message)
         except Exception:
             log.exception("could not write the sync log")
-        self._emit(ev.Logged(self._run_id, level, kind, message))
+        self._emit(ev.Logged(self._run_id, level, kind, message, log_id))
 
     # -- a run ----------------------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ class Logged(Event):
     level: str  # info | warning | error
     kind: str | None
     message: str
+    log_id: int | None = None  # its row in the store's sync log (None: it could not be written)
 
 
 @dataclass(frozen=True)
