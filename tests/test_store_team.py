@@ -517,3 +517,28 @@ def test_migrate_reads_tables_in_key_order_batch_by_batch(
         batched = [row for rows in rows_in_order(model, 2) for row in rows]
         assert len(whole) > 2, name
         assert sorted(batched) == sorted(whole) and len(batched) == len(whole), name
+
+
+def test_no_page_is_stored_once_another_sync_took_the_lease_over(
+    sim: Any, store: Store, make_store: MakeStore, make_engine: MakeEngine
+) -> None:
+    """A sync whose lease expired and was taken over (its host stalled, say) stores nothing more:
+    the buildup state is the new holder's. Its store process checks in each page's transaction."""
+    other = make_store()
+    taken: list[int] = []
+
+    def take_over(event: Any) -> None:
+        if isinstance(event, ev.PageStored) and event.kind == "resources" and not taken:
+            write_lease(other, host="elsewhere", pid=4242, expires_in=300)
+            state = other.buildup("resources")
+            assert state is not None
+            taken.append(state.next_page)  # the first page not stored when it was taken
+
+    engine = make_engine(sim, store, **{"sync.records_per_page": 10})
+    engine.on_event = take_over
+    result = engine.run("buildup")
+    assert taken and result.types["resources"].state in ("failed", "cancelled")
+    state = other.buildup("resources")
+    assert state is not None and state.next_page == taken[0]  # nothing stored after
+    assert other.count("resources") == other.tracked_count("resources")  # whole pages only
+    assert current_lease(other).host == "elsewhere"  # type: ignore[union-attr]

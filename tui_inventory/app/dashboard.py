@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ from .panel import InventoryPanel, local_time
 log = logging.getLogger(__name__)
 
 LOG_LINES = 500
+SHOWN_IDS = 2000  # log ids remembered to show each line once (more than a read brings)
 # The severity as a word (readable without colour) and an ANSI colour (fine in 16 colours).
 LEVELS = {
     "info": ("INFO ", ""),
@@ -157,7 +159,9 @@ class Dashboard(VerticalScroll):
         self.snapshot: Snapshot | None = None
         self._log_cursor = 0
         self._own_lines = False  # our run's lines came as events: skip them when read back
-        self._shown_ids: set[int] = set()  # ids of lines shown as events, not yet read back
+        # The ids of the latest lines shown, as events or read back: each is shown once.
+        self._shown_ids: set[int] = set()
+        self._shown_order: deque[int] = deque()
         self._reader: Reader | None = None
 
     def compose(self) -> ComposeResult:
@@ -225,10 +229,8 @@ class Dashboard(VerticalScroll):
             if snapshot.show_log:
                 log = self.query_one(SyncLog)
                 for entry in snapshot.log:
-                    if int(entry["id"]) not in self._shown_ids:  # not shown as an event already
+                    if self._first_showing(int(entry["id"])):  # not shown as an event already
                         log.add(entry["level"], entry["message"], entry["at"])
-            cursor = self._log_cursor  # lines up to it are read back: no need to remember them
-            self._shown_ids = {i for i in self._shown_ids if i > cursor}
         for kind in KINDS:
             self.panel(kind).apply_snapshot(snapshot)
 
@@ -245,14 +247,23 @@ class Dashboard(VerticalScroll):
             self.panel(event.kind).gap_recorded()
         elif isinstance(event, ev.Logged):
             self._own_lines = True
-            if event.log_id is not None:
-                self._shown_ids.add(event.log_id)
-            self.query_one(SyncLog).add(event.level, event.message)
+            if event.log_id is None or self._first_showing(event.log_id):  # (or read back)
+                self.query_one(SyncLog).add(event.level, event.message)
         elif isinstance(event, ev.TypeFinished):
             self.panel(event.kind).type_finished(event)
         elif isinstance(event, ev.RunFinished):
             for kind in KINDS:
                 self.panel(kind).type_finished()
+
+    def _first_showing(self, log_id: int) -> bool:
+        """Whether the log line `log_id` is not shown yet; from now on it is."""
+        if log_id in self._shown_ids:
+            return False
+        self._shown_ids.add(log_id)
+        self._shown_order.append(log_id)
+        if len(self._shown_order) > SHOWN_IDS:
+            self._shown_ids.discard(self._shown_order.popleft())
+        return True
 
     def apply_progress(self, event: ev.PageStored) -> None:
         self.panel(event.kind).page_stored(event)

@@ -385,9 +385,20 @@ class Store:
 
     def _histories(self, kind: str, keys: Sequence[str]) -> dict[str, list[RevisionRecord]]:
         """The revisions of the instances `keys` of `kind`, newest first, by key."""
-        rev, inst = self.m.revision, self.m.instance
         rows: dict[str, list[Any]] = {}
         current: dict[str, dict[str, Any]] = {}
+        with self.snapshot():  # revisions and fields of one state (a page may commit meanwhile)
+            self._read_histories(kind, keys, rows, current)
+        return {k: _history(r, current.get(k)) for k, r in rows.items()}
+
+    def _read_histories(
+        self,
+        kind: str,
+        keys: Sequence[str],
+        rows: dict[str, list[Any]],
+        current: dict[str, dict[str, Any]],
+    ) -> None:
+        rev, inst = self.m.revision, self.m.instance
         for part in chunked(list(keys), KEY_CHUNK):
             where = (rev.kind == kind) & rev.key.in_(list(part))
             for r in rev.select().where(where).order_by(rev.id.desc()):
@@ -396,7 +407,6 @@ class Store:
                 (inst.kind == kind) & inst.key.in_(list(part))
             )
             current.update({k: json.loads(f) for k, f in found.tuples()})
-        return {k: _history(r, current.get(k)) for k, r in rows.items()}
 
     def recent_revisions(
         self,
@@ -490,6 +500,15 @@ class Store:
             )
             out.update(k for (k,) in self._rows(sql, [kind, *part]))
         return out
+
+    def holds_lease(self, holder: str) -> bool:
+        """Whether the sync lease is held by `holder` (read inside a write transaction, it stays
+        so until the transaction ends: a takeover writes the same row)."""
+        from tui_inventory.store.lease import LEASE_NAME
+
+        p = self.db.param
+        sql = f"SELECT 1 FROM lease WHERE name = {p} AND holder = {p}"
+        return self.db.execute_sql(sql, (LEASE_NAME, holder)).fetchone() is not None
 
     def track(self, kind: str, keys: Sequence[str]) -> None:
         self._executemany(

@@ -93,6 +93,7 @@ class SyncEngine:
         # A buildup's pages are stored by a process of their own (see sync.writer).
         self.store_process = store_process and store_process_available()
         self._sink: PageSink | None = None
+        self._lease_holder: str | None = None
         self._cancel = threading.Event()
         self._run_id = 0
 
@@ -141,6 +142,7 @@ class SyncEngine:
         # run at its next page, as a cancel does.
         lease = SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
         lease.acquire()
+        self._lease_holder = lease.holder  # each page commits only while it is still ours
         try:
             if mode == "auto":
                 mode = self.choose_mode()
@@ -473,7 +475,7 @@ class SyncEngine:
 
         result_pages_base, result_gaps_base = result.pages, result.gaps
         sink = self._sink if buildup and self._sink is not None else ThreadSink(store)
-        writer = sink.stream(StreamSpec(kind, self._run_id, buildup), stored)
+        writer = sink.stream(StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored)
         stream = self._stream(client, kind, first, updated_only=not buildup)
         try:
             for number, page in stream:

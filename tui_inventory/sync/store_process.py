@@ -3,7 +3,7 @@
 The sync's process starts `python -m tui_inventory.sync.store_process IN OUT` with two pipes and
 talks to it in pickled messages (`multiprocessing.connection` framing):
 
-    sync → store:  ("open", url) · ("stream", id, kind, run, buildup) · ("page", id, page) · ("close",)
+    sync → store:  ("open", url) · ("stream", id, StreamSpec) · ("page", id, page) · ("close",)
     store → sync:  ("ready",) · ("stored", id, counters) · ("error", id, exception) ·
                    ("dropped", id) · ("failed", exception)
 
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 SEND_QUEUE = 8  # pages waiting to be sent to the store process, over all streams
 STOP_TIMEOUT = 60.0  # seconds the store process may take to finish its page and exit
 START_TIMEOUT = 60.0  # seconds it may take to start and open the store
+# The store process never talks to the APIs: their passwords stay out of its environment.
+PASSWORD_VARIABLES = frozenset({"TUI_INVENTORY_TMF638_PASSWORD", "TUI_INVENTORY_TMF639_PASSWORD"})
 
 
 def available() -> bool:
@@ -110,7 +112,7 @@ class _Stream:
                 self.instead = self.owner.fallback(self.spec, self.on_stored)
             else:
                 spec = self.spec
-                self.owner._send(("stream", self.sid, spec.kind, spec.run, spec.buildup))
+                self.owner._send(("stream", self.sid, spec))
                 self.announced = True
         if self.instead is not None:
             self.instead.put(page)
@@ -119,7 +121,13 @@ class _Stream:
         self.state.add(page)
         with self.settled:
             self.unacked.append(page)
-        self.owner._send(("page", self.sid, page))
+        try:
+            self.owner._send(("page", self.sid, page))
+        except BaseException:  # not queued (an error, Ctrl-C while waiting for room): not sent
+            with self.settled:
+                self.unacked.pop()
+            self.state.done(page)
+            raise
 
     def raise_error(self) -> None:
         self.state.raise_error()
@@ -131,7 +139,7 @@ class _Stream:
             self.instead.close()
             return
         with self.settled:
-            while self.unacked and self.owner.alive:
+            while self.unacked and self.owner.alive and self.owner.sending():
                 self.settled.wait(0.5)
             if self.unacked and self.state.error is None:
                 self.state.fail(self.owner.failure or StoreError("the store process stopped"))
@@ -140,8 +148,10 @@ class _Stream:
     # called on the receiver thread, in the order the store process answers
 
     def acknowledge(self, counters: Counters | None, error: BaseException | None) -> None:
+        """The outcome of the oldest page sent; it leaves `unacked` only once recorded, so
+        `close()` never returns before the last page's gap or error is counted."""
         with self.settled:
-            page = self.unacked.popleft()
+            page = self.unacked[0]
         try:
             if error is not None:
                 self.state.fail(error)
@@ -152,6 +162,7 @@ class _Stream:
             self.state.fail(exc)
         finally:
             with self.settled:
+                self.unacked.popleft()
                 self.settled.notify_all()
 
 
@@ -171,8 +182,10 @@ class StoreProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(from_parent), str(to_parent)],
+                # -P: nothing is imported from the working directory
+                [sys.executable, "-P", "-m", __name__, str(from_parent), str(to_parent)],
                 pass_fds=(from_parent, to_parent),
+                env={k: v for k, v in os.environ.items() if k not in PASSWORD_VARIABLES},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
@@ -256,6 +269,9 @@ class StoreProcess:
 
     # -- threads --------------------------------------------------------------------------------
 
+    def sending(self) -> bool:
+        return self._sender.is_alive()
+
     def _send_all(self) -> None:
         try:
             while True:
@@ -269,6 +285,9 @@ class StoreProcess:
                     return
         except (OSError, EOFError):
             return  # the child is gone: the receiver reports it
+        except BaseException as exc:  # a page that cannot be sent (pickling): the run fails
+            self.failure = self.failure or exc
+            self._proc.kill()
 
     def _receive(self) -> None:
         try:
@@ -292,25 +311,27 @@ class StoreProcess:
         except (EOFError, OSError):
             pass
         finally:
-            self.alive = False
             code = self._proc.wait()
+            with self._lock:
+                streams = list(self._streams.values())
             if not self._ready.is_set():
                 self._startup_failure = self._startup_failure or (
                     f"exit status {code}{self._last_words()}"
                 )
                 self._ready.set()
-            if self.failure is None and any(s.unacked for s in self._streams.values()):
+            if self.failure is None and any(s.unacked for s in streams):
                 self.failure = StoreError(
                     f"the store process stopped unexpectedly (exit status {code}){self._last_words()}"
                 )
+            self.alive = False  # (after `failure`: whoever sees it stopped also sees why)
             with contextlib.suppress(queue.Empty):  # unblock a sender waiting for room
                 while True:
                     self._outbox.get_nowait()
             with contextlib.suppress(queue.Full):
                 self._outbox.put_nowait(None)
-            for s in list(self._streams.values()):
-                with s.settled:
-                    s.settled.notify_all()
+            for stream in streams:
+                with stream.settled:
+                    stream.settled.notify_all()
 
     def _last_words(self) -> str:
         """The last line the child wrote to stderr (a crash of the interpreter itself)."""
@@ -353,8 +374,8 @@ def main(argv: list[str]) -> int:
             if op == "close":
                 return 0
             if op == "stream":
-                _, sid, kind, run, buildup = message
-                streams[sid] = (StreamSpec(kind, run, buildup), Counters())
+                _, sid, spec = message
+                streams[sid] = (spec, Counters())
                 continue
             _, sid, data = message
             if sid in failed:

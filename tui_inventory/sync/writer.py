@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tui_inventory.errors import StoreError
 from tui_inventory.store.repo import Store
 from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.mapping import Mapped
@@ -54,6 +55,7 @@ class StreamSpec:
     kind: str
     run: int
     buildup: bool
+    lease: str | None = None  # the holder id of the sync's lease: a page commits only under it
 
 
 def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Counters) -> Counters:
@@ -61,6 +63,12 @@ def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Count
     instances. `stored` accumulates that over the stream (the type run's row records it)."""
     kind = spec.kind
     with store.transaction():
+        if spec.lease is not None and not store.holds_lease(spec.lease):
+            # Another sync took the lease over (ours expired): its buildup state is its own now.
+            raise StoreError(
+                f"{kind}: the sync lease was taken over by another sync; page {page.number} "
+                "and the ones after it were not stored"
+            )
         if page.failure is None:
             counters = store.store_page(kind, spec.run, page.items)
         else:
