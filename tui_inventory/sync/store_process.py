@@ -169,8 +169,9 @@ class _Stream:
 class StoreProcess:
     """A run's page writes, in a child process; `stream()` per inventory, `close()` at the end.
 
-    Starting it does not wait for the child: pages are queued (at most SEND_QUEUE) and sent while
-    it opens the store, so fetching goes on meanwhile."""
+    Starting it does not wait for the child: it opens the store while the first pages are fetched,
+    and a stream's first page waits until it has (or falls back to a thread when it could not).
+    Pages are then queued, at most SEND_QUEUE, and sent by a thread of their own."""
 
     def __init__(self, store: Store, on_fallback: Callable[[str], None] | None = None) -> None:
         self.store = store
