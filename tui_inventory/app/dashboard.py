@@ -55,7 +55,6 @@ class Snapshot:
     buildups: dict[str, BuildupRecord]
     held: dict[str, HeldRecord]
     log: list[dict[str, Any]]
-    show_log: bool
     completed_buildup: bool
     last_sync: str | None  # when the last buildup or update finished (ISO, UTC)
     progress: LiveProgress  # what a sync does now (whoever runs it) and each type's last run
@@ -72,7 +71,6 @@ class Snapshot:
 def read_snapshot(
     store: Store,
     log_after: int,
-    show_log: bool,
     requested: float = 0.0,
     sync_running: bool = False,
     previous: Snapshot | None = None,
@@ -98,7 +96,6 @@ def read_snapshot(
         buildups=store.buildups(),
         held=store.held_cleanups(),
         log=store.log_entries(limit=200, after_id=log_after),
-        show_log=show_log,
         completed_buildup=store.has_completed_buildup(),
         last_sync=last_sync,
         progress=store.live_progress(),
@@ -158,8 +155,8 @@ class Dashboard(VerticalScroll):
         super().__init__(id="dashboard-view")
         self.snapshot: Snapshot | None = None
         self._log_cursor = 0
-        self._own_lines = False  # our run's lines came as events: skip them when read back
-        # The ids of the latest lines shown, as events or read back: each is shown once.
+        # The ids of the latest lines shown, as the engine's events or read back from the store
+        # (for a sync another console or process runs): each is shown once, whichever comes first.
         self._shown_ids: set[int] = set()
         self._shown_order: deque[int] = deque()
         self._reader: Reader | None = None
@@ -191,17 +188,12 @@ class Dashboard(VerticalScroll):
         """Re-read the store off the UI thread; the result arrives as `Dashboard.Loaded`.
 
         A newer read replaces one not started yet; reads never run at the same time."""
-        show_log = not self._own_lines
-        if not sync_running:
-            self._own_lines = False
-        self._load(self._log_cursor, show_log, time.monotonic(), sync_running)
+        self._load(self._log_cursor, time.monotonic(), sync_running)
 
     @work(exclusive=True, exit_on_error=False, group="dashboard")
-    async def _load(
-        self, log_after: int, show_log: bool, requested: float, sync_running: bool
-    ) -> None:
+    async def _load(self, log_after: int, requested: float, sync_running: bool) -> None:
         store = store_of(self.app)
-        args = (store, log_after, show_log, requested, sync_running, self.snapshot)
+        args = (store, log_after, requested, sync_running, self.snapshot)
         snapshot = await self.reader.run(read_snapshot, *args)
         self.post_message(self.Loaded(snapshot))
 
@@ -226,11 +218,10 @@ class Dashboard(VerticalScroll):
         self.snapshot = snapshot
         if snapshot.log:
             self._log_cursor = max(self._log_cursor, max(int(e["id"]) for e in snapshot.log))
-            if snapshot.show_log:
-                log = self.query_one(SyncLog)
-                for entry in snapshot.log:
-                    if self._first_showing(int(entry["id"])):  # not shown as an event already
-                        log.add(entry["level"], entry["message"], entry["at"])
+            log = self.query_one(SyncLog)
+            for entry in snapshot.log:
+                if self._first_showing(int(entry["id"])):  # not shown as an event already
+                    log.add(entry["level"], entry["message"], entry["at"])
         for kind in KINDS:
             self.panel(kind).apply_snapshot(snapshot)
 
@@ -238,7 +229,6 @@ class Dashboard(VerticalScroll):
 
     def apply_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
-            self._own_lines = True
             for kind in event.kinds:
                 self.panel(kind).run_started()
         elif isinstance(event, ev.TypeStarted):
@@ -246,7 +236,6 @@ class Dashboard(VerticalScroll):
         elif isinstance(event, ev.GapRecorded):
             self.panel(event.kind).gap_recorded()
         elif isinstance(event, ev.Logged):
-            self._own_lines = True
             if event.log_id is None or self._first_showing(event.log_id):  # (or read back)
                 self.query_one(SyncLog).add(event.level, event.message)
         elif isinstance(event, ev.TypeFinished):

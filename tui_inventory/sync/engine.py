@@ -92,7 +92,7 @@ class SyncEngine:
         self.client_factory = client_factory
         # A buildup's pages are stored by a process of their own (see sync.writer).
         self.store_process = store_process and store_process_available()
-        self._sink: PageSink | None = None
+        self._sink: PageSink = ThreadSink(store)
         self._lease_holder: str | None = None
         self._cancel = threading.Event()
         self._run_id = 0
@@ -154,9 +154,8 @@ class SyncEngine:
             try:
                 self._run_types(mode, results, allow_mass_delete)
             finally:
-                sink, self._sink = self._sink, None
-                if sink is not None:
-                    sink.close()
+                sink, self._sink = self._sink, ThreadSink(self.store)
+                sink.close()
             state, reason = _overall(results)
             try:
                 self.store.finish_run(self._run_id, state, reason)
@@ -179,10 +178,10 @@ class SyncEngine:
         finally:
             lease.release()
 
-    def _open_sink(self, mode: str) -> PageSink | None:
-        """The store process for a buildup's pages; None (a writer thread per type) otherwise."""
+    def _open_sink(self, mode: str) -> PageSink:
+        """The store process for a buildup's pages; a writer thread per type otherwise."""
         if mode != "buildup" or not self.store_process:
-            return None
+            return ThreadSink(self.store)
         try:
             return StoreProcess(self.store, lambda message: self._log("warning", None, message))
         except OSError as exc:
@@ -192,7 +191,7 @@ class SyncEngine:
                 f"could not start the store process ({exc.strerror or exc}); "
                 "storing on a thread of this process",
             )
-            return None
+            return ThreadSink(self.store)
 
     def _run_types(
         self, mode: str, results: dict[str, TypeResult], allow_mass_delete: bool
@@ -438,7 +437,7 @@ class SyncEngine:
         skip_log: dict[str, int] = {}
         seen_in_run: set[str] = set()  # an update's keys (small); a buildup tracks in the store
         total: int | None = None
-        sent = [0, 0]  # pages and gaps handed to the writer, this one included
+        pages, gaps = result.pages, result.gaps  # handed to the writer so far
 
         def stored(page: PreparedPage, counters: Counters) -> None:
             """After the page's transaction committed (on the writer's thread)."""
@@ -452,7 +451,8 @@ class SyncEngine:
                 self._emit(ev.GapRecorded(self._run_id, kind, page.number, page.failure))
 
         def prepared(number: int, items: list[Mapped], received: int, failure: str | None) -> None:
-            sent[0 if failure is None else 1] += 1
+            nonlocal pages, gaps
+            pages, gaps = (pages + 1, gaps) if failure is None else (pages, gaps + 1)
             c = result.counters
             writer.put(
                 PreparedPage(
@@ -462,8 +462,8 @@ class SyncEngine:
                     total,
                     failure,
                     tally=(c.received, c.skipped, c.failed),
-                    pages=result_pages_base + sent[0],
-                    gaps=result_gaps_base + sent[1],
+                    pages=pages,
+                    gaps=gaps,
                 )
             )
 
@@ -473,9 +473,9 @@ class SyncEngine:
             in_flight = writer.pending()  # before reading the store: see sync.writer
             return in_flight.intersection(keys) | store.tracked_among(kind, keys)
 
-        result_pages_base, result_gaps_base = result.pages, result.gaps
-        sink = self._sink if buildup and self._sink is not None else ThreadSink(store)
-        writer = sink.stream(StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored)
+        writer = self._sink.stream(
+            StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored
+        )
         stream = self._stream(client, kind, first, updated_only=not buildup)
         try:
             for number, page in stream:

@@ -178,6 +178,14 @@ def ref(item: Any) -> dict[str, Any] | None:
     return ref_of(*spelled(item))
 
 
+def _id_name(c: dict[Any, Any], n: Spelling) -> tuple[str | None, str | None]:
+    """The id (`key_text`) and name (`text`) of an object, the usual plain strings inline."""
+    obj_id = c.get(n.id)
+    obj_id = obj_id.strip() or None if type(obj_id) is str else key_text(obj_id)
+    name = c.get(n.name)
+    return obj_id, name or None if type(name) is str else text(name)
+
+
 def _role_entry(item: Any, party_shape: bool) -> dict[str, Any] | None:
     """{"id", "name", "role"} of a v4 flat item or a v5 nested one ({role, <inner>: {...}})."""
     if type(item) is not dict:
@@ -193,10 +201,7 @@ def _role_entry(item: Any, party_shape: bool) -> dict[str, Any] | None:
         ic, inn = c, n
     else:
         ic, inn = (inner, CAMEL) if CAMEL_NAMES.issuperset(inner) else spelled(inner)
-    entry_id = ic.get(inn.id)
-    entry_id = entry_id.strip() or None if type(entry_id) is str else key_text(entry_id)
-    name = ic.get(inn.name)
-    name = name or None if type(name) is str else text(name)
+    entry_id, name = _id_name(ic, inn)
     if entry_id is None and name is None and ic is not c:
         entry_id, name = key_text(c.get(n.id)), text(c.get(n.name))
     if entry_id is None and name is None:
@@ -281,10 +286,7 @@ def relationship(item: Any) -> dict[str, Any] | None:
         t, tn = c, n
     else:
         t, tn = (target, CAMEL) if CAMEL_NAMES.issuperset(target) else spelled(target)
-    target_id = t.get(tn.id)
-    target_id = target_id.strip() or None if type(target_id) is str else key_text(target_id)
-    name = t.get(tn.name)
-    name = name or None if type(name) is str else text(name)
+    target_id, name = _id_name(t, tn)
     if target_id is None and name is None:
         return None
     kind = c.get(n.relationship_type)
