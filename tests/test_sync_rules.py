@@ -14,6 +14,7 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
+from tui_inventory.tmf.structures import is_operational
 
 MakeEngine = Callable[..., SyncEngine]
 
@@ -43,6 +44,30 @@ def test_buildup_stores_every_expected_instance(
     assert store.has_completed_buildup()
     assert store.buildups() == {}
     assert store.tracked_count("carriers") == 0
+
+
+def test_a_carriers_supporting_service_without_a_status_counts_by_the_stored_services_status(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    """SPEC §4: a bandwidth segment is kept when the supporting service is operational — by its
+    own status, else by the status of that service as the buildup stored it."""
+    assert make_engine(sim, store).run("buildup").ok
+    by_store = 0
+    for raw in sim.dataset.items("carriers"):
+        carrier = store.get("carriers", raw.get("ExternalId") or raw.get("externalId"))
+        if carrier is None:
+            continue
+        expected = []
+        for ref in raw.get("SupportingService") or raw.get("supportingService") or []:
+            status = ref.get("status")
+            if status is None:
+                service = store.get("services", ref["id"])
+                status = service.status if service else None
+                by_store += service is not None
+            if is_operational(status):
+                expected.append(ref["id"])
+        assert [s["id"] for s in carrier.fields["Bandwidth Segments"]] == expected
+    assert by_store > 0
 
 
 def test_listing_that_is_an_exact_multiple_of_the_page_size(
@@ -143,6 +168,12 @@ def test_modem_keeps_stored_status_on_update_but_new_modem_takes_its_own(
     assert after.status == before.status != "Degraded-upstream"
     assert after.fields["Status"] == before.status
     assert store.get("resources", "RES-MDM-NEW-1").status == "Commissioning"
+    # what search finds it by follows the status kept, not the one the upstream sent
+    p = store.db.param
+    (text,) = store.db.execute_sql(
+        f'SELECT search_text FROM instance WHERE kind = {p} AND "key" = {p}', ("resources", modem)
+    ).fetchone()
+    assert "Renamed modem" in text and before.status in text and "Degraded" not in text
 
 
 def test_carriers_and_resources_are_removed_only_at_the_end_of_a_complete_buildup(

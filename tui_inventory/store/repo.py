@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import peewee as pw
 
@@ -51,6 +51,35 @@ def digest_of(fields_json: str) -> str:
 def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+class Encoded(NamedTuple):
+    """A mapped instance as the store writes it: its fields as JSON and its search text already
+    made (`encode`). A buildup encodes pages in the sync's process, so the store process — the
+    buildup's busiest — only writes them, and a page crosses the pipe as strings, not as nested
+    dicts."""
+
+    key: str
+    name: str
+    status: str
+    type: str
+    site: str
+    fields_json: str
+    text: str  # `fts.search_text` of the instance as mapped
+    modem: bool  # keeps the status already stored when it changes (SPEC §4)
+
+
+def encode(m: Mapped) -> Encoded:
+    return Encoded(
+        m.key,
+        m.name,
+        m.status,
+        m.type,
+        m.site,
+        dumps(m.fields),
+        search_text(m.key, m.name, m.status, m.type, m.site, m.fields),
+        is_modem(m),
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,8 @@ class Store:
         self.m: Models = bind(self.db)
         self._type_run_columns = frozenset(self.m.type_run._meta.columns)
         self.is_postgres = is_postgres_url(url)
+        p = self.db.param
+        self._service_status_sql = f'SELECT status FROM instance WHERE kind = {p} AND "key" = {p}'
         self._ensure_schema()
 
     # -- schema -------------------------------------------------------------------------------
@@ -191,7 +222,7 @@ class Store:
                 out[key] = (id_, digest, status, fields)
         return out
 
-    def store_page(self, kind: str, run: int | None, items: Sequence[Mapped]) -> Counters:
+    def store_page(self, kind: str, run: int | None, items: Sequence[Mapped | Encoded]) -> Counters:
         """Create or update `items` (already de-duplicated) in one transaction; write revisions.
 
         Must be called inside `transaction()` by the engine, together with the buildup bookkeeping
@@ -213,35 +244,36 @@ class Store:
         )
         newest = self._newest_id()
         statuses: collections.Counter[str] = collections.Counter()  # of the rows inserted
-        for batch in chunked(list(items), BATCH):
-            existing = self._existing(kind, [m.key for m in batch])
+        rows = [m if isinstance(m, Encoded) else encode(m) for m in items]
+        for batch in chunked(rows, BATCH):
+            existing = self._existing(kind, [e.key for e in batch])
             stamp = now_iso()
             inserts: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
             revisions: list[tuple[Any, ...]] = []
-            for m in batch:
-                fields = m.fields
-                status = m.status
-                old = existing.get(m.key)
-                if old is not None and is_modem(m):
+            for e in batch:
+                key, status, fields_json, text = e.key, e.status, e.fields_json, e.text
+                fields: dict[str, Any] | None = None
+                old = existing.get(key)
+                if old is not None and e.modem and old[2] != status:
                     # Modems keep the status already stored when an update arrives (SPEC §4).
                     status = old[2]
-                    fields = _with_status(kind, fields, status)
-                fields_json = dumps(fields)
+                    fields = _with_status(kind, json.loads(fields_json), status)
+                    fields_json = dumps(fields)
+                    text = search_text(key, e.name, status, e.type, e.site, fields)
                 digest = digest_of(fields_json)
                 if old is not None and old[1] == digest:
                     counters.unchanged += 1
                     continue
-                text = search_text(m.key, m.name, status, m.type, m.site, fields)
                 if old is None:
                     inserts.append(
                         (
                             kind,
-                            m.key,
-                            m.name,
+                            key,
+                            e.name,
                             status,
-                            m.type,
-                            m.site,
+                            e.type,
+                            e.site,
                             fields_json,
                             digest,
                             stamp,
@@ -252,14 +284,15 @@ class Store:
                     statuses[status] += 1
                     # The fields as created are the instance's own row until it changes, and
                     # each change records the old values: nothing to copy (see `_history`).
-                    revisions.append((kind, m.key, stamp, run, "created", m.name, ""))
+                    revisions.append((kind, key, stamp, run, "created", e.name, ""))
                     counters.created += 1
                 else:
-                    changes = dumps(_changes(json.loads(old[3]), fields))
+                    new = fields if fields is not None else json.loads(fields_json)
+                    changes = dumps(_changes(json.loads(old[3]), new))
                     updates.append(
-                        (m.name, status, m.type, m.site, fields_json, digest, stamp, text, old[0])
+                        (e.name, status, e.type, e.site, fields_json, digest, stamp, text, old[0])
                     )
-                    revisions.append((kind, m.key, stamp, run, "changed", m.name, changes))
+                    revisions.append((kind, key, stamp, run, "changed", e.name, changes))
                     counters.updated += 1
             self._executemany(insert_sql, inserts)
             self._executemany(update_sql, updates)
@@ -344,13 +377,9 @@ class Store:
         return out
 
     def service_status(self, key: str) -> str | None:
-        inst = self.m.instance
-        row = (
-            inst.select(inst.status)
-            .where((inst.kind == "services") & (inst.key == key))
-            .tuples()
-            .first()
-        )
+        """The stored status of service `key` (None when unknown). Plain SQL: carriers look it up
+        for each of their supporting services, on the sync's busiest thread."""
+        row = self.db.execute_sql(self._service_status_sql, ("services", str(key))).fetchone()
         return row[0] if row else None
 
     def get(self, kind: str, key: str) -> InstanceRecord | None:

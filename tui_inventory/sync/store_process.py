@@ -40,7 +40,7 @@ from tui_inventory.sync.writer import (
     PreparedPage,
     StreamSpec,
     ThreadWriter,
-    mapped_of,
+    encoded_of,
     rows_of,
     write_page,
 )
@@ -85,7 +85,7 @@ def _encode(page: PreparedPage) -> tuple[Any, ...]:
 
 def _decode(data: tuple[Any, ...]) -> PreparedPage:
     number, rows, received, total, failure, tally, pages, gaps = data
-    return PreparedPage(number, mapped_of(rows), received, total, failure, tally, pages, gaps)
+    return PreparedPage(number, encoded_of(rows), received, total, failure, tally, pages, gaps)
 
 
 class _Stream:
