@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from tui_inventory import KINDS
-from tui_inventory.errors import LeaseHeld
+from tui_inventory.errors import LeaseHeld, SecretsError
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
+from tui_inventory.sync import engine as engine_module
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.structures import is_operational
@@ -68,6 +69,24 @@ def test_a_carriers_supporting_service_without_a_status_counts_by_the_stored_ser
                 expected.append(ref["id"])
         assert [s["id"] for s in carrier.fields["Bandwidth Segments"]] == expected
     assert by_store > 0
+
+
+def test_each_stored_page_reports_the_counts_as_of_that_page(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    """Pages are fetched and prepared ahead of storing (4 in flight): the progress of a stored
+    page counts what was received up to it, not what the fetching has reached since."""
+    events: list[Any] = []
+    assert make_engine(sim, store, events=events).run("buildup").ok
+    for kind in KINDS:
+        received = 0
+        stored_pages = [e for e in events if isinstance(e, ev.PageStored) and e.kind == kind]
+        assert len(stored_pages) >= 4
+        for e in stored_pages:
+            received += e.items
+            c = e.counters
+            assert c.received == received, (kind, e.page)
+            assert c.created + c.skipped + c.failed == received, (kind, e.page)
 
 
 def test_listing_that_is_an_exact_multiple_of_the_page_size(
@@ -243,6 +262,10 @@ def test_504_is_retried_then_succeeds(sim: Any, store: Store, make_engine: MakeE
     assert stored(store, "services") == sim.dataset.expected_keys("services")
     page2 = [r for r in sim.requests if r.kind == "services" and str(r.params.get("page")) == "2"]
     assert [r.status for r in page2] == [504, 504, 200]
+    # the two APIs page side by side: each retry says which listing it is about
+    retries = [e for e in store.log_entries(1000) if "retry" in e["message"]]
+    assert len(retries) == 2
+    assert all(e["message"].startswith("services: HTTP 504") for e in retries), retries
 
 
 def test_502_gives_up_the_type_and_skips_its_cleanup(
@@ -291,6 +314,29 @@ def test_401_stops_the_api_at_once_with_a_bounded_number_of_requests(
     assert store.count("services") == 0
 
 
+def test_no_password_is_explained_once_and_each_type_fails_with_a_short_reason(
+    sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    explanation = (
+        "no usable keyring was found: no Secret Service answers on D-Bus. Choices: run inside "
+        "a Secret Service session; use an encrypted file keyring; or set the variables."
+    )
+
+    def no_keyring(api: str) -> str:
+        raise SecretsError(explanation)
+
+    engine = make_engine(sim, store)
+    engine.passwords = no_keyring
+    result = engine.run("buildup")
+    assert result.state == "failed"
+    for kind in KINDS:
+        reason = result.types[kind].reason
+        assert reason.startswith("no password for TMF63") and "Choices" not in reason, reason
+    assert "Choices" not in result.reason
+    logged = [e["message"] for e in store.log_entries(1000) if "Choices" in e["message"]]
+    assert logged == [f"no password could be read: {explanation}"]
+
+
 def test_wrong_password_is_an_authentication_failure(
     sim: Any, store: Store, make_engine: MakeEngine
 ) -> None:
@@ -322,6 +368,32 @@ def test_cancel_stops_between_pages_without_cleanup(
     # TMF639 runs side by side with TMF638: it may have finished before the cancel came.
     assert result.types["resources"].state in ("cancelled", "succeeded")
     assert gone in stored(store, "carriers")
+    assert store.buildup("carriers") is not None  # resumable
+
+
+def test_a_cancel_after_the_last_page_still_prevents_the_cleanup(
+    make_sim: Any, store: Store, make_engine: MakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console says "no cleanup will follow": a cancel that comes once every page is stored
+    (here: while the buildup lists carriers again to confirm what it did not see) holds to it."""
+    sim = make_sim()
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    gone = sorted(sim.dataset.expected_keys("carriers"))[0]
+    sim.dataset.remove("carriers", gone)
+    confirm = engine_module.confirm_absence
+
+    def confirm_then_cancel(store: Store, kind: str, *args: Any, **kwargs: Any) -> int:
+        kept = confirm(store, kind, *args, **kwargs)
+        if kind == "carriers":
+            engine.cancel()
+        return kept
+
+    monkeypatch.setattr(engine_module, "confirm_absence", confirm_then_cancel)
+    result = engine.run("buildup")
+    assert result.state == "cancelled"
+    assert result.types["carriers"].state == "cancelled"
+    assert gone in stored(store, "carriers")  # not removed
     assert store.buildup("carriers") is not None  # resumable
 
 

@@ -10,8 +10,8 @@ way, from the start or back from the end, whichever is nearer, and kept until th
 Search: the text is split into terms (runs of letters and digits). An instance matches when each
 term is a word of its key, name, status, type, site or of a text or number value of its fields
 (characteristic values, descriptions, customers, references; not dates nor "Other Fields") — the
-last term only the beginning of a word while it is still being typed (not followed by a space or
-other separator). SQLite answers from the FTS5 index of the kind (`tui_inventory.store.search`);
+last term only the beginning of a word while it is still being typed (not followed by a space;
+see `search.complete`). SQLite answers from the FTS5 index of the kind (`tui_inventory.store.search`);
 a search with few matches is then sorted whole, one with many is read in index order like the
 whole table. PostgreSQL matches with word-start regular expressions over the same columns and the
 fields' JSON text.
@@ -20,8 +20,8 @@ A broad search on SQLite (hundreds of thousands of matches) is not collected bef
 rows are shown: a window near the start, the end or a known position is found by walking the sort
 order and testing those rows against the index, a block at a time (`_probe_window`); its count is
 the index's count of matches, read on its own (`quick_count` tells whether a count is cheap).
-Only a window far from every known position, a status filter's count or a position collects every
-match (in `search_hits`).
+Only a window far from every known position, a status filter's count, the counts by status or a
+position collects every match (in `search_hits`).
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ class _Plan:
         self.match: str | None = None  # SQLite: the search's FTS5 query
         self.broad: bool | None = None  # SQLite: whether it has more than MATERIALIZE matches
         self.ids: array[int] | None = None  # a small search's matching ids, in order
+        self.statuses: list[tuple[str, int]] | None = None  # a search's matches by status
         self.anchors: dict[int, tuple[Any, str]] = {}  # position -> (sort value, key)
         self.positions: list[int] = []  # sorted keys of `anchors`
         self.statements: dict[tuple[bool, bool, str], tuple[str, list[Any]]] = {}
@@ -168,13 +169,20 @@ class InventoryQuery:
             step = STEP if q.search is None else _NO_STEP  # each search statement costs alike
             return self._keyset_window(q, plan, offset, limit, step)
 
-    def statuses(self, kind: str) -> list[tuple[str, int]]:
-        """The statuses of `kind` with their instance counts, by status."""
+    def statuses(self, kind: str, search: str | None = None) -> list[tuple[str, int]]:
+        """The statuses of `kind` with their instance counts, by status; with `search`, those
+        of the search's matches (the statuses it matches none of left out)."""
+        q = TableQuery(kind, search=search).normalized()
         with self._read():
-            cached = self._statuses.get(kind)
-            if cached is None:
-                cached = self._statuses[kind] = self._status_counts(kind)
-            return cached
+            if q.search is None:
+                cached = self._statuses.get(kind)
+                if cached is None:
+                    cached = self._statuses[kind] = self._status_counts(kind)
+                return cached
+            plan = self._open(q)
+            if plan.statuses is None:
+                plan.statuses = self._search_status_counts(q, plan)
+            return plan.statuses
 
     def position(self, q: TableQuery, key: str) -> int | None:
         """Where the instance `key` is in `q`, or None when it is not among its rows."""
@@ -409,6 +417,21 @@ class InventoryQuery:
         rows = (
             inst.select(inst.status, pw.fn.COUNT(inst.id))
             .where(inst.kind == kind)
+            .group_by(inst.status)
+            .order_by(inst.status)
+            .tuples()
+        )
+        return [(s, n) for s, n in rows]
+
+    def _search_status_counts(self, q: TableQuery, plan: _Plan) -> list[tuple[str, int]]:
+        """A search's matches counted by status: on SQLite from its collected matches (the
+        index is read once, some 25 ms for 600,000), the rows looked up by id."""
+        if self.sqlite:
+            self._fill(q, plan)
+        inst = self.inst
+        rows = (
+            inst.select(inst.status, pw.fn.COUNT(inst.id))
+            .where(self._where(q, in_order=False))
             .group_by(inst.status)
             .order_by(inst.status)
             .tuples()

@@ -32,8 +32,10 @@ def search_terms(text: str) -> list[str]:
 
 
 def complete(text: str) -> bool:
-    """Whether the last term of `text` is finished (a separator follows it)."""
-    return bool(text) and _TERM.fullmatch(text[-1]) is None
+    """Whether the last term of `text` is finished: a space follows it. Punctuation does not
+    finish it — "O'" is the beginning of "O'Brien" (the words "o" and "brien"), "ASTRA-" of
+    "ASTRA-1P" — so a search does not empty itself while such a name is being typed."""
+    return bool(text) and text[-1].isspace()
 
 
 def fts_match(text: str) -> str:

@@ -22,6 +22,7 @@ from tui_inventory.errors import (
     Cancelled,
     InventoryError,
     PageFailed,
+    SecretsError,
     StoreError,
     TypeFailed,
 )
@@ -29,7 +30,7 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store, now_iso
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
-from tui_inventory.sync.events import Counters
+from tui_inventory.sync.events import Counters, FrozenCounters
 from tui_inventory.sync.pages import PageStream
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.store_process import available as store_process_available
@@ -96,6 +97,8 @@ class SyncEngine:
         self._lease_holder: str | None = None
         self._cancel = threading.Event()
         self._run_id = 0
+        self._kind_of: dict[str, str] = {}  # api -> the inventory it is syncing now
+        self._explained_passwords = False  # this run logged why no password could be had
 
     # -- control ----------------------------------------------------------------------------
 
@@ -138,6 +141,7 @@ class SyncEngine:
     ) -> RunResult:
         """One run (`buildup`, `update` or `auto`); raises LeaseHeld when another sync runs."""
         self._cancel.clear()
+        self._explained_passwords = False
         # Losing the lease mid-run (another sync took it after our renewals failed) stops this
         # run at its next page, as a cancel does.
         lease = SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
@@ -244,6 +248,7 @@ class SyncEngine:
         try:
             for kind in kinds:
                 result = results[kind]
+                self._kind_of[api] = kind
                 self.store.start_type_run(self._run_id, kind, mode)
                 if self.cancelled:
                     result.state, result.reason = "cancelled", "cancelled by the operator"
@@ -261,6 +266,9 @@ class SyncEngine:
                     except AuthFailed as exc:
                         failed = exc.message
                         result.state, result.reason = "failed", exc.message
+                    except SecretsError as exc:  # the same for every type of the API: once
+                        failed = self._no_password(api, exc)
+                        result.state, result.reason = "failed", failed
                     except InventoryError as exc:
                         result.state, result.reason = "failed", exc.message
                 self._finish_type(result)
@@ -288,8 +296,22 @@ class SyncEngine:
             concurrency=self.config.sync.page_concurrency,
             retry=self.retry,
             cancel=self._cancel,
-            on_retry=lambda message: self._log("warning", None, message),
+            on_retry=lambda message: self._retrying(api, message),
         )
+
+    def _no_password(self, api: str, exc: SecretsError) -> str:
+        """Why the API's password could not be had, in full in the log once a run (its choices
+        are a paragraph), and the short reason each of its types ends with."""
+        if not self._explained_passwords:
+            self._explained_passwords = True
+            self._log("error", None, f"no password could be read: {exc.message}")
+        return f"no password for {api.upper()}; the sync log says why and what to do"
+
+    def _retrying(self, api: str, message: str) -> None:
+        """A page being tried again, said of the inventory it belongs to: the two APIs page side
+        by side, so "page 3" alone does not say which listing it is."""
+        kind = self._kind_of.get(api)
+        self._log("warning", kind, f"{kind}: {message}" if kind else message)
 
     def _finish_type(self, result: TypeResult) -> None:
         try:
@@ -387,23 +409,30 @@ class SyncEngine:
             )
 
     def _page_stored(
-        self,
-        kind: str,
-        result: TypeResult,
-        number: int,
-        items: int,
-        total: int | None,
-        started: float,
+        self, kind: str, result: TypeResult, page: PreparedPage, started: float
     ) -> None:
+        # As of this page: pages are prepared ahead of storing, so the type's received, skipped
+        # and failed counts have run ahead of what is stored; the page's tally has them as of it.
+        received, skipped, failed = page.tally
+        c = result.counters
+        counters = FrozenCounters(
+            received=received,
+            created=c.created,
+            updated=c.updated,
+            unchanged=c.unchanged,
+            skipped=skipped,
+            removed=c.removed,
+            failed=failed,
+        )
         self._emit(
             ev.PageStored(
                 self._run_id,
                 kind,
-                number,
-                items,
+                page.number,
+                page.received,
                 result.pages,
-                result.counters.frozen(),
-                total,
+                counters,
+                page.total,
                 time.monotonic() - started,
             )
         )
@@ -444,7 +473,7 @@ class SyncEngine:
             if page.failure is None:
                 _merge(result.counters, counters)
                 result.pages += 1
-                self._page_stored(kind, result, page.number, page.received, page.total, started)
+                self._page_stored(kind, result, page, started)
             else:
                 result.gaps += 1
                 self._log("error", kind, f"{kind}: gap at page {page.number}: {page.failure}")
@@ -567,6 +596,8 @@ class SyncEngine:
 
     def _cleanup(self, kind: str, scope: str, result: TypeResult, allow_mass_delete: bool) -> None:
         """Remove what the cleanup removes, unless the mass-delete guard holds it back."""
+        if self.cancelled:  # a cancel that came after the last page (or the confirming listing)
+            raise Cancelled()
         store = self.store
         if scope == "buildup":
             would, total = store.count_untracked(kind), store.count(kind)
