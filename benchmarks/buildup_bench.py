@@ -171,6 +171,9 @@ class DroppingSink:
     def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
         return _Dropped(on_stored)
 
+    def cancel(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

@@ -15,6 +15,9 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync import engine as engine_module
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
+from tui_inventory.sync.store_process import StoreProcess
+from tui_inventory.sync.writer import PreparedPage, StreamSpec, ThreadSink
+from tui_inventory.tmf.mapping import Mapped
 from tui_inventory.tmf.structures import is_operational
 
 MakeEngine = Callable[..., SyncEngine]
@@ -331,7 +334,10 @@ def test_no_password_is_explained_once_and_each_type_fails_with_a_short_reason(
     assert result.state == "failed"
     for kind in KINDS:
         reason = result.types[kind].reason
-        assert reason.startswith("no password for TMF63") and "Choices" not in reason, reason
+        assert (
+            reason
+            == "no usable keyring was found: no Secret Service answers on D-Bus. The sync log says what to do."
+        ), reason
     assert "Choices" not in result.reason
     logged = [e["message"] for e in store.log_entries(1000) if "Choices" in e["message"]]
     assert logged == [f"no password could be read: {explanation}"]
@@ -605,6 +611,56 @@ def test_a_buildup_stored_by_the_store_process_equals_one_stored_on_a_thread(
             row = s.type_runs(1)
             (tr,) = [r for r in row if r["kind"] == kind]
             assert tr["created"] == s.count(kind) and tr["state"] == "succeeded"
+
+
+@pytest.mark.parametrize("sink_class", [StoreProcess, ThreadSink])
+def test_pages_put_after_a_cancel_are_dropped_not_stored(sink_class: Any, store: Store) -> None:
+    """A cancel stops after the page in hand: what is queued for the store is not stored (a
+    buildup fetches it again when it resumes)."""
+    run = store.start_run("buildup", "here", 1)
+    store.begin_buildup("services", run, 10)
+    store.start_type_run(run, "services", "buildup")
+    sink = sink_class(store)
+    stored: list[int] = []
+    writer = sink.stream(
+        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
+    )
+    item = Mapped("S1", "one", "Operational", "Service", "", {"Name": "one"})
+    writer.put(PreparedPage(1, [item], 1, None, tally=(1, 0, 0), pages=1))
+    writer.close()  # page 1 is stored; then the cancel comes
+    writer = sink.stream(
+        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
+    )
+    sink.cancel()
+    for n in (2, 3, 4):
+        other = item._replace(key=f"S{n}")
+        writer.put(PreparedPage(n, [other], 1, None, tally=(n, 0, 0), pages=n))
+    writer.close()
+    sink.close()
+    assert stored == [1]
+    assert store.keys("services") == {"S1"}
+    assert store.buildup("services").next_page == 2  # resumes at the first page dropped
+
+
+def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_once(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(resources=600)
+    engine = make_engine(sim, store, **{"sync.records_per_page": 10})
+
+    def cancel_on_third_resource_page(event: Any) -> None:
+        if isinstance(event, ev.PageStored) and event.kind == "resources" and event.page == 3:
+            engine.cancel()
+
+    engine.on_event = cancel_on_third_resource_page
+    result = engine.run("buildup")
+    assert result.types["resources"].state == "cancelled"
+    engine.on_event = None
+    assert engine.run("buildup").ok
+    for kind in KINDS:
+        assert stored(store, kind) == sim.dataset.expected_keys(kind)
+    created = [r for r in store.recent_revisions(100_000) if r.change == "created"]
+    assert len(created) == len({(r.kind, r.key) for r in created}) == sum(store.counts().values())
 
 
 def test_a_store_process_that_cannot_start_leaves_the_buildup_to_a_thread(

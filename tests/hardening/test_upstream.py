@@ -97,7 +97,7 @@ def test_retry_after_as_an_http_date_is_waited_for(
     assert result.ok, result.reason
     (message,) = retry_messages(events)
     waited = float(message.rsplit(" in ", 1)[1].split(" s")[0])
-    assert message.startswith("HTTP 503 on page 1; retry 1 of 2 in ")
+    assert message.startswith("carriers: HTTP 503 on page 1; retry 1 of 2 in ")
     assert 0.5 <= waited <= 2.0  # the date is whole seconds: up to one second less than asked
     assert [r.status for r in sim.requests if r.kind == "carriers" and r.page == 1] == [503, 200]
 

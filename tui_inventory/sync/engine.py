@@ -104,6 +104,7 @@ class SyncEngine:
 
     def cancel(self) -> None:
         self._cancel.set()
+        self._sink.cancel()  # the pages waiting to be stored are dropped
 
     @property
     def cancelled(self) -> bool:
@@ -300,12 +301,15 @@ class SyncEngine:
         )
 
     def _no_password(self, api: str, exc: SecretsError) -> str:
-        """Why the API's password could not be had, in full in the log once a run (its choices
-        are a paragraph), and the short reason each of its types ends with."""
+        """Why the API's password could not be had: what to do about it (a paragraph of choices)
+        goes to the log once a run; each of the API's types ends with the why alone."""
+        why, choices, _ = exc.message.partition(" Choices: ")
+        if not choices:
+            return why
         if not self._explained_passwords:
             self._explained_passwords = True
             self._log("error", None, f"no password could be read: {exc.message}")
-        return f"no password for {api.upper()}; the sync log says why and what to do"
+        return f"{why} The sync log says what to do."
 
     def _retrying(self, api: str, message: str) -> None:
         """A page being tried again, said of the inventory it belongs to: the two APIs page side

@@ -1,16 +1,19 @@
 """The store process: a run's page writes in a child process (why: see `tui_inventory.sync.writer`).
 
-The sync's process starts `python -m tui_inventory.sync.store_process IN OUT` with two pipes and
-talks to it in pickled messages (`multiprocessing.connection` framing):
+The sync's process starts `python -m tui_inventory.sync.store_process IN OUT CANCEL` with three
+pipes and talks to it in pickled messages (`multiprocessing.connection` framing):
 
-    sync → store:  ("open", url) · ("stream", id, StreamSpec) · ("page", id, page) · ("close",)
+    sync → store:  ("open", url) · ("stream", id, StreamSpec) · ("page", id, page) ·
+                   ("skip", id) (a page put after a cancel) · ("close",)
     store → sync:  ("ready",) · ("stored", id, counters) · ("error", id, exception) ·
                    ("dropped", id) · ("failed", exception)
 
 The database URL travels through the pipe, never the command line (a PostgreSQL URL may hold a
 password). Pages of a stream are stored in the order sent, each in one transaction with its
 bookkeeping (`write_page`); after a page of a stream fails, its later pages are dropped, not
-stored. The child ignores SIGINT and SIGTERM — the sync's process decides when it stops, after the
+stored. A cancel of the sync is a byte on the CANCEL pipe, read before each page: from then on
+every page is dropped, not stored, also those already sent (a cancel stops after the page in
+hand; the buildup resumes from the last page stored). The child ignores SIGINT and SIGTERM — the sync's process decides when it stops, after the
 page in hand — and it stops storing as soon as that process is gone (its pipe ends, or it is no
 longer the parent), so an orphan never commits a page a resumed sync is already fetching again.
 """
@@ -21,6 +24,7 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import signal
 import subprocess
 import sys
@@ -100,7 +104,7 @@ class _Stream:
         self.unacked: deque[PreparedPage] = deque()
         self.state = Pending()
         self.settled = threading.Condition()
-        self.instead: PageWriter | None = None
+        self.instead: ThreadWriter | None = None
         self.announced = False
 
     def pending(self) -> set[str]:
@@ -180,24 +184,35 @@ class StoreProcess:
         self._startup_failure: str | None = None  # why it could not start, once known
         from_parent, to_child = os.pipe()  # (read end, write end)
         from_child, to_parent = os.pipe()
+        cancel_in, self._cancel_out = os.pipe()
+        self._cancelled = False
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         try:
             self._proc = subprocess.Popen(
                 # -P: nothing is imported from the working directory
-                [sys.executable, "-P", "-m", __name__, str(from_parent), str(to_parent)],
-                pass_fds=(from_parent, to_parent),
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    __name__,
+                    str(from_parent),
+                    str(to_parent),
+                    str(cancel_in),
+                ],
+                pass_fds=(from_parent, to_parent, cancel_in),
                 env={k: v for k, v in os.environ.items() if k not in PASSWORD_VARIABLES},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
             )
         except BaseException:
-            for fd in (to_child, from_parent, from_child, to_parent):
+            for fd in (to_child, from_parent, from_child, to_parent, cancel_in, self._cancel_out):
                 os.close(fd)
             self._stderr.close()
             raise
         os.close(from_parent)
         os.close(to_parent)
+        os.close(cancel_in)
         self._out = Connection(to_child, readable=False)
         self._in = Connection(from_child, writable=False)
         self._lock = threading.Lock()
@@ -231,7 +246,7 @@ class StoreProcess:
             self._proc.kill()
         return self._startup_failure is None
 
-    def fallback(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
+    def fallback(self, spec: StreamSpec, on_stored: OnStored) -> ThreadWriter:
         """A writer thread for a stream, when the store process could not start."""
         with self._lock:
             first, self._on_fallback = self._on_fallback, None
@@ -241,6 +256,18 @@ class StoreProcess:
                 "storing on a thread of this process"
             )
         return ThreadWriter(self.store, spec, on_stored)
+
+    def cancel(self) -> None:
+        """The sync was cancelled: pages not stored yet are dropped, in the store process too."""
+        with self._lock:
+            if self._cancelled:
+                return
+            self._cancelled = True
+            with contextlib.suppress(OSError):  # the child is gone: nothing left to drop
+                os.write(self._cancel_out, b"c")
+        for stream in list(self._streams.values()):
+            if stream.instead is not None:
+                stream.instead.cancel()
 
     def _send(self, message: tuple[Any, ...]) -> None:
         while True:
@@ -266,6 +293,7 @@ class StoreProcess:
         self._receiver.join(STOP_TIMEOUT)
         self._out.close()
         self._in.close()
+        os.close(self._cancel_out)
         self._stderr.close()
 
     # -- threads --------------------------------------------------------------------------------
@@ -280,7 +308,10 @@ class StoreProcess:
                 if message is None:
                     return
                 if message[0] == "page":
-                    message = ("page", message[1], _encode(message[2]))
+                    if self._cancelled:  # no need to send it: the store process would drop it
+                        message = ("skip", message[1])
+                    else:
+                        message = ("page", message[1], _encode(message[2]))
                 self._out.send(message)
                 if message[0] == "close":
                     return
@@ -352,6 +383,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     inbox = Connection(int(argv[0]), writable=False)
     outbox = Connection(int(argv[1]), readable=False)
+    cancel = int(argv[2])
+    cancelled = False
     parent = os.getppid()
     try:
         op, url = inbox.recv()
@@ -378,10 +411,13 @@ def main(argv: list[str]) -> int:
                 _, sid, spec = message
                 streams[sid] = (spec, Counters())
                 continue
-            _, sid, data = message
-            if sid in failed:
+            sid = message[1]
+            if not cancelled:
+                cancelled = bool(select.select([cancel], [], [], 0)[0])
+            if op == "skip" or cancelled or sid in failed:
                 outbox.send(("dropped", sid))
                 continue
+            data = message[2]
             if os.getppid() != parent:
                 return 0  # orphaned: a page stored now could race a resumed sync
             spec, stored = streams[sid]

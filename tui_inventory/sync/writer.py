@@ -115,6 +115,10 @@ class PageWriter(Protocol):
 class PageSink(Protocol):
     def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter: ...
 
+    def cancel(self) -> None:
+        """The sync was cancelled: pages put and not stored yet are dropped (the one being
+        stored is finished). A buildup resumes after the last page stored."""
+
     def close(self) -> None: ...
 
 
@@ -156,6 +160,7 @@ class ThreadWriter:
         self._stored = Counters()
         self._queue: queue.Queue[PreparedPage | None] = queue.Queue(QUEUE_DEPTH)
         self._pending = Pending()
+        self._cancelled = False
         self._thread = threading.Thread(target=self._run, name=f"store-{spec.kind}", daemon=True)
         self._thread.start()
 
@@ -173,6 +178,9 @@ class ThreadWriter:
             except queue.Full:
                 self._pending.raise_error()
 
+    def cancel(self) -> None:
+        self._cancelled = True
+
     def close(self) -> None:
         """Store what is queued, stop the thread, re-raise what went wrong in it."""
         while self._thread.is_alive():
@@ -189,6 +197,9 @@ class ThreadWriter:
             while (page := self._queue.get()) is not None:
                 if self._pending.error is not None:
                     continue  # drain without storing after a failure
+                if self._cancelled:
+                    self._pending.done(page)  # dropped: fetched again when the buildup resumes
+                    continue
                 try:
                     counters = write_page(self._store, self._spec, page, self._stored)
                     self._pending.done(page)
@@ -207,9 +218,16 @@ class ThreadSink:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._writers: list[ThreadWriter] = []
 
     def stream(self, spec: StreamSpec, on_stored: OnStored) -> PageWriter:
-        return ThreadWriter(self.store, spec, on_stored)
+        writer = ThreadWriter(self.store, spec, on_stored)
+        self._writers.append(writer)
+        return writer
+
+    def cancel(self) -> None:
+        for writer in self._writers:
+            writer.cancel()
 
     def close(self) -> None:
         pass
