@@ -279,3 +279,54 @@ def test_no_password_reaches_config_database_log_or_export(make_sim: Any, tmp_pa
             content = f.read_bytes()
             for form in forms:
                 assert form not in content, f"{form!r} found in {f}"
+
+
+READ_ONLY_COMMANDS = [
+    ["status"],
+    ["status", "--json"],
+    ["export", "services", "--format", "json"],
+    ["history", "services", "SVC-000001"],
+    ["--readonly"],  # the console that only shows a store
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=" ".join)
+def test_a_read_only_command_refuses_a_missing_store_and_creates_nothing(
+    command: list[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "mistyped" / "nonexist.db"
+    done = run(["--db", str(missing), *command], env_with_passwords(None, tmp_path))
+    assert_one_clear_sentence(done, f"there is no store at {missing}", "--db")
+    assert done.stdout == ""
+    assert not missing.parent.exists()  # neither the file nor its directory
+
+
+def test_a_missing_store_named_by_the_environment_or_a_sqlite_url(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexist.db"
+    env = env_with_passwords(None, tmp_path, TUI_INVENTORY_DB=str(missing))
+    assert_one_clear_sentence(
+        run(["status"], env), f"there is no store at {missing}", "TUI_INVENTORY_DB"
+    )
+    done = run(["--db", f"sqlite:///{missing}", "export", "carriers"], env)
+    assert_one_clear_sentence(done, f"there is no store at {missing}")
+    assert not missing.exists()
+
+
+def test_status_on_a_fresh_machine_says_no_store_yet(tmp_path: Path) -> None:
+    done = run(["status"], env_with_passwords(None, tmp_path))  # no --db: the default path
+    default = tmp_path / "data" / "tui-inventory" / "inventory.db"
+    assert_one_clear_sentence(
+        done, f"there is no store yet at {default}: run `tui-inventory sync --once` first"
+    )
+    assert not default.exists()
+
+
+def test_sync_still_creates_the_store_read_only_commands_then_read(
+    sim: Any, tmp_path: Path
+) -> None:
+    cfg = write_config(tmp_path / "c.toml", sim, **{"sync.records_per_page": 25})
+    env = env_with_passwords(sim, tmp_path)
+    db = tmp_path / "new" / "inv.db"
+    assert run(["--config", str(cfg), "--db", str(db), "sync", "--once"], env).returncode == 0
+    status = json.loads(run(["--db", str(db), "status", "--json"], env).stdout)
+    assert status["counts"]["carriers"] == len(sim.dataset.expected_keys("carriers"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +120,8 @@ def test_set_parses_strings(name: str, text: str, value: Any) -> None:
         ("sync.records_per_page", "0", "between 1 and 10000"),
         ("sync.page_concurrency", "100", "between 1 and 32"),
         ("http.timeout", "soon", "must be a number"),
-        ("http.timeout", "0", "between 0 and 3600"),
-        ("http.timeout", "nan", "between 0 and 3600"),
+        ("http.timeout", "0", "greater than 0 and at most 3600 seconds"),
+        ("http.timeout", "nan", "greater than 0 and at most 3600 seconds"),
         ("sync.max_delete_fraction", "1.5", "between 0 and 1"),
         ("sync.dialect", "soap", "must be one of ses, tmf630"),
         ("tmf638.services_path", "service", "must start with '/'"),
@@ -133,6 +134,63 @@ def test_set_refuses_bad_values(name: str, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         cfg.set(name, text)
     assert cfg.get(name) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"), [("0", "0"), ("0.0", "0"), ("-2.5", "-2.5"), ("3600.5", "3600.5")]
+)
+def test_a_refused_timeout_states_the_real_bounds(text: str, shown: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Config().set("http.timeout", text)
+    assert raised.value.message == (
+        f"http.timeout must be greater than 0 and at most 3600 seconds, not {shown}"
+    )
+
+
+@pytest.mark.parametrize("text", ["0.001", "3600"])
+def test_the_timeouts_bounds_as_stated_are_accepted(text: str) -> None:
+    cfg = Config()
+    cfg.set("http.timeout", text)
+    assert cfg.get("http.timeout") == float(text)
+
+
+# Every numeric key, just past each of its bounds.
+REFUSED_NUMBERS = [
+    ("http.timeout", "0"),
+    ("http.timeout", "-1"),
+    ("http.timeout", "3601"),
+    ("sync.update_frequency", "3599"),
+    ("sync.update_frequency", "432001"),
+    ("sync.records_per_page", "0"),
+    ("sync.records_per_page", "10001"),
+    ("sync.page_concurrency", "0"),
+    ("sync.page_concurrency", "33"),
+    ("sync.max_delete_fraction", "-0.1"),
+    ("sync.max_delete_fraction", "1.1"),
+]
+
+
+def test_every_numeric_key_is_covered() -> None:
+    numeric = {k.name for k in config.KEYS if k.kind in (int, float)}
+    assert {name for name, _ in REFUSED_NUMBERS} == numeric
+
+
+@pytest.mark.parametrize(("name", "text"), REFUSED_NUMBERS)
+def test_a_refusal_never_states_bounds_that_hold_the_refused_value(name: str, text: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Config().set(name, text)
+    message = raised.value.message
+    value = float(text)
+    bounds = re.search(r"must be between ([-\d.]+) and ([-\d.]+)\b", message)
+    if bounds:  # "between" reads as inclusive: the value must lie outside both ends
+        low, high = float(bounds[1]), float(bounds[2])
+        assert not low <= value <= high, message
+        # …and each end is a value the key accepts.
+        for end in (bounds[1], bounds[2]):
+            Config().set(name, end)
+    else:
+        assert re.search(r"must be greater than [-\d.]+ and at most [-\d.]+\b", message), message
+    assert message.endswith(f"not {text}"), message
 
 
 @pytest.mark.parametrize("value", [3600, "3600", 432000, "432000", 86400])

@@ -3,7 +3,9 @@ process against the simulator, on both backends, stopped with SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +127,24 @@ def test_json_lines_are_ascii_and_carry_the_run_and_counters() -> None:
     assert page["counters"]["created"] == 19 and page["total"] == 100 and page["rate"] == 10.0
     assert logged["level"] == "warning" and "\x1b[31m\u202e" in logged["message"]
     assert finished["event"] == "type_finished" and finished["state"] == "succeeded"
+
+
+def test_a_json_log_whose_reader_went_away_is_no_longer_written_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone: every write is a broken pipe
+    out = os.fdopen(write, "w")
+    reporter = JsonReporter(out, interval=0)
+    counters = ev.Counters(received=20, created=20).frozen()
+    with caplog.at_level("WARNING", logger="tui_inventory.daemon"):
+        for page in range(1, 6):  # the sync goes on: no event raises
+            reporter(ev.PageStored(7, "services", page, 20, page, counters, None, 1.0))
+    with contextlib.suppress(BrokenPipeError):
+        out.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        "the JSON log's reader went away; its events are no longer written"
+    ]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

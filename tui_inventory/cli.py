@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# The status a shell shows for a process that SIGPIPE ended (128 + SIGPIPE).
+BROKEN_PIPE_STATUS = 128 + 13
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tui_inventory.logs import setup_logging
@@ -122,7 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"tui-inventory: cannot open the log file: {exc}", file=sys.stderr)
     try:
-        return dispatch(args)
+        status = dispatch(args)
+        # Still inside the `try`: what is left in the buffer fails here, not at interpreter exit.
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): not an error, nothing more to say.
+        log.debug("%s: stdout closed by its reader", args.command or "console")
+        discard_stdout()
+        return BROKEN_PIPE_STATUS
     except InventoryError as exc:
         log.warning("%s: %s", args.command or "console", exc.message)
         print(f"tui-inventory: {exc.message}", file=sys.stderr)
@@ -130,6 +142,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tui-inventory: interrupted", file=sys.stderr)
         return 130
+
+
+def discard_stdout() -> None:
+    """Point stdout at the null device, so that the flush at interpreter exit (of what the closed
+    pipe refused) does not fail a second time with "Exception ignored … BrokenPipeError"."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from tui_inventory import KINDS
-from tui_inventory.config import Config
+from tui_inventory.config import DB_ENV, Config
 from tui_inventory.daemon import Daemon, JsonReporter
-from tui_inventory.errors import InventoryError
-from tui_inventory.store.db import describe
+from tui_inventory.errors import InventoryError, StoreError
+from tui_inventory.store.db import describe, is_postgres_url
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
@@ -32,13 +35,32 @@ def _passwords() -> Callable[[str], str | None]:
     return secrets.get_password
 
 
-class Reporter:
-    """Prints engine events as lines (headless sync and demo): progress at most once a second."""
+def utc_time(iso: str | None) -> str:
+    """A stored timestamp (ISO 8601, UTC) as the CLI prints times: `2026-12-01 10:45:56 UTC`."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return plain(iso)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
-    def __init__(self, out: TextIO = sys.stdout, *, interval: float = 1.0) -> None:
+
+class Reporter:
+    """Prints engine events as lines (headless sync and demo): progress at most once a second.
+
+    The engine calls it from one thread per API at once: each line is written whole (text and
+    newline in one write) under a lock, so two APIs' lines never run into each other.
+    """
+
+    def __init__(self, out: TextIO | None = None, *, interval: float = 1.0) -> None:
         self.out = out
         self.interval = interval
         self._last = 0.0
+        self._lock = threading.Lock()
+        self._closed = False
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
@@ -64,7 +86,17 @@ class Reporter:
             self._line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
 
     def _line(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        out = self.out or sys.stdout
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                out.write(text + "\n")
+                out.flush()
+            except BrokenPipeError:
+                # The reader went away (`| head`); the sync goes on, and the CLI exits quietly
+                # when the main thread next writes.
+                self._closed = True
 
 
 def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
@@ -74,6 +106,24 @@ def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
 def _print_counts(store: Store, out: TextIO = sys.stdout) -> None:
     counts = store.counts()
     print("stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS), file=out)
+
+
+def existing_store(args: argparse.Namespace) -> str:
+    """The database of a command that only reads. A SQLite file must exist already: opening one
+    creates it, and a mistyped path would show an empty inventory instead of the mistake."""
+    from tui_inventory.cli import resolve_db
+
+    url = resolve_db(args)
+    if is_postgres_url(url):
+        return url
+    path = Path(url.removeprefix("sqlite:///")).expanduser()
+    if path.is_file():
+        return url
+    if args.db:
+        raise StoreError(f"there is no store at {path} (check --db; a sync creates the store)")
+    if os.environ.get(DB_ENV):
+        raise StoreError(f"there is no store at {path} (check {DB_ENV}; a sync creates the store)")
+    raise StoreError(f"there is no store yet at {path}: run `tui-inventory sync --once` first")
 
 
 def sync(args: argparse.Namespace) -> int:
@@ -116,10 +166,9 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from tui_inventory.cli import resolve_db
     from tui_inventory.logs import log_path
 
-    url = resolve_db(args)
+    url = existing_store(args)
     with Store(url) as store:
         lease = live_lease(store)  # by the database's clock, as the hosts agree on it
         report: dict[str, Any] = {
@@ -151,16 +200,27 @@ def status(args: argparse.Namespace) -> int:
         print(f"{DEFINITIONS[k].title:10} {report['counts'][k]:>9}  {state}")
     running = report["sync_running"]
     if running:
-        print(f"sync running on {running['host']} (pid {running['pid']}) since {running['since']}")
-    for run in report["last_runs"]:
         print(
-            f"run {run['id']}: {run['mode']} {run['state']} at {run['started_at']} {plain(run['reason'])}"
+            f"sync running on {plain(running['host'])} (pid {running['pid']}) "
+            f"since {utc_time(running['since'])}"
         )
+    for run in report["last_runs"]:
+        print(_run_line(run))
     for k, h in report["held_cleanups"].items():
         print(f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}")
     if report["gaps"]:
         print(f"gaps: {len(report['gaps'])} recorded (see --json)")
     return 0
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    """`run 3: buildup failed at … (reason)`: a finished run at its outcome's time, one still
+    going with its start."""
+    head = f"run {run['id']}: {run['mode']} {run['state']}"
+    reason = f" ({plain(run['reason'])})" if run.get("reason") else ""
+    if run.get("finished_at"):
+        return f"{head} at {utc_time(run['finished_at'])}{reason}"
+    return f"{head}, started at {utc_time(run['started_at'])}{reason}"
 
 
 def _run_report(store: Store, run: dict[str, Any]) -> dict[str, Any]:
@@ -212,11 +272,9 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 
 def export(args: argparse.Namespace) -> int:
-    from tui_inventory.cli import resolve_db
-
     kind = args.kind
     definition = DEFINITIONS[kind]
-    with Store(resolve_db(args)) as store, _output(args.output) as out:
+    with Store(existing_store(args)) as store, _output(args.output) as out:
         records = _export_rows(store, kind, args.search)
         n = 0
         if args.format == "csv":
@@ -259,9 +317,7 @@ def _cell(value: Any) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    from tui_inventory.cli import resolve_db
-
-    with Store(resolve_db(args)) as store:
+    with Store(existing_store(args)) as store:
         revisions = store.revisions(args.kind, args.key)
         current = store.get(args.kind, args.key)
     if not revisions and current is None:
@@ -289,7 +345,7 @@ def history(args: argparse.Namespace) -> int:
         f"{DEFINITIONS[args.kind].title} {plain(args.key)} ({state}), {len(revisions)} revision(s), newest first"
     )
     for r in revisions:
-        print(f"{r.at}  run {r.run}  {r.change}")
+        print(f"{utc_time(r.at)}  run {r.run}  {r.change}")
         for name, (old, new) in r.changes.items():
             print(f"    {name}: {plain(_cell(old))} -> {plain(_cell(new))}")
     return 0
@@ -339,4 +395,6 @@ def console(args: argparse.Namespace) -> int:
     from tui_inventory.cli import resolve_config, resolve_db
 
     cfg = resolve_config(args)
-    return run_console(cfg, resolve_db(args), passwords=_passwords(), readonly=args.readonly)
+    # A read-only console never creates a store; the first start of a syncing one does.
+    url = existing_store(args) if args.readonly else resolve_db(args)
+    return run_console(cfg, url, passwords=_passwords(), readonly=args.readonly)

@@ -228,9 +228,12 @@ def validate_value(key: Key, value: Any) -> None:
     if name == "sync.page_concurrency" and not 1 <= value <= 32:
         raise ConfigError(f"sync.page_concurrency must be between 1 and 32, not {value}")
     if name == "sync.max_delete_fraction" and not 0.0 <= value <= 1.0:
-        raise ConfigError(f"sync.max_delete_fraction must be between 0 and 1, not {value}")
+        raise ConfigError(f"sync.max_delete_fraction must be between 0 and 1, not {_number(value)}")
+    # The open bound in words: "between 0 and 3600" would read as if 0 were allowed.
     if name == "http.timeout" and not 0 < value <= 3600:
-        raise ConfigError(f"http.timeout must be between 0 and 3600 seconds, not {value}")
+        raise ConfigError(
+            f"http.timeout must be greater than 0 and at most 3600 seconds, not {_number(value)}"
+        )
     if key.choices and value not in key.choices:
         raise ConfigError(f"{name} must be one of {', '.join(key.choices)}, not {value!r}")
     if name.endswith(".url"):
@@ -250,6 +253,11 @@ def validate_value(key: Key, value: Any) -> None:
         raise ConfigError(f"{name} must start with '/', not {value!r}")
     if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
         raise ConfigError(f"http.ca_bundle names no readable file: {value}")
+
+
+def _number(value: float) -> str:
+    """A refused number as the operator typed it: `0`, not `0.0`."""
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 def default_config_path() -> Path:

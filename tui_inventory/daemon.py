@@ -10,6 +10,7 @@ dies (its lease expires, or on the same host its process is gone) the standby ta
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -23,6 +24,8 @@ from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
+
+log = logging.getLogger(__name__)
 
 DB_RETRY = 30.0  # seconds before trying again after the database failed a run
 
@@ -43,12 +46,19 @@ class JsonReporter:
         self.interval = interval
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._closed = False  # the reader went away: the sync goes on, unwritten
 
     def emit(self, level: str, event: str, **fields: Any) -> None:
         record = {"time": _iso(datetime.now(UTC)), "level": level, "event": event, **fields}
         line = json.dumps(record, ensure_ascii=True, default=str)
         with self._lock:
-            print(line, file=self.out or sys.stdout, flush=True)
+            if self._closed:
+                return
+            try:
+                print(line, file=self.out or sys.stdout, flush=True)
+            except BrokenPipeError:
+                self._closed = True
+                log.warning("the JSON log's reader went away; its events are no longer written")
 
     def __call__(self, event: ev.Event) -> None:
         run = event.run_id

@@ -295,8 +295,16 @@ def test_a_read_only_database_directory_is_refused_clearly(tmp_path: Path) -> No
             f"the database directory {directory} is read-only: SQLite needs to write its "
             "journal there"
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "tui_inventory", "--db", str(directory / "x.db"), "status"],
+        done = subprocess.run(  # (a sync creates its store; `status` would say there is none)
+            [
+                sys.executable,
+                "-m",
+                "tui_inventory",
+                "--db",
+                str(directory / "x.db"),
+                "sync",
+                "--once",
+            ],
             capture_output=True,
             text=True,
             timeout=60,

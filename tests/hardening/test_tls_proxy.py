@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hostile import (
     RecordingProxy,
@@ -31,7 +32,8 @@ from tui_inventory.store.repo import Store
 
 pytest.importorskip("cryptography", reason="the TLS tests make their certificate with cryptography")
 UNTRUSTED = (
-    "TLS verification failed for {title} at 127.0.0.1: the server's certificate is not trusted "
+    "TLS verification failed for {title} at 127.0.0.1:{port}: the server's certificate is not "
+    "trusted "
     "(set http.ca_bundle to its CA file)"
 )
 
@@ -52,6 +54,7 @@ def test_a_self_signed_upstream_fails_closed_until_ca_bundle_names_its_ca(
 
     with serve(upstream.app(), certfile=cert, keyfile=key) as url:
         assert url.startswith("https://")
+        port = httpx.URL(url).port
         refused = engine_for(settings_for(url), store).run("buildup")
         wrong_ca = engine_for(settings_for(url), store, {"http.ca_bundle": str(stranger)}).run(
             "buildup"
@@ -64,7 +67,7 @@ def test_a_self_signed_upstream_fails_closed_until_ca_bundle_names_its_ca(
         for kind in KINDS:
             title = "TMF639" if kind == "resources" else "TMF638"
             assert result.types[kind].state == "failed"
-            assert result.types[kind].reason == UNTRUSTED.format(title=title)
+            assert result.types[kind].reason == UNTRUSTED.format(title=title, port=port)
     assert trusted.ok, trusted.reason
     for kind in KINDS:
         assert store.keys(kind) == upstream.dataset.expected_keys(kind)
@@ -208,7 +211,8 @@ def test_a_dead_proxy_is_named_in_the_error_and_bypass_proxy_goes_around_it(
     bypassed = engine_for(sim.settings("ses"), store, {"http.bypass_proxy": True}).run("buildup")
 
     assert refused.types["services"].reason == (
-        f"cannot reach TMF638 at 127.0.0.1 through the proxy 127.0.0.1:{dead} (from the proxy "
+        f"cannot reach TMF638 at 127.0.0.1:{sim.port} through the proxy 127.0.0.1:{dead} (from "
+        "the proxy "
         "environment variables; http.bypass_proxy ignores them)"
     )
     assert bypassed.ok, bypassed.reason

@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -149,7 +149,10 @@ class TmfClient:
         self.username = username
         self.bypass_proxy = bypass_proxy
         parts = urlsplit(self.base_url)
-        self.host = parts.hostname or self.base_url
+        self.host = parts.hostname or ""
+        # What the messages name: host:port (a wrong port is the likeliest mistake), never the
+        # URL's user:password@.
+        self.address = _address(parts)
         verify: ssl.SSLContext | bool = verify_tls
         if verify_tls and ca_bundle:
             verify = _ca_context(ca_bundle)
@@ -289,22 +292,22 @@ class TmfClient:
         proxy = self._proxy()
         if proxy is not None and "SSL" not in str(exc):
             return (
-                f"cannot reach {self.title} at {self.host} through the proxy {proxy} "
+                f"cannot reach {self.title} at {self.address} through the proxy {proxy} "
                 "(from the proxy environment variables; http.bypass_proxy ignores them)"
             )
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
             return (
-                f"TLS verification failed for {self.title} at {self.host}: the server's "
+                f"TLS verification failed for {self.title} at {self.address}: the server's "
                 "certificate is not trusted (set http.ca_bundle to its CA file)"
             )
         if "SSL" in text or "TLS" in text:
-            return f"TLS handshake with {self.title} at {self.host} failed"
+            return f"TLS handshake with {self.title} at {self.address} failed"
         if "Name or service not known" in text or "nodename nor servname" in text:
-            return f"cannot reach {self.title}: unknown host {self.host}"
+            return f"cannot reach {self.title}: unknown host {self.host}"  # no port involved
         if "refused" in text.lower():
-            return f"cannot reach {self.title} at {self.host}: connection refused"
-        return f"cannot reach {self.title} at {self.host}"
+            return f"cannot reach {self.title} at {self.address}: connection refused"
+        return f"cannot reach {self.title} at {self.address}"
 
     def test_connection(self, path: str) -> str:
         """Fetch one small page: a plain sentence on success, the typed error otherwise."""
@@ -316,6 +319,18 @@ class TmfClient:
             self.page_size = saved
         total = f", {page.total} items" if page.total is not None else ""
         return f"{self.title} answered: authenticated{total}"
+
+
+def _address(parts: SplitResult) -> str:
+    """`host` or `host:port` as the URL gives them (IPv6 in brackets); the userinfo never."""
+    host = parts.hostname or "?"
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a port number: say nothing rather than echo the raw text
+        port = None
+    return f"{host}:{port}" if port is not None else host
 
 
 def _ca_context(ca_bundle: str) -> ssl.SSLContext:
