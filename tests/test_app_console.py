@@ -277,7 +277,7 @@ async def test_main_screens_render_at_80x24_and_160x48(
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
         text = screen_text(app)
-        assert "buildup" in text and "Log file" in text
+        assert "Buildup — page through" in text and "Log file" in text
         await pilot.press("escape")
 
         await pilot.press("s")

@@ -28,6 +28,7 @@ from textual.widgets import Input, Static
 
 from tui_inventory import secrets
 from tui_inventory.app import settings as settings_screen
+from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
 
@@ -108,6 +109,16 @@ async def save_a_password(pilot: Pilot[Any], screen: SettingsScreen) -> None:
     await pilot.press(*PASSWORD, "ctrl+s")
 
 
+async def leave_discarding_the_password(pilot: Pilot[Any], app: InventoryApp) -> None:
+    """esc: the password was not saved, so leaving asks first; Discard."""
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), 5, "the question")
+    await pilot.pause()
+    assert "tmf638.password" in str(app.screen.query_one(".question", Static).render())
+    await pilot.click("#discard")
+    await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "the main screen")
+
+
 def assert_never_claimed_saved(app: InventoryApp, screen: SettingsScreen, tmp_path: Path) -> None:
     result = text_of(screen, "#password-tmf638 .error")
     assert "saved in the keyring" not in result
@@ -145,7 +156,7 @@ async def test_without_a_usable_keyring_the_console_says_why_and_never_claims_a_
         assert_never_claimed_saved(app, screen, tmp_path)
 
         # A sync needs the passwords: each type fails with the keyring's sentence, on screen.
-        await pilot.press("escape")
+        await leave_discarding_the_password(pilot, app)
         await pilot.press("b")
         await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup to end")
         await wait_for(pilot, lambda: "failed" in panel_text(app, "services", ".state"), 10)
@@ -185,7 +196,7 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
 
         # A buildup asks the keyring for the passwords: the tabs still change while it waits,
         # and it ends promptly, each type failed with the keyring's sentence.
-        await pilot.press("escape")
+        await leave_discarding_the_password(pilot, app)
         await pilot.press("b")
         await wait_for(pilot, lambda: hanging_keyring.calls >= 3, 5, "the sync to ask")
         started = time.monotonic()

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
 from tui_inventory import secrets
+from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
 
@@ -163,3 +164,67 @@ async def test_a_readonly_console_does_not_save_settings(make_sim, tmp_path: Pat
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not (tmp_path / "config.toml").exists()
+        # Leaving with an edit asks, but offers no Save it could not do.
+        await type_into(pilot, screen, "#key-tmf638-username Input", "someone-else")
+        dialog = await leaving_asks(pilot, app)
+        assert "(--readonly): they" in screen_text(app)
+        assert [b.id for b in dialog.query(Button)] == ["discard", "stay"]
+        await pilot.click("#discard")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "the main screen")
+        assert not (tmp_path / "config.toml").exists()
+
+
+async def leaving_asks(pilot: Pilot[Any], app: InventoryApp) -> ConfirmDialog:
+    """esc on the settings: the question about the unsaved changes."""
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), 5, "the question")
+    await pilot.pause()
+    dialog = app.screen
+    assert isinstance(dialog, ConfirmDialog)
+    return dialog
+
+
+async def test_leaving_the_settings_with_unsaved_changes_asks_first(
+    make_sim, tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL)
+    app = make_app(sim, tmp_path, autostart=False)
+    config_file = tmp_path / "config.toml"
+    async with app.run_test(size=(100, 40)) as pilot:
+        # Nothing changed: esc leaves at once.
+        await open_settings(pilot, app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "the main screen")
+
+        # An edit, a connection test, esc: asked, and Cancel keeps the edit on screen.
+        screen = await open_settings(pilot, app)
+        await type_into(pilot, screen, "#key-tmf638-username Input", "someone-else")
+        await run_test_connection(pilot, screen, "tmf638")
+        await leaving_asks(pilot, app)
+        text = screen_text(app)
+        assert "Unsaved settings" in text and "Not saved: tmf638.username" in text
+        assert all(f" {label} " in text for label in ("Save", "Discard", "Cancel"))
+        await pilot.press("enter")  # the safe answer has the focus: Cancel
+        await wait_for(pilot, lambda: app.screen is screen, 5, "the settings again")
+        assert screen.query_one("#key-tmf638-username Input", Input).value == "someone-else"
+
+        # Discard: left, nothing written, the settings in force unchanged.
+        await leaving_asks(pilot, app)
+        await pilot.click("#discard")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "the main screen")
+        assert not config_file.exists() and app.config.tmf638.username == "tmf638-demo"
+
+        # Save: written, in force, and left.
+        screen = await open_settings(pilot, app)
+        assert screen.query_one("#key-tmf638-username Input", Input).value == "tmf638-demo"
+        await type_into(pilot, screen, "#key-tmf638-username Input", "someone-else")
+        await leaving_asks(pilot, app)
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 10, "the save and leave")
+        assert tomllib.loads(config_file.read_text())["tmf638"]["username"] == "someone-else"
+        assert app.config.tmf638.username == "someone-else"
+
+        # Saved, then esc: nothing left unsaved, no question.
+        await open_settings(pilot, app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "the main screen")

@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from peewee import fn
+from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
+from tui_inventory.app.inventory_table import fit_middle
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.store import query as query_module
 from tui_inventory.store.query import InventoryQuery, TableQuery, search_terms
@@ -369,7 +372,79 @@ async def test_a_removed_instance_still_shows_its_history(
         text = screen_text(app)
         assert "Removed from the inventory" in text and carrier.name in text
         assert "Uplink Alias" in text  # its last values
+        # When, as the history and the Changes feed write it, not the raw stored timestamp.
+        removed = next(
+            r for r in app.store.revisions("carriers", carrier.key) if r.change == "removed"
+        )
+        stamp = removed.at[:19].replace("T", " ")
+        assert f"Removed from the inventory on {stamp}; its last values" in text
+        assert removed.at not in text and not re.search(r"\d\dT\d\d:", text)
         await scrolled_to_end(pilot, screen)
         text = screen_text(app)
         assert "History (2, newest first)" in text
         assert text.index("removed (run") < text.index("created (run")
+        assert re.search(rf"{stamp}\s+removed \(run", text)  # the same time in the history
+
+
+async def test_at_80_columns_the_carriers_keys_tell_them_apart(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await show(pilot, app, "carriers")
+        keys = shown_keys(table)
+        assert len(keys) > 10 and any(k.startswith("CAR-ASTRA1P-") for k in keys)
+        rows = [line for line in screen_text(app).splitlines() if line.startswith(" CAR-")]
+        assert len(rows) == len(keys)
+        for key, row in zip(keys, rows, strict=True):
+            assert row.startswith(f" {key} "), row  # the whole key, before the name
+        shown = [row.split()[0] for row in rows]
+        assert len(set(shown)) == len(shown)  # no two carriers look alike
+        assert "ExternalId ▲" in screen_text(app)
+
+
+def test_a_key_too_long_for_its_column_loses_its_middle_not_its_end() -> None:
+    assert fit_middle("CAR-ASTRA1P-0007", 14) == "CAR-AS…1P-0007"
+    assert fit_middle("CAR-ASTRA1P-0007", 16) == "CAR-ASTRA1P-0007"
+    assert fit_middle("CAR-1", 14) == "CAR-1" + " " * 9
+    wide = fit_middle("SAT-🛰🛰🛰🛰🛰🛰🛰🛰-0042", 15)  # wide characters: still 15 cells
+    assert cell_len(wide) == 15 and wide.startswith("SAT-") and wide.endswith("-0042")
+    hostile = fit_middle("A\x1b]0;t\x07" + "x" * 100_000 + "\x1b[2J-END", 20)
+    assert cell_len(hostile) == 20 and hostile.endswith("␛[2J-END") and "\x1b" not in hostile
+
+
+async def test_the_status_filter_counts_the_matches_of_the_search(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        table = await show(pilot, app, "services")
+        await search(pilot, table, "maritime")
+        keys = [r.key for r in InventoryQuery(app.store).window(table.table_query, 0, 10_000)]
+        assert 0 < len(keys) == table.total < 120
+        inst = app.store.m.instance
+        by_status = (
+            inst.select(inst.status, fn.COUNT(inst.id))
+            .where((inst.kind == "services") & inst.key.in_(keys))
+            .group_by(inst.status)
+            .tuples()
+        )
+        expected = {f"{status} ({n})" for status, n in by_status}
+        everything = {f"{s} ({n})" for s, n in InventoryQuery(app.store).statuses("services")}
+        assert expected != everything  # (the search's counts are not the inventory's)
+
+        def offered() -> set[str]:
+            return set(re.findall(r"[A-Z][\w-]* \(\d+\)", screen_text(app)))
+
+        await pilot.press("f")
+        await wait_for(pilot, lambda: offered() == expected, 10, f"the choices {expected}")
+        assert f"{len(keys)} of 120" in screen_text(app)
+        # Choosing one: its count is the table's.
+        status, n = min(by_status, key=lambda s: s[1])
+        select = view_of(app, "services").query_one("#status", Select)
+        await pilot.press("escape")
+        select.value = status
+        await wait_for(pilot, lambda: table.table_query.status == status, 5)
+        await settled(pilot, table)
+        assert table.total == n
+        assert f"{status} ({n})" in screen_text(app) and f"{n} of 120" in screen_text(app)

@@ -7,6 +7,7 @@ when the store changes while the feed is on screen. Every cell is API data, show
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 from rich.text import Text
@@ -16,13 +17,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
+from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
 
 from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-from .instance import InstanceScreen
+from .instance import InstanceScreen, moment
+from .keys import ROW_KEYS
 
 FEED_LIMIT = 300  # revisions listed
 CHANGES = ("created", "changed", "removed")
@@ -37,6 +40,38 @@ def summary(rev: RevisionRecord) -> str:
     return text + (f", … {len(names) - 6} more" if len(names) > 6 else "")
 
 
+class FeedTable(DataTable[Text]):
+    """The feed's rows: the keys of the inventory tables (less's, and enter to open), not
+    DataTable's own (its home and end scroll sideways)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", tooltip="open the selected instance"),
+        *ROW_KEYS,
+    ]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Textual's DataTable widens its columns to new rows here, but keeps the lines it drew
+        # before at the old widths (cached under the same update count): without this the feed
+        # could stay cut to its headers' widths ("2026  Services  create  SVC").
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+
+    @property
+    def visible_rows(self) -> int:
+        header = self.header_height if self.show_header else 0
+        return max(1, self.scrollable_content_region.height - header)
+
+    def action_move(self, delta: int) -> None:
+        self.move_cursor(row=max(0, self.cursor_row + delta))
+
+    def action_jump(self, pos: int) -> None:
+        self.move_cursor(row=pos if pos >= 0 else max(0, self.row_count - 1))
+
+    def action_page(self, pages: float) -> None:
+        step = max(1, int(self.visible_rows * abs(pages)))
+        self.action_move(step if pages > 0 else -step)
+
+
 class ChangesView(Vertical):
     """The latest revisions across all three inventories, newest first."""
 
@@ -48,8 +83,13 @@ class ChangesView(Vertical):
     ChangesView > DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "filter('changes-kind')", "Inventory filter"),
-        Binding("F", "filter('changes-change')", "Change filter"),
+        Binding("f", "filter('changes-kind')", "Inventory filter", tooltip="one inventory only"),
+        Binding(
+            "F",
+            "filter('changes-change')",
+            "Change filter",
+            tooltip="one kind of change only: created, changed or removed",
+        ),
     ]
 
     def __init__(self, **kw: Any) -> None:
@@ -58,7 +98,7 @@ class ChangesView(Vertical):
         self._stale = False
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="feed")
+        table = FeedTable(cursor_type="row", zebra_stripes=True, id="feed")
         yield table  # first, so it is the pane's first focusable widget (the bar docks on top)
         with Horizontal(id="changes-bar"):
             kinds = [(Text(d.title), name) for name, d in DEFINITIONS.items()]
@@ -74,8 +114,8 @@ class ChangesView(Vertical):
         self.reload()
 
     @property
-    def feed(self) -> DataTable[Text]:
-        return cast("DataTable[Text]", self.query_one("#feed", DataTable))
+    def feed(self) -> FeedTable:
+        return self.query_one("#feed", FeedTable)
 
     def reload(self) -> None:
         kind = self.query_one("#changes-kind", Select).value
@@ -97,20 +137,25 @@ class ChangesView(Vertical):
             self._show(event.worker.result)
 
     def _show(self, revisions: list[RevisionRecord]) -> None:
+        """Show `revisions`, keeping the selection: on the newest when it was there (what came
+        in since is then what is seen), else on the revision selected, on the same line."""
         table = self.feed
-        selected = None
-        if table.row_count and table.cursor_row >= 0:
+        selected, line = None, 0
+        if table.row_count and table.cursor_row > 0:
             selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            line = max(0, min(table.cursor_row - round(table.scroll_y), table.visible_rows - 1))
         table.clear()
         self.revisions = {str(r.id): r for r in revisions}
         for rev in revisions:
             title = DEFINITIONS[rev.kind].title if rev.kind in DEFINITIONS else rev.kind
-            when = rev.at.replace("T", " ")[:19]
             key, name = plain(rev.key, limit=60), plain(rev.name, limit=80)
-            cells = (when, title, rev.change, key, name, summary(rev))
+            cells = (moment(rev.at), title, rev.change, key, name, summary(rev))
             table.add_row(*(Text(c) for c in cells), key=str(rev.id))
         if selected in self.revisions:
-            table.move_cursor(row=table.get_row_index(selected))
+            row = table.get_row_index(selected)
+            table.move_cursor(row=row, scroll=False)
+            # (once the new rows are measured: until then the table cannot scroll that far)
+            table.call_after_refresh(table.scroll_to, y=max(0, row - line), animate=False)
         shown = len(revisions)
         note = f"latest {shown}" if shown >= FEED_LIMIT else f"{shown} revisions"
         self.query_one("#changes-count", Label).update(Text(note))

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +28,8 @@ from tui_inventory.store.query import InventoryQuery, Reference
 from tui_inventory.store.repo import InstanceRecord, RevisionRecord, Store
 from tui_inventory.text import plain, pretty
 from tui_inventory.tmf.definitions import CHARACTERISTICS, REFS, Definition
+
+from .footer import ConsoleFooter
 
 VALUE_LIMIT = 2000  # characters of one value shown (a 100 kB name must not slow the screen)
 HISTORY_LIMIT = 200  # revisions shown
@@ -51,6 +53,12 @@ class _Snapshot:
     revisions: list[RevisionRecord]
     links: dict[str, list[Link]] = field(default_factory=dict)  # refs field -> links
     referenced_by: list[Reference] = field(default_factory=list)
+
+
+def moment(stamp: str) -> str:
+    """A stored timestamp (`2026-12-01T10:38:16.811480Z`, UTC) as the console shows a revision's
+    time: `2026-12-01 10:38:16`."""
+    return plain(stamp[:19].replace("T", " "))
 
 
 def _ref_label(ref: Any) -> str:
@@ -100,8 +108,8 @@ class InstanceScreen(Screen[None]):
     InstanceScreen OptionList { height: auto; max-height: 12; margin: 0 0 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("r", "reload", "Reload"),
+        Binding("escape", "back", "Back", tooltip="back to the screen before"),
+        Binding("r", "reload", "Reload", tooltip="read the instance again"),
     ]
 
     def __init__(self, kind: str, key: str) -> None:
@@ -117,7 +125,7 @@ class InstanceScreen(Screen[None]):
         yield Static(Text(f"{self.kind} › {plain(self.key, limit=200)}"), id="title")
         with VerticalScroll(id="body"):
             yield Static(Text("Reading…"), classes="note")
-        yield Footer()
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self._load()
@@ -184,8 +192,9 @@ class InstanceScreen(Screen[None]):
             yield Static(Text(f"No instance {plain(self.key, limit=200)} in {self.kind}."))
             return
         if snap.record is None:
-            when = next((r.at for r in snap.revisions if r.change == "removed"), "")
-            note = f"Removed from the inventory {when}; its last values and history follow."
+            when = next((r.at for r in snap.revisions if r.change == "removed"), None)
+            at = f" on {moment(when)}" if when else ""
+            note = f"Removed from the inventory{at}; its last values and history follow."
             yield Static(Text(note), classes="removed")
         self._targets.clear()
         for section in snap.definition.sections:
@@ -258,7 +267,7 @@ class InstanceScreen(Screen[None]):
                 more = len(rev.changes) - 8
                 what.append(names + (f", … {more} more" if more > 0 else ""))
             run = f" (run {rev.run})" if rev.run is not None else ""
-            table.add_row(Text(rev.at.replace("T", " ")[:19]), Text(rev.change + run), what)
+            table.add_row(Text(moment(rev.at)), Text(rev.change + run), what)
         return table
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

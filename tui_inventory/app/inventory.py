@@ -6,7 +6,7 @@ filter and the result count over an `InventoryTable`, and exports what the table
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -35,7 +35,14 @@ DEBOUNCE = 0.15  # seconds between the last keystroke of a search and the query
 class SearchInput(Input):
     """The search box: esc (or enter) hands the keys back to the table."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Back to the table")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "done",
+            "Back to the table",
+            tooltip="(or enter) the keys go back to the table; the search stays",
+        )
+    ]
 
     class Done(Message):
         pass
@@ -89,6 +96,13 @@ class ExportScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+@dataclass(frozen=True)
+class _Statuses:
+    search: str | None  # the search they were read for
+    total: int  # the kind's instances
+    statuses: list[tuple[str, int]]  # the search's matches (or the kind's instances) by status
+
+
 class InventoryView(Vertical):
     """One definition's table with search, status filter, sorting and export."""
 
@@ -100,10 +114,10 @@ class InventoryView(Vertical):
     InventoryView #count { width: auto; min-width: 14; padding: 1 1 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("O", "reverse_sort", "Reverse"),
-        Binding("f", "filter", "Status filter"),
-        Binding("e", "export", "Export"),
+        Binding("o", "cycle_sort", "Sort", tooltip="sort by the next column"),
+        Binding("O", "reverse_sort", "Reverse", tooltip="reverse the sort"),
+        Binding("f", "filter", "Filter", tooltip="show one status only"),
+        Binding("e", "export", "Export", tooltip="write what the table shows to CSV or JSON"),
     ]
 
     def __init__(self, kind: str, **kw: Any) -> None:
@@ -112,7 +126,11 @@ class InventoryView(Vertical):
         self.table = InventoryTable(kind)
         self._stale = False
         self._debounce: Timer | None = None
+        # By status: the search's matches (without a search, the kind's instances), as last
+        # read, and as the filter offers them (not changed while its list is open).
         self._statuses: list[tuple[str, int]] | None = None
+        self._offered: list[tuple[str, int]] | None = None
+        self._total: int | None = None  # the kind's instances
 
     def compose(self) -> ComposeResult:
         # The table first, so it is the pane's first focusable widget (the bar docks on top).
@@ -144,17 +162,26 @@ class InventoryView(Vertical):
             self.table.data_changed()
             self._load_statuses()
 
+    def _load_statuses(self) -> None:
+        self._read_statuses(self.table.table_query.search)
+
     @work(thread=True, exclusive=True, group="statuses", exit_on_error=False)
-    def _load_statuses(self) -> list[tuple[str, int]]:
-        return self.table.iq.statuses(self.kind)
+    def _read_statuses(self, search: str | None) -> _Statuses:
+        iq = self.table.iq
+        whole = iq.statuses(self.kind)
+        matches = iq.statuses(self.kind, search) if search is not None else whole
+        return _Statuses(search, sum(n for _, n in whole), matches)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "statuses" and event.state == WorkerState.SUCCESS:
-            statuses = event.worker.result
-            if statuses != self._statuses and isinstance(statuses, list):
-                self._statuses = statuses
-                self._set_status_options(statuses)
-                self._show_count()
+            result = event.worker.result
+            if not isinstance(result, _Statuses):
+                return
+            if result.search != self.table.table_query.search:
+                return  # a newer search's are being read
+            self._statuses, self._total = result.statuses, result.total
+            self._offer_statuses()
+            self._show_count()
         elif event.worker.group == "export" and event.state in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
@@ -166,10 +193,14 @@ class InventoryView(Vertical):
                 n, path = cast(tuple[int, str], event.worker.result)
                 self.notify(f"{n:,} {self.kind} written to {plain(path)}", markup=False)
 
-    def _set_status_options(self, statuses: list[tuple[str, int]]) -> None:
+    def _offer_statuses(self) -> None:
+        """Offer the statuses last read, with their counts, in the filter (unless its list is
+        open: not under the operator's cursor)."""
+        statuses = self._statuses
         select: Select[str] = self.query_one("#status", Select)
-        if select.expanded:
+        if statuses is None or statuses == self._offered or select.expanded:
             return
+        self._offered = statuses
         current = select.value
         if isinstance(current, str) and all(s != current for s, _ in statuses):
             # The filter's status has no instance left (an update removed them): keep it chosen
@@ -194,8 +225,8 @@ class InventoryView(Vertical):
             text = "counting…"
         elif q.status is None and q.search is None:
             text = f"{shown:,} {self.kind}"
-        elif self._statuses is not None:
-            text = f"{shown:,} of {sum(n for _, n in self._statuses):,}"
+        elif self._total is not None:
+            text = f"{shown:,} of {self._total:,}"
         else:
             text = f"{shown:,} {'match' if shown == 1 else 'matches'}"
         self.query_one("#count", Label).update(Text(text))
@@ -216,6 +247,7 @@ class InventoryView(Vertical):
         self._debounce = None
         text = self.query_one(SearchInput).value
         self.table.reload(replace(self.table.table_query, search=text or None), keep=False)
+        self._load_statuses()  # the filter counts the search's matches
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
@@ -241,6 +273,7 @@ class InventoryView(Vertical):
         self.table.reload(replace(q, descending=not q.descending))
 
     def action_filter(self) -> None:
+        self._offer_statuses()
         select = self.query_one("#status", Select)
         select.focus()
         select.expanded = True

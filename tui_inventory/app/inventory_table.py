@@ -35,6 +35,7 @@ from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .instance import InstanceScreen
+from .keys import ROW_KEYS
 
 TITLES = {
     "name": "Name",
@@ -46,10 +47,18 @@ TITLES = {
 T = TypeVar("T")
 
 
-def column_widths(width: int) -> list[int]:
-    """Cell widths of SORTS' columns in `width` cells (each cell has one space before it)."""
+KEY_CAP = 40  # cells the key column may take at most (a UUID is 36)
+NAME_MIN = 12  # cells the name column keeps when the key column grows
+
+
+def column_widths(width: int, key: int = 0) -> list[int]:
+    """Cell widths of SORTS' columns in `width` cells (each cell has one space before it). The
+    key column grows to `key` cells (the longest key shown), up to KEY_CAP and as long as the
+    name keeps NAME_MIN: on a narrow terminal the keys tell the instances apart, not the names."""
     wide = width >= 120
     fixed = [18, 0, 14, 14, 16, 16] if wide else [14, 0, 11, 10, 10, 10]
+    spare = width - sum(fixed) - len(fixed) - NAME_MIN  # what the name column can give up
+    fixed[0] += max(0, min(min(key, KEY_CAP) - fixed[0], spare))
     fixed[1] = max(8, width - sum(fixed) - len(fixed))
     return fixed
 
@@ -60,6 +69,26 @@ def fit(value: Any, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
     return set_cell_size(text, width)
+
+
+def fit_middle(value: Any, width: int) -> str:
+    """Like `fit`, but a text too long loses its middle, not its end: keys that share a long
+    prefix (`CAR-ASTRA1P-0007`, `CAR-ASTRA1P-0008`) stay apart as `CAR-AS…1P-0007`."""
+    text = value if isinstance(value, str) else plain(value)
+    if len(text) > 4 * width + 8:  # (a 100 kB key: only its ends can be shown)
+        text = text[: 2 * width] + "…" + text[-2 * width :]
+    text = plain(text)
+    if cell_len(text) <= width or width < 5:
+        return fit(text, width)
+    tail_cells = width // 2
+    head = set_cell_size(text, width - 1 - tail_cells)
+    tail, cells = "", 0
+    for char in reversed(text):
+        size = cell_len(char)
+        if cells + size > tail_cells:
+            break
+        tail, cells = char + tail, cells + size
+    return head + "…" + " " * (tail_cells - cells) + tail
 
 
 @dataclass(frozen=True)
@@ -148,15 +177,8 @@ class InventoryTable(ScrollView, can_focus=True):
     InventoryTable > .inventory-table--pending { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open"),
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("g,home", "jump(0)", "Top", show=False),
-        Binding("G,end", "jump(-1)", "Bottom", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("ctrl+d", "page(0.5)", "Half page down", show=False),
-        Binding("ctrl+u", "page(-0.5)", "Half page up", show=False),
+        Binding("enter", "open", "Open", tooltip="open the selected instance"),
+        *ROW_KEYS,
     ]
 
     class Loaded(Message):
@@ -189,6 +211,10 @@ class InventoryTable(ScrollView, can_focus=True):
         self._reader: Reader | None = None
         self._reading = False  # a reload is under way
         self._again = False  # the store changed during it: reload when it is done
+        # The cells of the longest key held, for the key column: it only grows while the query
+        # stays the same (scrolling never makes the columns jump back and forth).
+        self._key_cells = 0
+        self._key_query: TableQuery | None = None
 
     @property
     def iq(self) -> InventoryQuery:
@@ -307,6 +333,9 @@ class InventoryTable(ScrollView, can_focus=True):
                 self._done_reading()
             self.total = result.total
             self.rows = {result.start + i: r for i, r in enumerate(result.rows)}
+            if self._key_query != self.table_query:
+                self._key_query, self._key_cells = self.table_query, 0
+            self._measure_keys(result.rows)
             self.virtual_size = Size(self.size.width, self.total + 1)
             self.cursor = result.cursor
             self._fill_asked = None
@@ -329,6 +358,7 @@ class InventoryTable(ScrollView, can_focus=True):
             keep = range(top - 4 * self.visible_rows, top + 5 * self.visible_rows)
             self.rows = {p: r for p, r in self.rows.items() if p in keep}
             self.rows.update((result.start + i, r) for i, r in enumerate(result.rows))
+            self._measure_keys(result.rows)
             self._note_cursor()
         self.refresh()
 
@@ -336,6 +366,14 @@ class InventoryTable(ScrollView, can_focus=True):
         self._reading = False
         if self._again:
             self.call_later(self.reload)
+
+    def _measure_keys(self, rows: list[Row]) -> None:
+        longest = max((cell_len(plain(r.key, limit=KEY_CAP + 1)) for r in rows), default=0)
+        self._key_cells = max(self._key_cells, longest)
+
+    def widths(self) -> list[int]:
+        """The columns' widths now: see `column_widths`."""
+        return column_widths(self.scrollable_content_region.width, self._key_cells)
 
     def _note_cursor(self) -> None:
         row = self.rows.get(self.cursor)
@@ -404,7 +442,7 @@ class InventoryTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:
             x = 0
-            widths = column_widths(self.scrollable_content_region.width)
+            widths = self.widths()
             for column, width in zip(SORTS, widths, strict=True):
                 x += width + 1
                 if offset.x < x:
@@ -420,7 +458,7 @@ class InventoryTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        widths = column_widths(width)
+        widths = self.widths()
         if y == 0:
             style = base + self.get_component_rich_style("inventory-table--header")
             return self._strip([self._title(c) for c in SORTS], widths, style, width)
@@ -456,7 +494,10 @@ class InventoryTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _strip(cells: list[Any], widths: list[int], style: Style, width: int) -> Strip:
-        segments = [Segment(" " + fit(c, w), style) for c, w in zip(cells, widths, strict=False)]
+        cut = [fit_middle, *[fit] * (len(cells) - 1)]  # a key keeps its end, a name its start
+        segments = [
+            Segment(" " + f(c, w), style) for f, c, w in zip(cut, cells, widths, strict=False)
+        ]
         return Strip(segments).adjust_cell_length(width, style)
 
     def on_focus(self) -> None:

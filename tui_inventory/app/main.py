@@ -35,7 +35,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Button, Header, Input, TabbedContent, TabPane
 
 from tui_inventory import KINDS, logs
 from tui_inventory.config import Config
@@ -49,6 +49,7 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 from .changes import ChangesView
 from .confirm import cleanup_dialog
 from .dashboard import Dashboard, Snapshot
+from .footer import ConsoleFooter
 from .help import HelpScreen
 from .inventory import InventoryView
 from .messages import (
@@ -109,7 +110,7 @@ class MainScreen(Screen[None]):
                     yield InventoryView(kind)
             with TabPane("Changes", id="tab-changes"):
                 yield ChangesView()
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
         yield self.sync
 
     @property
@@ -139,18 +140,33 @@ class InventoryApp(App[int]):
     CSS_PATH = Path(__file__).with_name("theme.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-inventory"
     BINDINGS = [
-        Binding("b", "buildup", "Buildup"),
-        Binding("u", "update", "Update"),
-        Binding("c", "cancel_sync", "Cancel"),
-        Binding("x", "review_cleanup", "Cleanup"),
+        # (the tooltips are the help's explanations too)
+        Binding(
+            "b",
+            "buildup",
+            "Buildup",
+            tooltip="page through every inventory, then remove what upstream no longer has",
+        ),
+        Binding(
+            "u", "update", "Update", tooltip="fetch what changed upstream in the last 24 hours"
+        ),
+        Binding(
+            "c",
+            "cancel_sync",
+            "Cancel",
+            tooltip="stop the running sync after its current page; no cleanup follows",
+        ),
+        Binding(
+            "x", "review_cleanup", "Cleanup", tooltip="decide a held-back cleanup (when one waits)"
+        ),
         # While read-only the four above show disabled; these answer their keys with the reason.
         Binding("b,u,c", "refuse", show=False),
         Binding("x", "refuse('cleanup')", show=False),
-        Binding("slash", "search", "Search"),
-        Binding("s", "settings", "Settings"),
-        Binding("question_mark", "help", "Help"),
-        Binding("escape", "back", "Back"),
-        Binding("q", "quit", "Quit"),
+        Binding("slash", "search", "Search", tooltip="search the current table as you type"),
+        Binding("s", "settings", "Settings", tooltip="addresses, users, passwords, sync frequency"),
+        Binding("question_mark", "help", "Help", tooltip="this help"),
+        Binding("escape", "back", "Back", tooltip="back to the screen before"),
+        Binding("q", "quit", "Quit", tooltip="quit the console"),
     ]
 
     def __init__(
@@ -330,7 +346,7 @@ class InventoryApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(MainScreen.BINDINGS))
 
     def action_review_cleanup(self) -> None:
         if self.held:

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from tui_inventory import secrets
 from tui_inventory.config import APIS, KEYS, Config, Key, parse_value, save_config, validate_value
@@ -34,6 +34,9 @@ from tui_inventory.errors import (
 from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
+
+from .confirm import ConfirmDialog
+from .footer import ConsoleFooter
 
 SECTIONS = {
     "tmf638": "TMF638 — services and carriers",
@@ -181,8 +184,10 @@ class SettingsScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "back", "Back", tooltip="leave; asks first when changes are not saved"),
+        Binding(
+            "ctrl+s", "save", "Save", tooltip="the settings file, and passwords to the keyring"
+        ),
     ]
 
     class Saved(Message):
@@ -223,6 +228,7 @@ class SettingsScreen(Screen[None]):
         self.read_only = read_only
         self.demo = demo  # the embedded simulator hands out its own passwords
         self._saving = False
+        self._leave_when_saved = False  # "Save" was the answer to leaving with unsaved changes
 
     def compose(self) -> ComposeResult:
         yield Static("Settings", id="settings-title")
@@ -244,7 +250,7 @@ class SettingsScreen(Screen[None]):
         with Horizontal(id="actions"):
             yield Button("Save", id="save", variant="primary", compact=True)
             yield Button("Back", id="back", compact=True)
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.set_read_only(self.read_only)
@@ -324,12 +330,16 @@ class SettingsScreen(Screen[None]):
     # -- saving -------------------------------------------------------------------------------
 
     def action_save(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Save what the screen holds (in a worker); False when it cannot be saved now."""
         if self.read_only is not None:
             message = f"This console is {self.read_only}: settings are not saved."
             self.notify(message, severity="warning", markup=False)
-            return
+            return False
         if self._saving:
-            return
+            return False
         new = self.collect()
         if new is None:
             self.notify(
@@ -337,7 +347,7 @@ class SettingsScreen(Screen[None]):
                 title="Settings not saved",
                 severity="error",
             )
-            return
+            return False
         typed = {}
         for api in APIS:
             box = self.query_one(f"#password-{api} Input", Input)
@@ -346,6 +356,7 @@ class SettingsScreen(Screen[None]):
         self._saving = True
         self.query_one("#save", Button).disabled = True
         self._save(new, typed)
+        return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings-save")
     def _save(self, new: Config, typed: dict[str, str]) -> None:
@@ -368,6 +379,7 @@ class SettingsScreen(Screen[None]):
 
     def on_settings_screen_save_done(self, message: SettingsScreen.SaveDone) -> None:
         self._saving = False
+        leave, self._leave_when_saved = self._leave_when_saved, False
         self.query_one("#save", Button).disabled = self.read_only is not None
         outcome = message.outcome
         if outcome is None:
@@ -392,6 +404,9 @@ class SettingsScreen(Screen[None]):
         else:
             extra = " and the password(s) saved in the keyring" if outcome.passwords else ""
             self.notify(f"Settings saved to {outcome.path}{extra}.", title="Settings")
+            if leave:
+                self.dismiss(None)
+                return
         self._check_keyring()
 
     # -- connection test ----------------------------------------------------------------------
@@ -450,5 +465,47 @@ class SettingsScreen(Screen[None]):
         result.set_class(not message.ok, "-failed")
         result.update(Text(("✓ " if message.ok else "✗ ") + message.sentence))
 
+    # -- leaving ------------------------------------------------------------------------------
+
+    def unsaved(self) -> list[str]:
+        """The keys (and passwords) whose values on the screen are not the saved ones."""
+        names = []
+        for field in self._fields():
+            name = field.key.name
+            try:
+                changed = parse_value(field.key, field.current()) != self.config.get(name)
+            except ConfigError:
+                changed = True  # (a value that is not even of the key's type is an edit too)
+            if changed:
+                names.append(name)
+        for api in APIS:
+            if self.query_one(f"#password-{api} Input", Input).value:
+                names.append(f"{api}.password")
+        return names
+
     def action_back(self) -> None:
-        self.dismiss(None)
+        """Leave; with unsaved changes, after asking whether to save or discard them."""
+        unsaved = self.unsaved()
+        if not unsaved:
+            self.dismiss(None)
+            return
+        what = ", ".join(unsaved[:6]) + (
+            f" and {len(unsaved) - 6} more" if len(unsaved) > 6 else ""
+        )
+        answers = [("discard", "Discard", "error"), ("stay", "Cancel", "default")]
+        if self.read_only is None:
+            question = f"Not saved: {what}.\n\nSave the changes, or discard them and leave?"
+            answers.insert(0, ("save", "Save", "primary"))
+        else:
+            question = (
+                f"Not saved: {what}. This console is {self.read_only}: they cannot be saved."
+                "\n\nDiscard them and leave?"
+            )
+        dialog = ConfirmDialog("Unsaved settings", question, answers)
+        self.app.push_screen(dialog, self._leave)
+
+    def _leave(self, answer: str | None) -> None:
+        if answer == "discard":
+            self.dismiss(None)
+        elif answer == "save":
+            self._leave_when_saved = self.save()
