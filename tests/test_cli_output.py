@@ -101,7 +101,7 @@ def test_sync_whose_reader_is_gone_still_syncs_and_exits_quietly(sim: Any, tmp_p
     db = tmp_path / "inv.db"
     done = run_into_closed_pipe(["--config", str(cfg), "--db", str(db), "sync", "--once"], env)
     assert done.stderr == ""
-    assert done.returncode == BROKEN_PIPE
+    assert done.returncode == 0  # the sync's own status: it succeeded
     with Store(str(db)) as store:  # the sync did its work all the same
         assert store.has_completed_buildup()
         assert store.counts()["services"] == len(sim.dataset.expected_keys("services"))

@@ -3,6 +3,8 @@ runs on a SQLite file and on a fresh PostgreSQL database (see tests/pg_fixtures.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -642,6 +644,46 @@ def test_pages_put_after_a_cancel_are_dropped_not_stored(sink_class: Any, store:
     assert store.buildup("services").next_page == 2  # resumes at the first page dropped
 
 
+def test_pages_already_sent_to_the_store_process_are_dropped_after_a_cancel(
+    store: Store,
+) -> None:
+    """The store process is busy with a page (the test holds the database's write lock) while
+    the next pages wait in its pipe; then the sync is cancelled: the page in hand is stored, the
+    ones sent after it are not."""
+    if store.is_postgres:
+        pytest.skip("the store process is held up with SQLite's write lock")
+    run = store.start_run("buildup", "here", 1)
+    store.begin_buildup("services", run, 10)
+    store.start_type_run(run, "services", "buildup")
+    sink = StoreProcess(store)
+    stored: list[int] = []
+    writer = sink.stream(
+        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
+    )
+    item = Mapped("S1", "one", "Operational", "Service", "", {"Name": "one"})
+    writer.put(PreparedPage(1, [item], 1, None, tally=(1, 0, 0), pages=1))
+    blocker = sqlite3.connect(store.url, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the store process waits for it (busy timeout)
+    try:
+        for n in (2, 3, 4):
+            other = item._replace(key=f"S{n}")
+            writer.put(PreparedPage(n, [other], 1, None, tally=(n, 0, 0), pages=n))
+        deadline = time.monotonic() + 30
+        while not sink._outbox.empty():  # every page handed to the pipe
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        sink.cancel()
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    writer.close()
+    sink.close()
+    assert 3 not in stored and 4 not in stored
+    assert stored in ([1], [1, 2])  # 2: it was in the store process's hands when the cancel came
+    assert store.keys("services") == {f"S{n}" for n in stored}
+    assert store.buildup("services").next_page == stored[-1] + 1
+
+
 def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_once(
     make_sim: Any, store: Store, make_engine: MakeEngine
 ) -> None:
@@ -655,7 +697,13 @@ def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_onc
     engine.on_event = cancel_on_third_resource_page
     result = engine.run("buildup")
     assert result.types["resources"].state == "cancelled"
-    engine.on_event = None
+    # what the cancelled run counts is what it stored: the dropped pages are received again
+    kept = store.count("resources")
+    assert kept < len(sim.dataset.expected_keys("resources"))
+    counted = result.types["resources"].counters
+    assert counted.created == kept
+    assert counted.received == (store.buildup("resources").next_page - 1) * 10
+    engine.on_event = lambda event: None
     assert engine.run("buildup").ok
     for kind in KINDS:
         assert stored(store, kind) == sim.dataset.expected_keys(kind)

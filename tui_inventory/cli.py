@@ -127,8 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tui-inventory: cannot open the log file: {exc}", file=sys.stderr)
     try:
         status = dispatch(args)
-        # Still inside the `try`: what is left in the buffer fails here, not at interpreter exit.
-        sys.stdout.flush()
+        try:  # what is left in the buffer fails here, not at interpreter exit
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # A command whose printer stopped when its reader went (a sync) still says by its
+            # status how it went: a cron job piping it somewhere tells success from failure.
+            discard_stdout()
         return status
     except BrokenPipeError:
         # The reader of our output went away (`| head`): not an error, nothing more to say.

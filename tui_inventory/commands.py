@@ -64,10 +64,10 @@ class Reporter:
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
-            self._line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
+            self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
         elif isinstance(event, ev.TypeStarted):
             start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
-            self._line(f"{event.kind}: {event.mode} started{start}")
+            self.line(f"{event.kind}: {event.mode} started{start}")
         elif isinstance(event, ev.PageStored):
             now = time.monotonic()
             if now - self._last >= self.interval:
@@ -75,17 +75,17 @@ class Reporter:
                 c = event.counters
                 total = f"/{event.total}" if event.total is not None else ""
                 rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
-                self._line(
+                self.line(
                     f"{event.kind}: page {event.page}, {c.received}{total} received, "
                     f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
                 )
         elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
-            self._line(f"{event.level}: {plain(event.message)}")
+            self.line(f"{event.level}: {plain(event.message)}")
         elif isinstance(event, ev.RunFinished):
             reason = f" ({plain(event.reason)})" if event.reason else ""
-            self._line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+            self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
 
-    def _line(self, text: str) -> None:
+    def line(self, text: str) -> None:
         out = self.out or sys.stdout
         with self._lock:
             if self._closed:
@@ -144,8 +144,9 @@ def sync(args: argparse.Namespace) -> int:
             result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             if isinstance(reporter, JsonReporter):
                 reporter.emit("info", "stored", counts=store.counts())
-            else:
-                _print_counts(store)
+            else:  # through the reporter: a reader gone (`| head`) does not hide the status
+                counts = store.counts()
+                reporter.line("stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS))
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)

@@ -6,6 +6,7 @@ filter and the result count over an `InventoryTable`, and exports what the table
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,9 @@ from .inventory_table import InventoryTable
 __all__ = ["ExportScreen", "InventoryTable", "InventoryView", "SearchInput"]
 
 DEBOUNCE = 0.15  # seconds between the last keystroke of a search and the query
+# A search's counts by status collect all its matches (a few hundred ms for a broad search of a
+# million): while a sync changes the data, they are read again at most this often, one at a time.
+RECOUNT_EVERY = 3.0
 
 
 class SearchInput(Input):
@@ -129,6 +133,9 @@ class InventoryView(Vertical):
         # By status: the search's matches (without a search, the kind's instances), as last
         # read, and as the filter offers them (not changed while its list is open).
         self._statuses: list[tuple[str, int]] | None = None
+        self._counting = False
+        self._counted_at = -RECOUNT_EVERY
+        self._recount: Timer | None = None
         self._offered: list[tuple[str, int]] | None = None
         self._total: int | None = None  # the kind's instances
 
@@ -152,7 +159,7 @@ class InventoryView(Vertical):
     def on_data_changed(self, _: Message) -> None:
         if self.table.is_on_screen or self.is_on_screen:
             self.table.data_changed()
-            self._load_statuses()
+            self._load_statuses(changed=True)
         else:
             self._stale = True  # read when shown: a hidden tab costs nothing during a buildup
 
@@ -162,8 +169,22 @@ class InventoryView(Vertical):
             self.table.data_changed()
             self._load_statuses()
 
-    def _load_statuses(self) -> None:
-        self._read_statuses(self.table.table_query.search)
+    def _load_statuses(self, *, changed: bool = False) -> None:
+        """Read the filter's counts; after a change of the data (`changed`), a search's counts
+        at most every RECOUNT_EVERY seconds and never two reads at once (see RECOUNT_EVERY)."""
+        search = self.table.table_query.search
+        now = time.monotonic()
+        busy = self._counting or now - self._counted_at < RECOUNT_EVERY
+        if changed and search is not None and busy:
+            if self._recount is None:
+                self._recount = self.set_timer(RECOUNT_EVERY, self._recount_now)
+            return
+        self._counting, self._counted_at = True, now
+        self._read_statuses(search)
+
+    def _recount_now(self) -> None:
+        self._recount = None
+        self._load_statuses(changed=True)
 
     @work(thread=True, exclusive=True, group="statuses", exit_on_error=False)
     def _read_statuses(self, search: str | None) -> _Statuses:
@@ -173,6 +194,12 @@ class InventoryView(Vertical):
         return _Statuses(search, sum(n for _, n in whole), matches)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "statuses" and event.state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self._counting = False
         if event.worker.group == "statuses" and event.state == WorkerState.SUCCESS:
             result = event.worker.result
             if not isinstance(result, _Statuses):

@@ -472,8 +472,13 @@ class SyncEngine:
         total: int | None = None
         pages, gaps = result.pages, result.gaps  # handed to the writer so far
 
+        c = result.counters
+        stored_tally = (c.received, c.skipped, c.failed)  # as of the last page stored
+
         def stored(page: PreparedPage, counters: Counters) -> None:
             """After the page's transaction committed (on the writer's thread)."""
+            nonlocal stored_tally
+            stored_tally = page.tally
             if page.failure is None:
                 _merge(result.counters, counters)
                 result.pages += 1
@@ -526,6 +531,8 @@ class SyncEngine:
                     stream.stop()
         finally:
             writer.close()
+            if self.cancelled:  # the pages dropped unstored are received again on the resume
+                c.received, c.skipped, c.failed = stored_tally
         if self.cancelled:  # a cancel that came while the last pages were stored: no cleanup
             raise Cancelled()
         if stream.capped:

@@ -162,6 +162,8 @@ class _Stream:
             elif counters is not None:
                 self.state.done(page)
                 self.on_stored(page, counters)
+            else:  # dropped (after a cancel, or a failed page before it): not stored
+                self.state.done(page)
         except BaseException as exc:  # a listener's failure is the stream's
             self.state.fail(exc)
         finally:
@@ -186,6 +188,8 @@ class StoreProcess:
         from_child, to_parent = os.pipe()
         cancel_in, self._cancel_out = os.pipe()
         self._cancelled = False
+        # Re-entrant: the daemon's signal handler cancels on the thread it may interrupt here.
+        self._cancel_lock = threading.RLock()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         try:
             self._proc = subprocess.Popen(
@@ -255,12 +259,15 @@ class StoreProcess:
                 f"the store process could not start ({self._startup_failure}); "
                 "storing on a thread of this process"
             )
-        return ThreadWriter(self.store, spec, on_stored)
+        writer = ThreadWriter(self.store, spec, on_stored)
+        if self._cancelled:
+            writer.cancel()
+        return writer
 
     def cancel(self) -> None:
         """The sync was cancelled: pages not stored yet are dropped, in the store process too."""
-        with self._lock:
-            if self._cancelled:
+        with self._cancel_lock:
+            if self._cancelled:  # (also once closed: the descriptor is no longer ours)
                 return
             self._cancelled = True
             with contextlib.suppress(OSError):  # the child is gone: nothing left to drop
@@ -293,7 +300,11 @@ class StoreProcess:
         self._receiver.join(STOP_TIMEOUT)
         self._out.close()
         self._in.close()
-        os.close(self._cancel_out)
+        with self._cancel_lock:
+            if self._cancel_out >= 0:
+                self._cancelled = True  # a late cancel() writes nothing
+                os.close(self._cancel_out)
+                self._cancel_out = -1
         self._stderr.close()
 
     # -- threads --------------------------------------------------------------------------------
@@ -383,7 +394,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     inbox = Connection(int(argv[0]), writable=False)
     outbox = Connection(int(argv[1]), readable=False)
-    cancel = int(argv[2])
+    cancel = select.poll()  # (poll: select() refuses descriptors numbered 1024 and up)
+    cancel.register(int(argv[2]), select.POLLIN)
     cancelled = False
     parent = os.getppid()
     try:
@@ -413,7 +425,7 @@ def main(argv: list[str]) -> int:
                 continue
             sid = message[1]
             if not cancelled:
-                cancelled = bool(select.select([cancel], [], [], 0)[0])
+                cancelled = bool(cancel.poll(0))  # a byte, or EOF: the sync's process is gone
             if op == "skip" or cancelled or sid in failed:
                 outbox.send(("dropped", sid))
                 continue
