@@ -243,6 +243,9 @@ async def test_the_help_lists_every_key_a_footer_shows(
 
     assert {"o", "O", "f", "e"} <= {label.split()[0] for label in footers["services table"]}
     assert "r Reload" in footers["instance view"]
+    # / searches the tables: not offered where it would do nothing
+    assert "/ Search" in footers["services table"]
+    assert "/ Search" not in footers["settings"] and "/ Search" not in footers["instance view"]
     for where, labels in footers.items():
         for label in labels:
             key, _, description = label.partition(" ")

@@ -291,6 +291,8 @@ class InventoryApp(App[int]):
             return True if self.read_only is None else None  # None: shown disabled
         if action == "back":
             return len(self.screen_stack) > 1
+        if action == "search":  # the tables are on the main screen: elsewhere / does nothing
+            return self.screen is self.main_screen
         return True
 
     def action_refuse(self, what: str = "") -> None:
