@@ -81,8 +81,9 @@ class CpuClock:
 
 
 @contextlib.contextmanager
-def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[Simulator]:
-    """A simulator in another process; yields a local (unstarted) twin for its settings."""
+def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[tuple[Simulator, int]]:
+    """A simulator in another process; yields a local (unstarted) twin for its settings, and the
+    process's pid (for CpuClock)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -108,9 +109,7 @@ def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[Simula
                         f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}"
                     ) from None
                 time.sleep(0.05)
-        twin = Simulator(services=1, carriers=1, resources=1, port=port)
-        twin.pid = proc.pid  # type: ignore[attr-defined]  # for CpuClock
-        yield twin
+        yield Simulator(services=1, carriers=1, resources=1, port=port), proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -206,17 +205,17 @@ def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_s
     print(
         f"(a) buildup vs fetch-and-decode: {sizes}, page size {page_size}, concurrency {concurrency}"
     )
-    with simulator_process(sizes, 0) as sim, tempfile.TemporaryDirectory() as tmp:
+    with simulator_process(sizes, 0) as (sim, pid), tempfile.TemporaryDirectory() as tmp:
         cfg = config_for(sim, concurrency, page_size)
         fetch_and_decode(sim, cfg)  # warm the simulator's page cache for both contenders
         ratios, fetches, builds, floors, floor_ratios = [], [], [], [], []
         fetch_cpu: list[tuple[float, float, float]] = []
         build_cpu: list[tuple[float, float, float]] = []
         for _ in range(runs):
-            clock = CpuClock(sim.pid)  # type: ignore[attr-defined]
+            clock = CpuClock(pid)
             f, items = fetch_and_decode(sim, cfg)
             fetch_cpu.append(clock.read())
-            clock = CpuClock(sim.pid)  # type: ignore[attr-defined]
+            clock = CpuClock(pid)
             b, stored = buildup(sim, cfg, Path(tmp))
             build_cpu.append(clock.read())
             p, _ = buildup(sim, cfg, Path(tmp), PrepareOnlyEngine)
@@ -253,7 +252,7 @@ def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_s
 def bench_latency(runs: int, page_size: int) -> None:
     sizes = {"services": 1000, "carriers": 250, "resources": 1000}
     print(f"(b) buildup with 200 ms latency per page: {sizes}, page size {page_size}")
-    with simulator_process(sizes, 200) as sim, tempfile.TemporaryDirectory() as tmp:
+    with simulator_process(sizes, 200) as (sim, _), tempfile.TemporaryDirectory() as tmp:
         times: dict[int, list[float]] = {1: [], 4: []}
         for _ in range(runs):
             for concurrency in (1, 4):

@@ -93,3 +93,14 @@ def make_engine() -> Callable[..., SyncEngine]:
         return SyncEngine(cfg, store, passwords=sim.passwords.get, on_event=sink, retry=FAST_RETRY)
 
     return make
+
+
+def cancel_at(engine: SyncEngine, kind: str, page: int) -> None:
+    """Make `engine` cancel itself once page `page` of `kind` is stored (as the operator's `c`)."""
+    from tui_inventory.sync import events as ev
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, ev.PageStored) and event.kind == kind and event.page == page:
+            engine.cancel()
+
+    engine.on_event = on_event

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import cancel_at
 
 from tui_inventory import KINDS
 from tui_inventory.errors import LeaseHeld, SecretsError
@@ -365,11 +366,7 @@ def test_cancel_stops_between_pages_without_cleanup(
     gone = sorted(sim.dataset.expected_keys("carriers"))[0]
     sim.dataset.remove("carriers", gone)
 
-    def cancel_on_second_carrier_page(event: Any) -> None:
-        if isinstance(event, ev.PageStored) and event.kind == "carriers" and event.page == 2:
-            engine.cancel()
-
-    engine.on_event = cancel_on_second_carrier_page
+    cancel_at(engine, "carriers", 2)
     result = engine.run("buildup")
     assert result.state == "cancelled"
     assert result.types["carriers"].state == "cancelled"
@@ -571,11 +568,7 @@ def test_a_buildup_resumed_with_another_page_size_loses_nothing(
 ) -> None:
     engine = make_engine(sim, store, **{"sync.records_per_page": 20, "sync.page_concurrency": 1})
 
-    def cancel_on_third_service_page(event: Any) -> None:
-        if isinstance(event, ev.PageStored) and event.kind == "services" and event.page == 3:
-            engine.cancel()
-
-    engine.on_event = cancel_on_third_service_page
+    cancel_at(engine, "services", 3)
     assert engine.run("buildup").state == "cancelled"
     interrupted = store.buildup("services")
     assert interrupted is not None and interrupted.page_size == 20
@@ -615,28 +608,41 @@ def test_a_buildup_stored_by_the_store_process_equals_one_stored_on_a_thread(
             assert tr["created"] == s.count(kind) and tr["state"] == "succeeded"
 
 
+def _services_buildup(store: Store) -> int:
+    """A run whose services' buildup has begun, as the engine begins one; returns the run."""
+    run = store.start_run("buildup", "here", 1)
+    store.begin_buildup("services", run, 10)
+    store.start_type_run(run, "services", "buildup")
+    return run
+
+
+def _services_stream(sink: Any, run: int, stored: list[int]) -> Any:
+    """A stream of the run's services pages; the numbers of the pages stored go to `stored`."""
+    return sink.stream(
+        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
+    )
+
+
+def _service_page(n: int) -> PreparedPage:
+    """Page `n`: one service, S`n`."""
+    item = Mapped(f"S{n}", "one", "Operational", "Service", "", {"Name": "one"})
+    return PreparedPage(n, [item], 1, None, tally=(n, 0, 0), pages=n)
+
+
 @pytest.mark.parametrize("sink_class", [StoreProcess, ThreadSink])
 def test_pages_put_after_a_cancel_are_dropped_not_stored(sink_class: Any, store: Store) -> None:
     """A cancel stops after the page in hand: what is queued for the store is not stored (a
     buildup fetches it again when it resumes)."""
-    run = store.start_run("buildup", "here", 1)
-    store.begin_buildup("services", run, 10)
-    store.start_type_run(run, "services", "buildup")
+    run = _services_buildup(store)
     sink = sink_class(store)
     stored: list[int] = []
-    writer = sink.stream(
-        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
-    )
-    item = Mapped("S1", "one", "Operational", "Service", "", {"Name": "one"})
-    writer.put(PreparedPage(1, [item], 1, None, tally=(1, 0, 0), pages=1))
+    writer = _services_stream(sink, run, stored)
+    writer.put(_service_page(1))
     writer.close()  # page 1 is stored; then the cancel comes
-    writer = sink.stream(
-        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
-    )
+    writer = _services_stream(sink, run, stored)
     sink.cancel()
     for n in (2, 3, 4):
-        other = item._replace(key=f"S{n}")
-        writer.put(PreparedPage(n, [other], 1, None, tally=(n, 0, 0), pages=n))
+        writer.put(_service_page(n))
     writer.close()
     sink.close()
     assert stored == [1]
@@ -652,22 +658,16 @@ def test_pages_already_sent_to_the_store_process_are_dropped_after_a_cancel(
     ones sent after it are not."""
     if store.is_postgres:
         pytest.skip("the store process is held up with SQLite's write lock")
-    run = store.start_run("buildup", "here", 1)
-    store.begin_buildup("services", run, 10)
-    store.start_type_run(run, "services", "buildup")
+    run = _services_buildup(store)
     sink = StoreProcess(store)
     stored: list[int] = []
-    writer = sink.stream(
-        StreamSpec("services", run, True), lambda page, c: stored.append(page.number)
-    )
-    item = Mapped("S1", "one", "Operational", "Service", "", {"Name": "one"})
-    writer.put(PreparedPage(1, [item], 1, None, tally=(1, 0, 0), pages=1))
+    writer = _services_stream(sink, run, stored)
+    writer.put(_service_page(1))
     blocker = sqlite3.connect(store.url, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # the store process waits for it (busy timeout)
     try:
         for n in (2, 3, 4):
-            other = item._replace(key=f"S{n}")
-            writer.put(PreparedPage(n, [other], 1, None, tally=(n, 0, 0), pages=n))
+            writer.put(_service_page(n))
         deadline = time.monotonic() + 30
         while not sink._outbox.empty():  # every page handed to the pipe
             assert time.monotonic() < deadline
@@ -690,11 +690,7 @@ def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_onc
     sim = make_sim(resources=600)
     engine = make_engine(sim, store, **{"sync.records_per_page": 10})
 
-    def cancel_on_third_resource_page(event: Any) -> None:
-        if isinstance(event, ev.PageStored) and event.kind == "resources" and event.page == 3:
-            engine.cancel()
-
-    engine.on_event = cancel_on_third_resource_page
+    cancel_at(engine, "resources", 3)
     result = engine.run("buildup")
     assert result.types["resources"].state == "cancelled"
     # what the cancelled run counts is what it stored: the dropped pages are received again

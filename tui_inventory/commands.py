@@ -20,7 +20,7 @@ from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
-from tui_inventory.store.db import describe, is_postgres_url
+from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
@@ -103,9 +103,9 @@ def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
     return SyncEngine(cfg, store, passwords=kw.pop("passwords", None) or _passwords(), **kw)
 
 
-def _print_counts(store: Store, out: TextIO = sys.stdout) -> None:
+def _counts_line(store: Store) -> str:
     counts = store.counts()
-    print("stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS), file=out)
+    return "stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS)
 
 
 def existing_store(args: argparse.Namespace) -> str:
@@ -114,10 +114,8 @@ def existing_store(args: argparse.Namespace) -> str:
     from tui_inventory.cli import resolve_db
 
     url = resolve_db(args)
-    if is_postgres_url(url):
-        return url
-    path = Path(url.removeprefix("sqlite:///")).expanduser()
-    if path.is_file():
+    path = sqlite_path(url)
+    if path is None or path.is_file():
         return url
     if args.db:
         raise StoreError(f"there is no store at {path} (check --db; a sync creates the store)")
@@ -145,8 +143,7 @@ def sync(args: argparse.Namespace) -> int:
             if isinstance(reporter, JsonReporter):
                 reporter.emit("info", "stored", counts=store.counts())
             else:  # through the reporter: a reader gone (`| head`) does not hide the status
-                counts = store.counts()
-                reporter.line("stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS))
+                reporter.line(_counts_line(store))
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -379,10 +376,10 @@ def demo(args: argparse.Namespace) -> int:
         with Store(db_url) as store:
             engine = _engine(cfg, store, on_event=Reporter(), passwords=passwords.get)
             first = engine.run("buildup")
-            _print_counts(store)
+            print(_counts_line(store))
             sim.dataset.tick()
             second = engine.run("update")
-            _print_counts(store)
+            print(_counts_line(store))
             for kind, t in second.types.items():
                 c = t.counters
                 print(

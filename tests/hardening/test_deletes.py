@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import cancel_at
 from hostile import new_entity, snapshot
 
 from tui_inventory.store.repo import Store
@@ -110,11 +111,7 @@ def test_a_gap_before_an_interruption_still_prevents_the_cleanup_after_the_resum
     sim.dataset.remove("carriers", gone)
     sim.faults.add("carriers", 2, "504", times=-1)
 
-    def cancel_after_page_3(event: Any) -> None:
-        if isinstance(event, ev.PageStored) and event.kind == "carriers" and event.page == 3:
-            engine.cancel()
-
-    engine.on_event = cancel_after_page_3
+    cancel_at(engine, "carriers", 3)
     interrupted = engine.run("buildup")
     assert interrupted.types["carriers"].state == "cancelled"
     sim.faults.clear()  # the page would answer now, but it lies behind the resume point

@@ -60,6 +60,13 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store (a path or a sqlite:/// URL); None for PostgreSQL."""
+    if is_postgres_url(url):
+        return None
+    return Path(url.removeprefix("sqlite:///")).expanduser()
+
+
 def postgres_database(url: str) -> PostgresDatabase:
     """A (not yet connected) database for a `postgresql://` URL."""
     params = parse(url, unquote_password=True, unquote_user=True)
@@ -96,10 +103,10 @@ def open_database(url: str) -> pw.Database:
                 "PostgreSQL support needs psycopg2: pip install 'tui-inventory[postgres]'"
             ) from None
         return db
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    if path == ":memory:":
+    if url.removeprefix("sqlite:///") == ":memory:":
         raise StoreError("an in-memory database cannot be shared by the sync and the console")
-    file = Path(path).expanduser()
+    file = sqlite_path(url)
+    assert file is not None
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
 from tui_inventory.errors import LeaseHeld, StoreError
 from tui_inventory.store import fts
-from tui_inventory.store.db import describe, is_postgres_url
+from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
 
@@ -81,18 +80,15 @@ def rows_in_order(model: Any, batch: int) -> Iterator[list[tuple[Any, ...]]]:
 
 
 def _same_database(a: str, b: str) -> bool:
-    if is_postgres_url(a) or is_postgres_url(b):
+    pa, pb = sqlite_path(a), sqlite_path(b)
+    if pa is None or pb is None:
         return a.rstrip("/") == b.rstrip("/")
-    strip = "sqlite:///"
-    pa, pb = (Path(u.removeprefix(strip)).expanduser() for u in (a, b))
     return os.path.realpath(pa) == os.path.realpath(pb)
 
 
 def _check_source(url: str) -> None:
-    if is_postgres_url(url):
-        return
-    path = Path(url.removeprefix("sqlite:///")).expanduser()
-    if not path.is_file():
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
         raise StoreError(f"there is no store at {path}")
 
 

@@ -491,7 +491,6 @@ class SyncEngine:
         def prepared(number: int, items: list[Mapped], received: int, failure: str | None) -> None:
             nonlocal pages, gaps
             pages, gaps = (pages + 1, gaps) if failure is None else (pages, gaps + 1)
-            c = result.counters
             writer.put(
                 PreparedPage(
                     number,
