@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from test_cli import CLI, env_with_passwords, write_config
+from cli_fixtures import CLI, env_with_passwords, write_config
 
 
 class DaemonProcess:
