@@ -21,6 +21,9 @@ demo: $(BIN)/.installed  ## the console on the embedded simulator
 test: $(BIN)/.installed  ## the whole test suite, spread over $(WORKERS) workers
 	$(BIN)/pytest -q -n $(WORKERS)
 
+test-fast: $(BIN)/.installed  ## the unit tier: the core on the simulator and real stores, no console
+	$(BIN)/pytest -q -n $(WORKERS) tests/unit
+
 lint: $(BIN)/.installed  ## ruff (lint and format) and mypy
 	$(BIN)/ruff check tui_inventory tests benchmarks scripts
 	$(BIN)/ruff format --check tui_inventory tests benchmarks scripts

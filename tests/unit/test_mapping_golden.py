@@ -7,7 +7,7 @@ it serves (ses, TMF v4, TMF v5), read with both dialects, plus the payload fixtu
 deterministic mutations of both (case changes, repeated spellings, wrong types, junk members);
 the digests in fixtures/mapping_golden.json were taken from the mapping before its speed-up.
 
-A deliberate change of output regenerates them: `python tests/test_mapping_golden.py --write`.
+A deliberate change of output regenerates them: `python tests/unit/test_mapping_golden.py --write`.
 """
 
 from __future__ import annotations
