@@ -11,10 +11,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from tui_inventory import KINDS, __version__
-from tui_inventory.config import APIS, KEYS, Config, default_db_url, load_config, save_config
+from tui_inventory.config import (  # noqa: F401  (importable from here)
+    APIS,
+    KEYS,
+    default_db_url,
+    load_config,
+    resolve_config,
+    resolve_db,
+    save_config,
+)
 from tui_inventory.errors import InventoryError
 
 log = logging.getLogger("tui_inventory")
@@ -228,11 +235,3 @@ def config_command(args: argparse.Namespace) -> int:
         print(secrets.set_password(args.api, password))
         return 0
     raise AssertionError(args.action)
-
-
-def resolve_db(args: argparse.Namespace) -> str:
-    return args.db or os.environ.get("TUI_INVENTORY_DB") or default_db_url()
-
-
-def resolve_config(args: argparse.Namespace) -> Config:
-    return load_config(Path(args.config) if args.config else None)

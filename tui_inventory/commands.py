@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui_inventory import KINDS
-from tui_inventory.config import DB_ENV, Config
+from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
 from tui_inventory.store.db import describe, sqlite_path
@@ -111,8 +111,6 @@ def _counts_line(store: Store) -> str:
 def existing_store(args: argparse.Namespace) -> str:
     """The database of a command that only reads. A SQLite file must exist already: opening one
     creates it, and a mistyped path would show an empty inventory instead of the mistake."""
-    from tui_inventory.cli import resolve_db
-
     url = resolve_db(args)
     path = sqlite_path(url)
     if path is None or path.is_file():
@@ -125,8 +123,6 @@ def existing_store(args: argparse.Namespace) -> str:
 
 
 def sync(args: argparse.Namespace) -> int:
-    from tui_inventory.cli import resolve_config, resolve_db
-
     cfg = resolve_config(args)
     if args.buildup and args.update:
         raise InventoryError("choose --buildup or --update, not both")
@@ -390,7 +386,6 @@ def demo(args: argparse.Namespace) -> int:
 
 def console(args: argparse.Namespace) -> int:
     from tui_inventory.app.main import run_console
-    from tui_inventory.cli import resolve_config, resolve_db
 
     cfg = resolve_config(args)
     # A read-only console never creates a store; the first start of a syncing one does.

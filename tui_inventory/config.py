@@ -6,6 +6,7 @@ anything that looks like one.
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -309,6 +310,16 @@ def load_config(path: Path | str | None = None) -> Config:
             except ConfigError as exc:
                 raise ConfigError(f"{cfg_path}: {exc.message}") from None
     return cfg
+
+
+def resolve_db(args: argparse.Namespace) -> str:
+    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file."""
+    return str(args.db or default_db_url())
+
+
+def resolve_config(args: argparse.Namespace) -> Config:
+    """The settings a command works with: `--config`, else the default file."""
+    return load_config(Path(args.config) if args.config else None)
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
