@@ -24,10 +24,11 @@ test: $(BIN)/.installed  ## the whole test suite, spread over $(WORKERS) workers
 test-fast: $(BIN)/.installed  ## the unit tier: the core on the simulator and real stores, no console
 	$(BIN)/pytest -q -n $(WORKERS) tests/unit
 
-lint: $(BIN)/.installed  ## ruff (lint and format) and mypy
+lint: $(BIN)/.installed  ## ruff (lint and format), mypy and the import contracts (pyproject.toml)
 	$(BIN)/ruff check tui_inventory tests benchmarks scripts
 	$(BIN)/ruff format --check tui_inventory tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 

@@ -18,10 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-import peewee as pw
-
 from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
+from tui_inventory.store.db import UNAVAILABLE
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 
@@ -199,7 +198,7 @@ class Daemon:
                 wait = standby
             except InventoryError as exc:
                 emit("error", "run_failed", message=exc.message)
-            except (pw.OperationalError, pw.InterfaceError) as exc:
+            except UNAVAILABLE as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 emit("error", "database_unavailable", message=first, retry_in=DB_RETRY)
                 wait = DB_RETRY

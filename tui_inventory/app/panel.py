@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, ProgressBar, Static
 
 from tui_inventory.store.progress import TypeProgress
+from tui_inventory.store.snapshot import Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from tui_inventory.store.lease import LeaseInfo
     from tui_inventory.store.repo import HeldRecord
 
-    from .dashboard import Snapshot
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tui_inventory.domain import Counters
 from tui_inventory.store.base import StoreBase
+from tui_inventory.store.lease import LEASE_NAME
 from tui_inventory.store.records import KEY_CHUNK, BuildupRecord, HeldRecord, chunked, now_iso
-from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 
@@ -78,8 +79,6 @@ class BookkeepingStore(StoreBase):
     def holds_lease(self, holder: str) -> bool:
         """Whether the sync lease is held by `holder` (read inside a write transaction, it stays
         so until the transaction ends: a takeover writes the same row)."""
-        from tui_inventory.store.lease import LEASE_NAME
-
         p = self.db.param
         sql = f"SELECT 1 FROM lease WHERE name = {p} AND holder = {p}"
         return self.db.execute_sql(sql, (LEASE_NAME, holder)).fetchone() is not None
@@ -102,6 +101,14 @@ class BookkeepingStore(StoreBase):
         """Clear the tracked keys and the buildup flag (end of a type's buildup)."""
         self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
         self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
+
+    def drop_buildup(self, kind: str) -> None:
+        """Clear the buildup flag alone: its tracked keys stay for the cleanup it held back."""
+        self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
+
+    def forget_tracked(self, kind: str) -> None:
+        """Clear the tracked keys of `kind` (a held-back cleanup was discarded)."""
+        self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
 
     def tracked_count(self, kind: str) -> int:
         return self.m.tracked.select().where(self.m.tracked.kind == kind).count()

@@ -10,6 +10,7 @@ from typing import Any
 
 import peewee as pw
 
+from tui_inventory.domain import Counters
 from tui_inventory.store import fts
 from tui_inventory.store.base import StoreBase
 from tui_inventory.store.fts import search_text
@@ -27,7 +28,6 @@ from tui_inventory.store.records import (
     encode,
     now_iso,
 )
-from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.definitions import DEFINITIONS
 from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped
 
@@ -231,6 +231,15 @@ class PageStore(StoreBase):
             for r in rows:
                 yield _record(r)
             last = rows[-1].key
+
+    def stored_keys(self, kind: str, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` are stored instances of `kind` (the targets of an instance's links)."""
+        inst = self.m.instance
+        out: set[str] = set()
+        for part in chunked(list(keys), KEY_CHUNK):
+            q = inst.select(inst.key).where((inst.kind == kind) & inst.key.in_(list(part)))
+            out.update(k for (k,) in q.tuples())
+        return out
 
     def keys(self, kind: str) -> set[str]:
         inst = self.m.instance

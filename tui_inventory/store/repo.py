@@ -6,11 +6,10 @@ never block the writer (SQLite WAL). Everything the console shows is read throug
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tui_inventory.store.bookkeeping import BookkeepingStore
 from tui_inventory.store.history import HistoryStore
 from tui_inventory.store.pages import PageStore
+from tui_inventory.store.progress import LiveProgress, live_progress
 from tui_inventory.store.records import (  # importable from here, as before the split
     BATCH,
     KEY_CHUNK,
@@ -25,9 +24,6 @@ from tui_inventory.store.records import (  # importable from here, as before the
     encode,
     now_iso,
 )
-
-if TYPE_CHECKING:
-    from tui_inventory.store.progress import LiveProgress
 
 __all__ = [
     "BATCH",
@@ -52,7 +48,5 @@ class Store(PageStore, HistoryStore, BookkeepingStore):
     def live_progress(self) -> LiveProgress:
         """What the sync is doing (per inventory: its type run's state, counters, pages, total;
         the lease holder), read from the database: for a console on another process or host."""
-        from tui_inventory.store.progress import live_progress
-
         with self.snapshot():  # its figures all from one state, however fast the sync commits
             return live_progress(self)
