@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +29,13 @@ from tui_inventory import KINDS
 from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.progress import LiveProgress
 from tui_inventory.store.repo import BuildupRecord, HeldRecord, Store
+from tui_inventory.store.trends import run_changes
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 
 from .inventory_table import Reader, store_of
 from .panel import InventoryPanel, local_time
+from .trends import size_points
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Snapshot:
     revision: int  # the newest revision's id: it moves whenever an instance changes
     requested: float = 0.0  # time.monotonic() when the read was asked for
     sync_running: bool = False  # our own sync was running when the read was asked for
+    sizes: dict[str, list[int]] = field(default_factory=dict)  # per inventory, over its runs
 
     @property
     def lease(self) -> LeaseInfo | None:
@@ -102,6 +105,7 @@ def read_snapshot(
         revision=revision,
         requested=requested,
         sync_running=sync_running,
+        sizes={kind: size_points(counts.get(kind, 0), run_changes(store, kind)) for kind in KINDS},
     )
 
 
