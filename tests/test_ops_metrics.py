@@ -3,6 +3,7 @@ buildup against the simulator, `/metrics` read with prometheus-client's own pars
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,16 @@ from typing import Any
 import httpx
 import pytest
 from daemon_fixtures import DaemonProcess
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tui_inventory import KINDS, __version__
 from tui_inventory.config import Config
 from tui_inventory.errors import ConfigError
+from tui_inventory.ops.health import readiness
+from tui_inventory.ops.metrics import Metrics
 from tui_inventory.store.lease import SyncLease
-from tui_inventory.store.repo import Store
+from tui_inventory.store.repo import Store, now_iso
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -50,8 +54,11 @@ def start_serving(sim: Any, db: str, home: Path, **kw: Any) -> tuple[DaemonProce
     return daemon, address
 
 
-def test_metrics_and_health_follow_a_daemon_buildup(sim: Any, tmp_path: Path) -> None:
-    db = str(tmp_path / "inventory.db")
+def test_metrics_and_health_follow_a_daemon_buildup(
+    make_sim: Any, tmp_path: Path, store_url: str
+) -> None:
+    db = store_url  # a SQLite file, or a PostgreSQL database
+    sim = make_sim(latency_ms=300)  # slow until the buildup has been seen running
     with Store(db) as store:
         # Another sync holds the lease: the daemon stands by, nothing has synced yet.
         lease = SyncLease(store, ttl=60)
@@ -83,6 +90,11 @@ def test_metrics_and_health_follow_a_daemon_buildup(sim: Any, tmp_path: Path) ->
 
             started = time.time()
             lease.release()  # the daemon takes over and builds up
+            daemon.wait_for_event("page_stored", timeout=60)
+            during = get(address, "/readyz?verbose")
+            assert during.status_code == 200  # nothing synced yet, but a buildup is running
+            assert "resources: ok: a buildup is running" in during.text.splitlines()
+            sim.latency_ms = 0
             finished = daemon.wait_for_event("run_finished", timeout=120)
             assert finished["state"] == "succeeded", daemon.lines
             daemon.wait_for_event("waiting")
@@ -149,9 +161,61 @@ def test_readyz_fails_when_the_last_success_is_too_old(sim: Any, tmp_path: Path)
 
 
 def _now() -> str:
-    from tui_inventory.store.repo import now_iso
-
     return now_iso()
+
+
+def test_the_store_gauges_and_readiness_on_both_backends(store: Store) -> None:
+    """What a scrape and a probe read from the store: counts, freshness, held cleanups."""
+    metrics = Metrics()
+    metrics.watch(store)
+    assert [c.line() for c in readiness(store, 3600)] == [
+        "store: ok: the store answers",
+        *(f"{kind}: failing: no successful sync yet" for kind in KINDS),
+    ]
+    run = store.start_run("update", "elsewhere", 1)
+    for kind in KINDS:
+        store.start_type_run(run, kind, "update")
+        state = "failed" if kind == "carriers" else "held" if kind == "services" else "succeeded"
+        store.m.type_run.update(state=state, finished_at=now_iso()).where(
+            store.m.type_run.kind == kind
+        ).execute()
+    store.hold_cleanup("services", run, "update", 7, 10)
+    store.finish_run(run, "partial")
+
+    samples: Samples = {}
+    for family in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    assert value(samples, "cleanup_held", inventory="services") == 7
+    assert value(samples, "cleanup_held", inventory="resources") == 0
+    assert value(samples, "instances", inventory="services") == 0
+    # A held cleanup still synced every instance; a failed type did not.
+    assert ("tui_inventory_last_success_timestamp_seconds", (("inventory", "carriers"),)) not in (
+        samples
+    )
+    assert time.time() - value(samples, "last_success_timestamp_seconds", inventory="services") < 60
+    lines = [c.line() for c in readiness(store, 3600)]
+    assert lines[2] == "carriers: failing: no successful sync yet"
+    assert lines[1].startswith("services: ok: last successful sync ")
+    assert lines[3].startswith("resources: ok: last successful sync ")
+
+
+def test_the_daemon_says_so_when_its_address_is_taken(sim: Any, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = DaemonProcess(
+            sim,
+            str(tmp_path / "inventory.db"),
+            tmp_path / "home",
+            args=("--serve", f"127.0.0.1:{port}"),
+        )
+        assert daemon.wait(60) == 1
+    assert daemon.stderr.strip() == (
+        f"tui-inventory: cannot serve the monitoring endpoints on 127.0.0.1:{port}: "
+        "Address already in use"
+    )
 
 
 def test_the_daemon_refuses_an_address_it_cannot_serve_in_one_sentence(
@@ -180,3 +244,31 @@ def test_ops_listen_accepts_an_address_and_can_be_cleared() -> None:
     assert cfg.to_dict()["ops"] == {"listen": "[::1]:9464"}
     cfg.set("ops.listen", "")
     assert cfg.get("ops.listen") is None
+
+
+def test_an_updates_removals_and_a_gap_are_counted(
+    make_sim: Any, store: Store, make_engine: Any
+) -> None:
+    """The counters an engine's events feed, through a real buildup and update: removals come
+    with the cleanup at the end of a type, failed pages with a gap; requests by status code."""
+    sim = make_sim(faults="resources:504@2x9")  # page 2 of resources fails every retry
+    metrics = Metrics()
+    engine = make_engine(sim, store, **{"sync.records_per_page": 20})
+    engine.on_event = metrics
+    engine.client_factory = metrics.client_factory()
+    engine.run("buildup")
+    non_operational = store.count_non_operational()
+    assert non_operational > 0
+    engine.run("update")
+
+    samples: Samples = {}
+    for family in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    assert value(samples, "changes_total", inventory="services", change="removed") == (
+        non_operational
+    )
+    assert value(samples, "pages_total", inventory="resources", outcome="failed") == 1
+    assert value(samples, "http_requests_total", api="tmf639", code="504") >= 1
+    assert value(samples, "sync_runs_total", mode="buildup", outcome="partial") == 1
+    assert value(samples, "sync_run_duration_seconds_count", mode="update") == 1
