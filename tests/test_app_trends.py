@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from app_fixtures import SMALL, make_app, screen_text, sim_config, wait_for, wait_idle
+from daemon_fixtures import DaemonProcess
 from textual.widgets import Sparkline
 
 from tui_inventory import KINDS
+from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.trends import RateHistory, compact, size_points
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -101,3 +103,37 @@ async def test_the_dashboard_draws_the_rate_and_the_sizes_at_80x24(
         assert trends["services"].sizes == [0, counts["services"], services]
         assert services < counts["services"]
         assert _row(screen_text(app), "size", compact(services))
+
+
+async def test_a_read_only_console_draws_the_rate_of_a_sync_elsewhere(
+    make_sim, tmp_path: Path
+) -> None:
+    """The daemon builds up; a `--readonly` console reads its progress from the store and draws
+    the rate line from those reads, then the size line once the buildup ended."""
+    sim = make_sim(**SMALL, latency_ms=150)
+    db = str(tmp_path / "inventory.db")
+    cfg = sim_config(sim, tmp_path / "console")
+    app = InventoryApp(cfg, db, passwords=sim.passwords.get, readonly=True)
+    daemon: DaemonProcess | None = None
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            settings = {"sync.records_per_page": 5, "sync.page_concurrency": 1}
+            daemon = DaemonProcess(sim, db, tmp_path / "daemon", **settings)
+            services = app.dashboard.panel("services").trends
+            await wait_for(
+                pilot, lambda: len(services.rate.points) >= 2, 60, "the rate of the sync elsewhere"
+            )
+            assert not app.sync.running  # drawn from the store's reads, not a sync of its own
+            assert all(p > 0 for p in services.rate.points)
+            sim.latency_ms = 0
+            daemon.wait_for_event("run_finished", timeout=120)
+            count = app.store.count("services")
+            await wait_for(
+                pilot, lambda: services.sizes == [0, count], 30, "the size after the buildup"
+            )
+            assert _row(screen_text(app), "size", compact(count))
+    finally:
+        if daemon is not None:
+            daemon.kill()
+        app.store.close()
