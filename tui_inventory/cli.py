@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="progress as JSON lines (always so for the daemon)",
     )
+    sync.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="the daemon serves /metrics, /livez and /readyz there (or the setting ops.listen)",
+    )
     # Hidden: how long the lease outlives its holder (seconds); short in tests of takeovers.
     sync.add_argument("--lease-ttl", type=float, default=None, help=argparse.SUPPRESS)
 

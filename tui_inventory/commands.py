@@ -130,10 +130,19 @@ def sync(args: argparse.Namespace) -> int:
     # The daemon always logs JSON lines (one object per line, for journald and log shippers).
     json_log = bool(getattr(args, "json_log", False)) or not args.once
     lease_ttl = getattr(args, "lease_ttl", None)
+    serve = getattr(args, "serve", None)
+    if serve and args.once:
+        raise InventoryError("--serve is for the daemon: drop --once")
     with Store(resolve_db(args)) as store:
         reporter = JsonReporter() if json_log else Reporter()
         extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
-        engine = _engine(cfg, store, on_event=reporter, **extra)
+        if not args.once:  # the daemon's metrics follow its engine and its HTTP clients
+            from tui_inventory.ops.metrics import METRICS
+
+            extra["client_factory"] = METRICS.client_factory()
+            engine = _engine(cfg, store, on_event=_both(reporter, METRICS), **extra)
+        else:
+            engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
             result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             if isinstance(reporter, JsonReporter):
@@ -144,7 +153,18 @@ def sync(args: argparse.Namespace) -> int:
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
         daemon.install_signal_handlers()
-        return daemon.run()
+        from tui_inventory.ops.service import Service
+
+        with Service(store, cfg, reporter, listen=serve):
+            return daemon.run()
+
+
+def _both(first: Callable[[ev.Event], None], second: Callable[[ev.Event], None]) -> Any:
+    def on_event(event: ev.Event) -> None:
+        first(event)
+        second(event)
+
+    return on_event
 
 
 def migrate(args: argparse.Namespace) -> int:

@@ -93,6 +93,12 @@ KEYS: tuple[Key, ...] = (
         0.5,
         "A cleanup that would remove more than this share of a type is held back.",
     ),
+    Key(
+        "ops.listen",
+        str,
+        None,
+        "HOST:PORT of the daemon's /metrics, /livez and /readyz; off when empty.",
+    ),
 )
 KEYS_BY_NAME = {k.name: k for k in KEYS}
 
@@ -130,11 +136,17 @@ class SyncSettings:
 
 
 @dataclass
+class OpsSettings:
+    listen: str | None = None
+
+
+@dataclass
 class Config:
     tmf638: Tmf638Settings = field(default_factory=Tmf638Settings)
     tmf639: Tmf639Settings = field(default_factory=Tmf639Settings)
     http: HttpSettings = field(default_factory=HttpSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     path: Path | None = None
 
     def get(self, name: str) -> Any:
@@ -254,6 +266,21 @@ def validate_value(key: Key, value: Any) -> None:
         raise ConfigError(f"{name} must start with '/', not {value!r}")
     if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
         raise ConfigError(f"http.ca_bundle names no readable file: {value}")
+    if name == "ops.listen":
+        parse_listen(value, name)
+
+
+def parse_listen(value: str, name: str = "ops.listen") -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets: `[::1]:9464`) as (host, port); port 0 takes any
+    free port. Raises ConfigError in one sentence."""
+    host, sep, port = value.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(
+            f"{name} must be HOST:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), not {value[:80]!r}"
+        )
+    return host, int(port)
 
 
 def _number(value: float) -> str:

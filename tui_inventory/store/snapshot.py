@@ -3,15 +3,17 @@ go (off the UI thread), so the console never queries the tables itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import peewee as pw
 
+from tui_inventory import KINDS
 from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.progress import LiveProgress
 from tui_inventory.store.records import BuildupRecord, HeldRecord
 from tui_inventory.store.repo import Store
+from tui_inventory.store.trends import run_changes, size_points
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Snapshot:
     revision: int  # the newest revision's id: it moves whenever an instance changes
     requested: float = 0.0  # time.monotonic() when the read was asked for
     sync_running: bool = False  # our own sync was running when the read was asked for
+    sizes: dict[str, list[int]] = field(default_factory=dict)  # per inventory, over its runs
 
     @property
     def lease(self) -> LeaseInfo | None:
@@ -69,4 +72,5 @@ def read_snapshot(
         revision=revision,
         requested=requested,
         sync_running=sync_running,
+        sizes={kind: size_points(counts.get(kind, 0), run_changes(store, kind)) for kind in KINDS},
     )
