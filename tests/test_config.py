@@ -30,6 +30,9 @@ SPEC_DEFAULTS: dict[str, Any] = {
     "sync.page_concurrency": 4,
     "sync.dialect": "ses",
     "sync.max_delete_fraction": 0.5,
+    "events.enabled": False,
+    "events.listen": "0.0.0.0:8639",
+    "events.callback_url": None,
 }
 
 

@@ -7,6 +7,7 @@ anything that looks like one.
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ MIN_UPDATE_FREQUENCY = 3600
 MAX_UPDATE_FREQUENCY = 432000
 DIALECTS = ("ses", "tmf630")
 APIS = ("tmf638", "tmf639")
+DEFAULT_EVENTS_LISTEN = "0.0.0.0:8639"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,14 @@ KEYS: tuple[Key, ...] = (
         0.5,
         "A cleanup that would remove more than this share of a type is held back.",
     ),
+    Key("events.enabled", bool, False, "Listen for the upstream's event notifications (SPEC §10)."),
+    Key("events.listen", str, DEFAULT_EVENTS_LISTEN, "The event listener's address (host:port)."),
+    Key(
+        "events.callback_url",
+        str,
+        None,
+        "The address the upstream reaches the listener at; default http://<hostname>:<port>.",
+    ),
 )
 KEYS_BY_NAME = {k.name: k for k in KEYS}
 
@@ -129,11 +139,32 @@ class SyncSettings:
 
 
 @dataclass
+class EventsSettings:
+    enabled: bool = False
+    listen: str = DEFAULT_EVENTS_LISTEN
+    callback_url: str | None = None
+
+    def listen_address(self) -> tuple[str, int]:
+        """`events.listen` as (host, port); the value is validated when set."""
+        return split_listen(self.listen)
+
+    def callback_base(self) -> str:
+        """The callback address without the token: the setting, or http://<hostname>:<port>."""
+        if self.callback_url:
+            return self.callback_url.rstrip("/")
+        host, port = self.listen_address()
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+@dataclass
 class Config:
     tmf638: Tmf638Settings = field(default_factory=Tmf638Settings)
     tmf639: Tmf639Settings = field(default_factory=Tmf639Settings)
     http: HttpSettings = field(default_factory=HttpSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
     path: Path | None = None
 
     def get(self, name: str) -> Any:
@@ -236,7 +267,9 @@ def validate_value(key: Key, value: Any) -> None:
         )
     if key.choices and value not in key.choices:
         raise ConfigError(f"{name} must be one of {', '.join(key.choices)}, not {value!r}")
-    if name.endswith(".url"):
+    if name == "events.listen":
+        split_listen(value)
+    if name.endswith(".url") or name == "events.callback_url":
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
@@ -253,6 +286,17 @@ def validate_value(key: Key, value: Any) -> None:
         raise ConfigError(f"{name} must start with '/', not {value!r}")
     if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
         raise ConfigError(f"http.ca_bundle names no readable file: {value}")
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """`host:port` (IPv6 in brackets) as (host, port); raises ConfigError for anything else."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(
+            f"events.listen must be host:port (e.g. 0.0.0.0:8639), not {value[:80]!r}"
+        )
+    return host, int(port)
 
 
 def _number(value: float) -> str:
