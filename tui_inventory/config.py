@@ -148,11 +148,13 @@ class EventsSettings:
         """`events.listen` as (host, port); the value is validated when set."""
         return split_listen(self.listen)
 
-    def callback_base(self) -> str:
-        """The callback address without the token: the setting, or http://<hostname>:<port>."""
+    def callback_base(self, bound_port: int | None = None) -> str:
+        """The callback address without the token: the setting, or http://<hostname>:<port>
+        (`bound_port`: the port the listener got, when `events.listen` asked for any)."""
         if self.callback_url:
             return self.callback_url.rstrip("/")
         host, port = self.listen_address()
+        port = bound_port or port
         if host in ("0.0.0.0", "::", ""):
             host = socket.gethostname()
         return f"http://{f'[{host}]' if ':' in host else host}:{port}"
@@ -289,10 +291,11 @@ def validate_value(key: Key, value: Any) -> None:
 
 
 def split_listen(value: str) -> tuple[str, int]:
-    """`host:port` (IPv6 in brackets) as (host, port); raises ConfigError for anything else."""
+    """`host:port` (IPv6 in brackets) as (host, port); raises ConfigError for anything else.
+    Port 0 asks for any free port (tests and the demo; the callback then names the one got)."""
     host, sep, port = value.strip().rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ConfigError(
             f"events.listen must be host:port (e.g. 0.0.0.0:8639), not {value[:80]!r}"
         )
