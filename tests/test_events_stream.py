@@ -166,3 +166,41 @@ def test_tmf630_v4_and_v5_events(
     assert service.stream.stats.failed == 0
     stop_events(service)
     store.close()
+
+
+def test_the_real_providers_shape_posted_to_the_callback_itself(
+    make_sim: Any, store: Store, make_engine: Any
+) -> None:
+    sim = make_sim(services=40, carriers=10, resources=60, faults="events:real")
+    assert make_engine(sim, store).run("buildup").ok
+    service = start_events(sim, store)
+    made = sim.events.change(10)
+    wait_for(settled(service, sim))
+    assert sim.events.log.statuses == {204: len(made)}
+    assert service.stream.stats.applied == len(made)
+    assert store_events.applied_count(store) == 0
+    stop_events(service)
+
+
+def test_an_upstream_without_a_hub_is_said_once_and_polling_goes_on(
+    sim: Any, store: Store, make_engine: Any
+) -> None:
+    from tui_inventory.events.hub import HubRegistrar
+
+    cfg = sim_config(sim)
+    cfg.set("tmf638.url", sim.base_url + "/no-such-api")
+    said: list[str] = []
+    hubs = HubRegistrar(
+        cfg,
+        store,
+        passwords=sim.passwords.get,
+        callback="http://127.0.0.1:9/x",
+        say=lambda level, message: said.append(message),
+        retry=FAST_RETRY,
+    )
+    hubs.register()
+    hubs.register()
+    assert said.count("TMF638 offers no event hub: polling only") == 1
+    assert set(store_events.hubs(store)) == {"tmf639"}
+    hubs.unregister()
+    assert make_engine(sim, store).run("buildup").ok  # polling as before
