@@ -62,6 +62,9 @@ def test_1000_changes_at_100_a_second_with_faults_then_one_update_equal_the_upst
     got, want = inventory(store), inventory(reference, operational_services_only=True)
     assert set(got) == set(want)
     differ = [k for k in want if got[k] != want[k]]
-    assert differ == [], [(k, {f: (got[k].get(f), v) for f, v in want[k].items() if got[k].get(f) != v}) for k in differ]
+    assert differ == [], [
+        (k, {f: (got[k].get(f), v) for f, v in want[k].items() if got[k].get(f) != v})
+        for k in differ
+    ]
     reference.close()
     store.close()
