@@ -22,6 +22,7 @@ import peewee as pw
 
 from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
+from tui_inventory.events.runner import EventsInProcess
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 
@@ -159,6 +160,10 @@ class Daemon:
             listener(event)
 
         engine.on_event = on_event
+        # Event notifications (SPEC §10), when events.enabled: listening under the lease.
+        self.events = EventsInProcess(
+            engine, say=lambda level, event, fields: reporter.emit(level, event, **fields)
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -187,7 +192,9 @@ class Daemon:
         while not self._stop.is_set():
             wait = frequency
             try:
-                result = self.engine.run(self.mode, allow_mass_delete=self.allow_mass_delete)
+                self.events.start()
+                with self.events.around_run():
+                    result = self.engine.run(self.mode, allow_mass_delete=self.allow_mass_delete)
                 self.mode = "auto"
                 waiting_for_lease = False
                 if result.state == "cancelled" and not self._stop.is_set():
@@ -210,5 +217,6 @@ class Daemon:
                 emit("info", "waiting", next_run_at=_iso(next_at), seconds=wait)
             self._stop.wait(wait)
         emit("info", "stopping", signal=self._signal)
+        self.events.stop()
         emit("info", "daemon_stopped")
         return 0
