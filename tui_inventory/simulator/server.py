@@ -88,6 +88,8 @@ class Simulator:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         change_rate: float = 0.0,
     ) -> None:
+        if change_rate < 0:
+            raise ValueError("change_rate cannot be negative")
         if latency_ms < 0:
             raise ValueError("latency_ms cannot be negative")
         if not 0 <= port <= 65535:
