@@ -26,6 +26,7 @@ from textual.widgets import RichLog, Static
 from textual.worker import Worker, WorkerState
 
 from tui_inventory import KINDS
+from tui_inventory.store.events import EventStatus, event_status
 from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.progress import LiveProgress
 from tui_inventory.store.repo import BuildupRecord, HeldRecord, Store
@@ -61,6 +62,7 @@ class Snapshot:
     revision: int  # the newest revision's id: it moves whenever an instance changes
     requested: float = 0.0  # time.monotonic() when the read was asked for
     sync_running: bool = False  # our own sync was running when the read was asked for
+    events: EventStatus | None = None  # the latest event stream's (SPEC §10); None: never ran
 
     @property
     def lease(self) -> LeaseInfo | None:
@@ -102,7 +104,16 @@ def read_snapshot(
         revision=revision,
         requested=requested,
         sync_running=sync_running,
+        events=event_status(store),
     )
+
+
+def events_text(status: EventStatus | None) -> str:
+    """· events live, 12 arrived, last 10:41:07" — or off."""
+    if status is None or not status.live:
+        return " · events off"
+    last = f", last {local_time(status.last_at)}" if status.last_at else ""
+    return f" · events live, {status.received} arrived{last}"
 
 
 class SyncLog(RichLog):
@@ -286,6 +297,7 @@ class Dashboard(VerticalScroll):
             line.append(f" · next sync at {datetime.fromtimestamp(next_at):%H:%M:%S}")
         if self.snapshot is not None:
             line.append(f" · last sync {local_time(self.snapshot.last_sync)}")
+            line.append(events_text(self.snapshot.events))
         if problem:
             line.append(f"\n⚠ cannot read the database: {plain(problem)}", style="bold red")
         self.query_one("#status", Static).update(line)

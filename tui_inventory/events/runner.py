@@ -51,6 +51,7 @@ class EventsInProcess:
         engine = self.engine
         lease = SyncLease(engine.store, ttl=engine.lease_ttl, on_lost=engine.cancel)
         lease.acquire()
+        self.lease = lease  # at once: this process's own, whoever looks at the lease now
         service = EventService(
             engine.config,
             engine.store,
@@ -65,10 +66,11 @@ class EventsInProcess:
             with contextlib.suppress(Exception):
                 service.stop()
             lease.release()
+            self.lease = None
             self.failed = True
             self.say("error", "events_off", {"message": f"{exc.message}; polling only"})
             return
-        self.lease, self.service = lease, service
+        self.service = service
         engine.shared_lease = lease
         listener = service.listener
         port = listener.port if listener is not None else 0

@@ -11,6 +11,7 @@ Plain SQL that both SQLite and PostgreSQL accept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui_inventory.store.repo import now_iso
@@ -86,3 +87,31 @@ def store_instance(store: Store, kind: str, run: int, mapped: Mapped) -> Counter
 def remove_instance(store: Store, kind: str, run: int, key: str) -> int:
     """Remove one instance, leaving its 'removed' revision; call inside `store.transaction()`."""
     return store._remove(kind, run, store.m.instance.key == key)
+
+
+@dataclass(frozen=True)
+class EventStatus:
+    """What the dashboard says of events: live or off, how many arrived, when the last one was
+    stored (ISO, UTC) — read from the latest event run, so a console watching a daemon sees it."""
+
+    live: bool
+    received: int
+    last_at: str | None
+
+
+def event_status(store: Store) -> EventStatus | None:
+    """The latest event run's figures; None when events never ran against this store."""
+    p = store.db.param
+    row = store.db.execute_sql(
+        f"SELECT id, state FROM sync_run WHERE mode = {p} ORDER BY id DESC LIMIT 1", ("event",)
+    ).fetchone()
+    if row is None:
+        return None
+    run, state = row
+    (received,) = store.db.execute_sql(
+        f'SELECT COALESCE(SUM(received), 0) FROM type_run WHERE "run" = {p}', (run,)
+    ).fetchone()
+    (last,) = store.db.execute_sql(
+        f'SELECT MAX("at") FROM revision WHERE "run" = {p}', (run,)
+    ).fetchone()
+    return EventStatus(state == "running", int(received), last)
