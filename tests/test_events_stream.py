@@ -204,3 +204,21 @@ def test_an_upstream_without_a_hub_is_said_once_and_polling_goes_on(
     assert set(store_events.hubs(store)) == {"tmf639"}
     hubs.unregister()
     assert make_engine(sim, store).run("buildup").ok  # polling as before
+
+
+def test_a_dropped_delete_is_repaired_by_the_next_buildup(
+    make_sim: Any, store: Store, make_engine: Any
+) -> None:
+    sim = make_sim(services=40, carriers=10, resources=60, faults="events:drop=1")
+    assert make_engine(sim, store).run("buildup").ok
+    service = start_events(sim, store)
+    key = sorted(sim.dataset.expected_keys("resources"))[0]
+    sim.events.remove("resources", key)
+    assert sim.events.wait_sent(10)
+    assert sim.events.log.dropped == 1
+    stop_events(service)
+    assert store.get("resources", key) is not None  # the event never came
+    assert make_engine(sim, store).run("update").ok
+    assert store.get("resources", key) is not None  # updates never remove resources
+    assert make_engine(sim, store).run("buildup").ok
+    assert store.get("resources", key) is None
