@@ -41,8 +41,13 @@ from tui_inventory.tmf.mapping import Mapped, Skip, map_entity
 
 log = logging.getLogger(__name__)
 
-LANES = 4
+LANES = 8
 LANE_DEPTH = 10_000  # notices waiting per lane; past it they are dropped (the next update repairs)
+COMMIT_BATCH = 200  # notices read back and waiting for their commit, committed together at most
+
+# A notice read back: (notice, inventory, the upstream answered 404, what it maps to, outcome so
+# far: "" or "skipped").
+Ready = tuple[Notice, str, bool, "Mapped | None", str]
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,9 @@ class EventStream:
         self._threads: list[threading.Thread] = []
         self._clients: dict[str, TmfClient] = {}
         self._client_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._commits: queue.Queue[Ready | None] = queue.Queue()
+        self._committer: threading.Thread | None = None
+        self._pending: dict[str, dict[str, Mapped]] = {}  # kind -> key -> instance, per batch
         self._counters: dict[str, Counters] = {}
         self._gate = threading.Event()
         self._gate.set()
@@ -114,6 +121,10 @@ class EventStream:
             t = threading.Thread(target=self._work, args=(lane,), name=f"events-{i}", daemon=True)
             t.start()
             self._threads.append(t)
+        self._committer = threading.Thread(
+            target=self._commit_all, name="events-commit", daemon=True
+        )
+        self._committer.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -125,6 +136,10 @@ class EventStream:
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
+        self._commits.put(None)
+        if self._committer is not None:
+            self._committer.join(max(0.0, deadline - time.monotonic()))
+            self._committer = None
         for client in self._clients.values():
             client.close()
         self._clients.clear()
@@ -184,12 +199,8 @@ class EventStream:
                 try:
                     self._apply(notice)
                 except Exception:  # one event never stops the stream
-                    self.stats.failed += 1
                     log.exception("applying an event failed")
-                finally:
-                    with self._idle:
-                        self._busy -= 1
-                        self._idle.notify_all()
+                    self._done(notice, "failed")
         finally:
             self.store.db.close()  # this thread's connection
 
@@ -229,26 +240,73 @@ class EventStream:
             except Skip as exc:
                 outcome = "skipped"
                 self.log("info", kind, f"{kind}: event for {key!r} skipped: {exc.reason}")
-        with self._write_lock, self.store.transaction():
-            if self.lease_holder is not None and not self.store.holds_lease(self.lease_holder):
-                outcome = "failed"
-                self.log(
-                    "warning",
-                    kind,
-                    f"{kind}: event for {key!r} not applied: the sync "
-                    "lease is no longer this process's",
-                )
-            elif notice.event_id and not store_events.mark_applied(self.store, notice.event_id):
-                outcome = "duplicate"
-            else:
-                outcome = outcome or self._write(kind, key, notice, raw is None, mapped)
-                self._count(kind, outcome)
-        self._done(notice, outcome, kind)
+        self._commits.put((notice, kind, raw is None, mapped, outcome))
+
+    def _commit_all(self) -> None:
+        """Commit the notices read back, as many as are ready in one transaction (a group commit:
+        one transaction per event could not keep up with 100 events a second on a server)."""
+        try:
+            while True:
+                item = self._commits.get()
+                if item is None:
+                    return
+                batch = [item]
+                stopping = False
+                while len(batch) < COMMIT_BATCH:
+                    try:
+                        more = self._commits.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stopping = True
+                        break
+                    batch.append(more)
+                self._commit(batch)
+                if stopping:
+                    return
+        finally:
+            self.store.db.close()  # this thread's connection
+
+    def _commit(self, batch: list[Ready]) -> None:
+        outcomes: list[str] = []
+        try:
+            with self.store.transaction():
+                if self.lease_holder is not None and not self.store.holds_lease(self.lease_holder):
+                    outcomes = ["failed"] * len(batch)
+                    self.log(
+                        "warning",
+                        None,
+                        f"{len(batch)} event(s) not applied: the sync lease is no longer "
+                        "this process's",
+                    )
+                else:
+                    touched: set[str] = set()
+                    for notice, kind, gone, mapped, outcome in batch:
+                        if notice.event_id and not store_events.mark_applied(
+                            self.store, notice.event_id
+                        ):
+                            outcome = "duplicate"
+                        else:
+                            outcome = outcome or self._write(kind, notice.key, notice, gone, mapped)
+                            self._count(kind, outcome)
+                            touched.add(kind)
+                        outcomes.append(outcome)
+                    self._flush()
+                    for kind in touched:
+                        self.store.update_type_run(self.run_id, kind, self._counters[kind])
+        except Exception:
+            log.exception("storing %d event(s) failed", len(batch))
+            outcomes = ["failed"] * len(batch)
+        finally:
+            self._pending.clear()
+        for (notice, kind, *_), outcome in zip(batch, outcomes, strict=True):
+            self._done(notice, outcome, kind)
 
     def _write(self, kind: str, key: str, notice: Notice, gone: bool, mapped: Mapped | None) -> str:
         run = self.run_id
         if gone:
             if notice.action == "deleted":
+                self._flush(kind, key)
                 n = store_events.remove_instance(self.store, kind, run, key)
                 return "removed" if n else "unchanged"
             self.log(
@@ -261,14 +319,31 @@ class EventStream:
         if mapped is None:
             return "skipped"
         if kind == "services" and mapped.status != "Operational":
+            self._flush(kind, key)
             n = store_events.remove_instance(self.store, kind, run, key)
             return "removed" if n else "unchanged"
         if notice.action == "deleted":
             self.log(
                 "info", kind, f"{kind}: delete event for {key!r} ignored: the upstream still has it"
             )
-        c = store_events.store_instance(self.store, kind, run, mapped)
-        return "created" if c.created else "changed" if c.updated else "unchanged"
+        # Stored with the batch's others of its inventory, in one statement each (`_flush`).
+        self._pending.setdefault(kind, {})[key] = mapped
+        return "stored"
+
+    def _flush(self, kind: str | None = None, key: str | None = None) -> None:
+        """Store the instances waiting in this transaction: all, or `kind`'s when `key` waits
+        (a removal of it comes next and must find it stored)."""
+        kinds = list(self._pending) if kind is None else [kind]
+        for k in kinds:
+            items = self._pending.get(k)
+            if not items or (key is not None and key not in items):
+                continue
+            del self._pending[k]
+            c = store_events.store_instances(self.store, k, self.run_id, list(items.values()))
+            counters = self._counters[k]
+            counters.created += c.created
+            counters.updated += c.updated
+            counters.unchanged += c.unchanged
 
     def _count(self, kind: str, outcome: str) -> None:
         counters = self._counters.get(kind)
@@ -283,8 +358,8 @@ class EventStream:
             "skipped": "skipped",
             "failed": "failed",
         }.get(outcome, "unchanged")
-        setattr(counters, field, getattr(counters, field) + 1)
-        self.store.update_type_run(self.run_id, kind, counters)
+        if outcome != "stored":  # counted by `_flush`, as the store found it
+            setattr(counters, field, getattr(counters, field) + 1)
 
     def _is_stored_carrier(self, key: str) -> bool:
         return (
@@ -304,6 +379,9 @@ class EventStream:
             self.on_applied(Applied(notice, outcome, latency, self.run_id))
         except Exception:
             log.exception("event listener failed")
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
 
     def log(self, level: str, kind: str | None, message: str) -> None:
         getattr(log, level)("%s", message)

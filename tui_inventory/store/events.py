@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from tui_inventory.store.repo import now_iso
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tui_inventory.store.repo import Store
     from tui_inventory.sync.events import Counters
     from tui_inventory.tmf.mapping import Mapped
@@ -78,10 +80,10 @@ def drop_hub(store: Store, api: str) -> None:
         store.db.execute_sql(f"DELETE FROM event_hub WHERE api = {p}", (api,))
 
 
-def store_instance(store: Store, kind: str, run: int, mapped: Mapped) -> Counters:
-    """Create or update one instance by the update's rules (modems keep their stored status);
-    call inside `store.transaction()`."""
-    return store.store_page(kind, run, [mapped])
+def store_instances(store: Store, kind: str, run: int, items: Sequence[Mapped]) -> Counters:
+    """Create or update instances (distinct keys) by the update's rules (modems keep their
+    stored status); call inside `store.transaction()`."""
+    return store.store_page(kind, run, items)
 
 
 def remove_instance(store: Store, kind: str, run: int, key: str) -> int:
