@@ -222,3 +222,18 @@ def test_a_dropped_delete_is_repaired_by_the_next_buildup(
     assert store.get("resources", key) is not None  # updates never remove resources
     assert make_engine(sim, store).run("buildup").ok
     assert store.get("resources", key) is None
+
+
+def test_truncated_events_get_400_and_change_nothing(
+    make_sim: Any, store: Store, make_engine: Any
+) -> None:
+    sim = make_sim(services=40, carriers=10, resources=60, faults="events:truncate=1")
+    assert make_engine(sim, store).run("buildup").ok
+    before = store.recent_revisions(1)[0].id
+    service = start_events(sim, store)
+    sim.events.change(5)
+    assert sim.events.wait_sent(10)
+    assert sim.events.log.statuses == {400: sim.events.log.sent}
+    stop_events(service)
+    assert service.stream.stats.received == 0
+    assert store.recent_revisions(1)[0].id == before
