@@ -97,8 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--resources", type=int, default=5000)
     sim.add_argument("--latency-ms", type=int, default=0)
     sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--faults", metavar="SPEC", help="e.g. services:504@3x2,resources:502@5")
+    sim.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="e.g. services:504@3x2,resources:502@5; events: events:drop=0.1,events:repeat=0.1,"
+        "events:reorder=0.1,events:truncate=0.1 and events:real (the real provider's shape)",
+    )
     sim.add_argument("--changes-per-poll", type=int, default=5)
+    sim.add_argument(
+        "--change-rate",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="change N instances a second, each told by an event to the registered hubs",
+    )
 
     cfg = sub.add_parser("config", help="show or change settings")
     csub = cfg.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -194,6 +206,7 @@ def dispatch(args: argparse.Namespace) -> int:
             seed=args.seed,
             faults=args.faults,
             changes_per_poll=args.changes_per_poll,
+            change_rate=args.change_rate,
         )
     if command == "config":
         return config_command(args)

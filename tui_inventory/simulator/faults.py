@@ -49,19 +49,29 @@ def _validated(kind: str, page: int, fault: str, times: int, retry_after: str | 
     return Fault(kind, page, fault, times, retry_after)
 
 
+def event_items(spec: str | None) -> list[str]:
+    """The event faults of a SPEC string (`events:drop=0.1` -> `drop=0.1`)."""
+    items = [raw.strip() for raw in (spec or "").split(",")]
+    return [item[len("events:") :] for item in items if item.startswith("events:")]
+
+
 def parse_spec(spec: str) -> list[Fault]:
     """Parse a SPEC string; raises ValueError with one clear sentence for a bad one."""
     faults = []
+    events = False
     for raw in spec.split(","):
         item = raw.strip()
         if not item:
+            continue
+        if item.startswith("events:"):  # event faults: see `simulator.provider`
+            events = True
             continue
         match = _SPEC_ITEM.match(item)
         if match is None:
             raise ValueError(f"bad fault {item!r}: {_SPEC_HELP}")
         times = int(match["times"]) if match["times"] is not None else 1
         faults.append(_validated(match["kind"], int(match["page"]), match["fault"], times, None))
-    if not faults:
+    if not faults and not events:
         raise ValueError(f"empty fault list: {_SPEC_HELP}")
     return faults
 
