@@ -18,7 +18,7 @@ import io
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tui_inventory.store import pg_search
@@ -173,6 +173,12 @@ def _copy_line(values: list[str | None]) -> str:
 
 def load_postgres(url: str, kind: str, n: int, *, start: int = 0, seed: int = 0) -> int:
     """`load` for a PostgreSQL store, with COPY (see the module's docstring)."""
+    return copy_into(url, kind, synthetic(kind, n, start=start, seed=seed))
+
+
+def copy_into(url: str, kind: str, items: Iterable[Mapped]) -> int:
+    """Write `items` (distinct keys, none stored yet) into the PostgreSQL store at `url` with
+    COPY, as `Store.store_page` would have written them; returns the count."""
     with Store(url) as store:  # (the schema created or brought up to date)
         db = store.db
         with db.atomic():
@@ -200,7 +206,7 @@ def load_postgres(url: str, kind: str, n: int, *, start: int = 0, seed: int = 0)
                 revisions.clear()
 
             done = 0
-            for m in synthetic(kind, n, start=start, seed=seed):
+            for m in items:
                 e = encode(m)
                 vec = " ".join(f"'{w}'" for w in pg_search.words(e.text))
                 values: list[str | None] = [
