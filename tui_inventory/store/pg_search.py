@@ -21,6 +21,7 @@ so SQLite stores are not touched by a change here).
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -90,6 +91,20 @@ def count_matches(db: pw.Database, kind: str, search: str, limit: int | None = N
         inner += " LIMIT %s"
         params.append(limit)
     return int(db.execute_sql(f"SELECT COUNT(*) FROM ({inner}) AS m", params).fetchone()[0])
+
+
+def is_broad(db: pw.Database, kind: str, search: str, most: int) -> bool:
+    """Whether `search` matches more than `most` instances of `kind`: the planner's estimate
+    (from the index's statistics, a millisecond) when above, else counted (up to `most` + 1)."""
+    sql = (
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM instance WHERE kind = %s AND search_vec @@ %s::tsquery"
+    )
+    plan = db.execute_sql(sql, (kind, tsquery(search))).fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    if plan[0]["Plan"]["Plan Rows"] > most:
+        return True
+    return count_matches(db, kind, search, limit=most + 1) > most
 
 
 def status_counts(db: pw.Database, kind: str) -> list[tuple[str, int]]:

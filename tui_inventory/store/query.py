@@ -53,6 +53,7 @@ MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
 PROBE_ROWS = 2000  # a broad search's window this near a known position is found by testing...
 PROBES = 512  # ...rows of the sort order against the index, at most this many one by one,
 BLOCK_MAX = 4096  # and at most this many at once
+PG_STEP = 256  # PostgreSQL: rows a window read skips before it seeks an anchor instead
 _MAX_ANCHORS = 20_000
 _MAX_PLANS = 16
 _NO_STEP = 1 << 62
@@ -167,7 +168,8 @@ class InventoryQuery:
                 if rows is not None:
                     return rows
                 self._fill(q, plan)
-            step = STEP if q.search is None else _NO_STEP  # each search statement costs alike
+            step = STEP if self.sqlite else PG_STEP
+            step = step if q.search is None else _NO_STEP  # each search statement costs alike
             return self._keyset_window(q, plan, offset, limit, step)
 
     def statuses(self, kind: str, search: str | None = None) -> list[tuple[str, int]]:
@@ -309,8 +311,7 @@ class InventoryQuery:
         db = self.store.db
         if not self.sqlite:
             if plan.broad is None:
-                n = pg_search.count_matches(db, q.kind, q.search, limit=MATERIALIZE + 1)
-                plan.broad = n > MATERIALIZE
+                plan.broad = pg_search.is_broad(db, q.kind, q.search, MATERIALIZE)
             return plan
         if plan.match is None:
             plan.match = search.fts_query(db, q.kind, q.search)
@@ -614,23 +615,28 @@ class InventoryQuery:
     def _keyset_window(
         self, q: TableQuery, plan: _Plan, offset: int, limit: int, step: int
     ) -> list[Row]:
-        total = self._count(q, plan)
-        if offset >= total:
-            return []
-        limit = min(limit, total - offset)
+        # PostgreSQL reads a window near the start before the count (a broad search's is slow).
+        early = not self.sqlite and plan.count is None and offset + limit <= PROBE_ROWS
+        total = None if early else self._count(q, plan)
+        if total is not None:
+            if offset >= total:
+                return []
+            limit = min(limit, total - offset)
         last = offset + limit  # one past the window
         while True:
             reverse, skip, base, anchor = self._base(plan, offset, last, total)
             if skip <= step:
                 break
-            # Too far from any anchor: find the next one towards the window and remember it.
+            # Too far from any anchor: find the next one towards the window and remember it
+            # (PostgreSQL: the window's own, in one seek skipping over an index-only scan).
+            hop = step if self.sqlite else skip
             found = self._seek(
-                q, plan, anchor, reverse=reverse, skip=step - 1, limit=1, read="anchor"
+                q, plan, anchor, reverse=reverse, skip=hop - 1, limit=1, read="anchor"
             )
             if not found:  # cannot happen within one snapshot; never loop forever
                 break
             with self._lock:
-                plan.remember(base - step if reverse else base + step, *found[0])
+                plan.remember(base - hop if reverse else base + hop, *found[0])
         rows = self._seek(q, plan, anchor, reverse=reverse, skip=skip, limit=limit, read="rows")
         if reverse:
             rows.reverse()
