@@ -33,7 +33,7 @@ from tui_inventory.store.fts import COUNTS_TABLE
 from tui_inventory.store.search import complete, search_terms
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-VERSION = "1"
+VERSION = "2"
 STAMP = "pg_search"
 MAX_WORD = 2046  # bytes: a tsvector's lexeme holds at most 2047 (longer words are not indexed)
 _FILL_BATCH = 2000
@@ -202,12 +202,27 @@ def ensure(db: pw.Database) -> None:
     create_indexes(db)
 
 
+# The whole table's sort orders, one narrow index per inventory: skipping to a position reads
+# an index-only scan 2.5x faster than on (kind, column, key), which also holds and tests the kind
+# (500,000 rows skipped: 38 ms against 100 ms). They replace the models' (kind, column, key).
+SORT_COLUMNS = ("key", "name", "type", "site", "updated_at")
+REPLACED = tuple(f"instance_kind_{c}_key" for c in SORT_COLUMNS[1:])
+
+
 def create_indexes(db: pw.Database) -> None:
     for kind in DEFINITIONS:
         db.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {index_name(kind)} ON instance "
             f"USING gin (search_vec) WHERE kind = '{kind}'"
         )
+        for column in SORT_COLUMNS:
+            cols = '"key"' if column == "key" else f'"{column}", "key"'
+            db.execute_sql(
+                f"CREATE INDEX IF NOT EXISTS instance_{kind}_{column} ON instance ({cols}) "
+                f"WHERE kind = '{kind}'"
+            )
+    for name in REPLACED:
+        db.execute_sql(f"DROP INDEX IF EXISTS {name}")
 
 
 def fill(db: pw.Database) -> int:
