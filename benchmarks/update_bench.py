@@ -130,13 +130,16 @@ def main() -> None:
                 cfg.set(name, value)
             engine = SyncEngine(cfg, store, passwords=sim.passwords.get)
             totals, fetches, nets = [], [], []
+            stamp = time.time_ns()  # (a kept store already holds the last invocation's changes)
             for run in range(args.runs):
                 sim.dataset.tick()
                 sim.dataset.tick()  # earlier changes fall out of "the last 24 hours"
                 step = max(1, len(keys) // args.changed)
                 chosen = keys[run : run + step * args.changed : step][: args.changed]
                 for key in chosen:
-                    sim.dataset.set_field("resources", key, "Description", f"changed in run {run}")
+                    sim.dataset.set_field(
+                        "resources", key, "Description", f"changed in run {run} of {stamp}"
+                    )
                 fetch = fetch_only(sim, cfg)
                 start = time.perf_counter()
                 result = engine.run("update", kinds=("resources",))
