@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
 
 from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
@@ -62,28 +62,39 @@ class Reporter:
         self._lock = threading.Lock()
         self._closed = False
 
-    def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.RunStarted):
-            self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
-        elif isinstance(event, ev.TypeStarted):
-            start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
-            self.line(f"{event.kind}: {event.mode} started{start}")
-        elif isinstance(event, ev.PageStored):
-            now = time.monotonic()
-            if now - self._last >= self.interval:
-                self._last = now
-                c = event.counters
-                total = f"/{event.total}" if event.total is not None else ""
-                rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
-                self.line(
-                    f"{event.kind}: page {event.page}, {c.received}{total} received, "
-                    f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
-                )
-        elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
-            self.line(f"{event.level}: {plain(event.message)}")
-        elif isinstance(event, ev.RunFinished):
-            reason = f" ({plain(event.reason)})" if event.reason else ""
-            self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+    def __call__(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.RunStarted():
+                self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
+            case ev.TypeStarted():
+                start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
+                self.line(f"{event.kind}: {event.mode} started{start}")
+            case ev.PageStored():
+                now = time.monotonic()
+                if now - self._last >= self.interval:
+                    self._last = now
+                    c = event.counters
+                    total = f"/{event.total}" if event.total is not None else ""
+                    rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
+                    self.line(
+                        f"{event.kind}: page {event.page}, {c.received}{total} received, "
+                        f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
+                    )
+            case ev.Logged() if event.level in ("warning", "error"):
+                self.line(f"{event.level}: {plain(event.message)}")
+            case ev.RunFinished():
+                reason = f" ({plain(event.reason)})" if event.reason else ""
+                self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+            case (
+                ev.Logged()
+                | ev.GapRecorded()
+                | ev.CleanupHeld()
+                | ev.CleanupDone()
+                | ev.TypeFinished()
+            ):
+                pass  # the warnings' log lines and the run's end say what matters here
+            case _:
+                assert_never(event)
 
     def line(self, text: str) -> None:
         out = self.out or sys.stdout

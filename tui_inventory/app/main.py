@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -392,20 +392,26 @@ class InventoryApp(App[int]):
     def on_sync_event(self, message: SyncEvent) -> None:
         event = message.event
         self.dashboard.apply_event(event)
-        if isinstance(event, ev.RunStarted):
-            self.sync_mode = event.mode
-            self._own_runs.add(event.run_id)
-            self._show_status()
-        elif isinstance(event, ev.CleanupHeld):
-            self.notify(
-                f"Cleanup of {event.kind} held back: it would remove {event.would_remove} of "
-                f"{event.total}. Press x to decide.",
-                title="Cleanup held back",
-                severity="warning",
-                timeout=10,
-            )
-        if isinstance(event, ev.TypeFinished | ev.CleanupHeld | ev.CleanupDone | ev.RunFinished):
-            self.refresh_data()
+        match event:
+            case ev.RunStarted():
+                self.sync_mode = event.mode
+                self._own_runs.add(event.run_id)
+                self._show_status()
+            case ev.CleanupHeld():
+                self.notify(
+                    f"Cleanup of {event.kind} held back: it would remove {event.would_remove} "
+                    f"of {event.total}. Press x to decide.",
+                    title="Cleanup held back",
+                    severity="warning",
+                    timeout=10,
+                )
+                self.refresh_data()
+            case ev.TypeFinished() | ev.CleanupDone() | ev.RunFinished():
+                self.refresh_data()
+            case ev.TypeStarted() | ev.PageStored() | ev.GapRecorded() | ev.Logged():
+                pass  # the dashboard shows them
+            case _:
+                assert_never(event)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         result = message.result

@@ -42,7 +42,7 @@ from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
 log = logging.getLogger(__name__)
 
 PasswordSource = Callable[[str], "str | None"]
-EventSink = Callable[[ev.Event], None]
+EventSink = Callable[[ev.EngineEvent], None]
 LOGGED_PER_REASON = 20  # skips of one reason logged one by one per type; then only counted
 
 
@@ -116,7 +116,7 @@ class SyncEngine:
 
     # -- reporting ----------------------------------------------------------------------------
 
-    def _emit(self, event: ev.Event) -> None:
+    def _emit(self, event: ev.EngineEvent) -> None:
         try:
             self.on_event(event)
         except Exception:  # a broken listener must never break the sync
