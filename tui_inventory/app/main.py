@@ -15,6 +15,8 @@ When its lease is free again, a console not started with `--readonly` takes its 
 back: its next run is due `sync.update_frequency` after the last sync anyone finished, plus
 `TAKEOVER_GRACE`, so a daemon on the same schedule, being restarted or standing by, gets the lease
 first (and the console, seeing it, holds back again).
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ stored text, so the contentless index is told exactly the tokens it holds. Whate
 instances other than `Store.store_page` fills `search_text` and calls `index_new_rows` or
 `rebuild`. On PostgreSQL nothing is created here but the sort indexes: the queries count and
 search with plain SQL there.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 It runs on whatever thread calls `run()` and reports through `on_event`; `cancel()` may be called
 from any thread and takes effect between pages (and during retry waits).
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations
