@@ -38,6 +38,7 @@ from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
 from tui_inventory.tmf.client import TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
+from tui_inventory.tmf.factory import client_for
 from tui_inventory.tmf.mapping import Mapped
 
 __all__ = [  # importable from here, as before the split
@@ -206,20 +207,11 @@ class SyncEngine(PagePreparation, CleanupPolicy):
         url = self.config.url_for(api)
         if not url:
             raise TypeFailed(api, f"{api}.url is not set: `tui-inventory config set {api}.url URL`")
-        username = self.config.username_for(api)
-        http = self.config.http
-        return self.client_factory(  # the password as an argument only: no local shows it
+        return client_for(  # the password as an argument only: no local shows it
+            self.config,
             api,
-            url,
-            username,
-            self.passwords(api) if username else None,
-            dialect=self.config.sync.dialect,
-            page_size=self.config.sync.records_per_page,
-            timeout=http.timeout,
-            verify_tls=http.verify_tls,
-            ca_bundle=http.ca_bundle,
-            bypass_proxy=http.bypass_proxy,
-            concurrency=self.config.sync.page_concurrency,
+            lambda: self.passwords(api) if self.config.username_for(api) else None,
+            factory=self.client_factory,
             retry=self.retry,
             cancel=self._cancel,
             on_retry=lambda message: self._retrying(api, message),
