@@ -25,7 +25,8 @@ from textual.worker import Worker, WorkerState
 
 from tui_inventory import KINDS
 from tui_inventory.store.db import DatabaseError
-from tui_inventory.store.snapshot import Snapshot, read_snapshot  # importable from here
+from tui_inventory.store.snapshot import Snapshot as Snapshot  # importable from here
+from tui_inventory.store.snapshot import read_snapshot as read_snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 

@@ -176,7 +176,7 @@ class PageStore(StoreBase):
 
     def count_untracked(self, kind: str) -> int:
         inst = self.m.instance
-        return inst.select().where((inst.kind == kind) & self._untracked(kind)).count()
+        return int(inst.select().where((inst.kind == kind) & self._untracked(kind)).count())
 
     def remove_untracked(self, kind: str, run: int | None) -> int:
         """End-of-buildup cleanup: remove the instances the buildup did not see. Call inside a
@@ -185,7 +185,7 @@ class PageStore(StoreBase):
 
     def count_non_operational(self, kind: str = "services") -> int:
         inst = self.m.instance
-        return inst.select().where((inst.kind == kind) & self._non_operational()).count()
+        return int(inst.select().where((inst.kind == kind) & self._non_operational()).count())
 
     def remove_non_operational(self, run: int | None, kind: str = "services") -> int:
         """The services cleanup after an update: remove every stored service not Operational."""
@@ -195,7 +195,7 @@ class PageStore(StoreBase):
 
     def count(self, kind: str) -> int:
         inst = self.m.instance
-        return inst.select().where(inst.kind == kind).count()
+        return int(inst.select().where(inst.kind == kind).count())
 
     def counts(self) -> dict[str, int]:
         inst = self.m.instance
