@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
@@ -26,6 +25,7 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.text import plain
+from tui_inventory.times import utc_time as utc_time  # importable from here too
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 
@@ -33,19 +33,6 @@ def _passwords() -> Callable[[str], str | None]:
     from tui_inventory import secrets
 
     return secrets.get_password
-
-
-def utc_time(iso: str | None) -> str:
-    """A stored timestamp (ISO 8601, UTC) as the CLI prints times: `2026-12-01 10:45:56 UTC`."""
-    if not iso:
-        return ""
-    try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return plain(iso)
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class Reporter:

@@ -27,7 +27,6 @@ import sys
 import time
 import traceback
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -46,6 +45,7 @@ from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import PasswordSource, RunResult
 from tui_inventory.text import plain
+from tui_inventory.times import parse_iso
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
@@ -652,7 +652,7 @@ def _age(iso: str | None) -> float | None:
     if not iso:
         return None
     try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        when = parse_iso(iso)
     except ValueError:
         return None
     return max(0.0, time.time() - when.timestamp())
