@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 # so on a 2-core machine 4 workers finish a sample sooner than 2 (`-n auto`) or none.
 WORKERS ?= 4
 
-.PHONY: demo test test-fast lint check screenshots bench clean
+.PHONY: demo test test-fast lint check screenshots bench constraints clean
 
-$(BIN)/.installed: pyproject.toml
+# Installs from constraints.txt: CI and every developer get the same versions of everything.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
 demo: $(BIN)/.installed  ## the console on the embedded simulator
@@ -37,6 +38,10 @@ screenshots: $(BIN)/.installed  ## regenerate screenshots/ from the real console
 
 bench: $(BIN)/.installed  ## every benchmark in benchmarks/
 	$(BIN)/python benchmarks/buildup_bench.py
+
+constraints: $(BIN)/.installed  ## re-pin constraints.txt from the installed dev environment
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -13,22 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from rich.console import Console
+from sim_fixtures import sim_config  # importable from here too
 from textual.pilot import Pilot
+from waiting import wait_for_async
 
 from tui_inventory.app.main import InventoryApp
-from tui_inventory.config import Config
 from tui_inventory.simulator import Simulator
 
 SMALL = {"services": 120, "carriers": 40, "resources": 300, "seed": 7}  # for `make_sim(**SMALL)`
-
-
-def sim_config(sim: Simulator, tmp_path: Path, dialect: str = "ses", **settings: Any) -> Config:
-    cfg = Config(path=tmp_path / "config.toml")
-    for name, value in {**sim.settings(dialect), **settings}.items():
-        cfg.set(name, value)
-    return cfg
 
 
 def make_app(
@@ -55,11 +48,9 @@ async def wait_for(
     pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
 ) -> None:
     """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what or condition}")
-        await pilot.pause(0.02)
+    await wait_for_async(
+        condition, timeout, what or str(condition), pause=lambda: pilot.pause(0.02)
+    )
 
 
 async def wait_idle(pilot: Pilot[Any], app: InventoryApp, timeout: float = 60.0) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sim_fixtures import sim_config
 
-from tui_inventory.config import Config
 from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.client import RetryPolicy
@@ -65,16 +65,6 @@ def sim(make_sim: Callable[..., Any]) -> Any:
     return make_sim()
 
 
-def sim_config(sim: Any, *, dialect: str = "ses", version: int = 4, **settings: Any) -> Config:
-    cfg = Config()
-    for name, value in sim.settings(dialect=dialect, version=version).items():
-        cfg.set(name, value)
-    settings.setdefault("sync.records_per_page", 20)
-    for name, value in settings.items():
-        cfg.set(name, value)
-    return cfg
-
-
 @pytest.fixture
 def make_engine() -> Callable[..., SyncEngine]:
     """`make_engine(sim, store, dialect=…, **{"sync.page_concurrency": 1})` with fast retries."""
@@ -88,6 +78,7 @@ def make_engine() -> Callable[..., SyncEngine]:
         version: int = 4,
         **settings: Any,
     ) -> SyncEngine:
+        settings = {"sync.records_per_page": 20, **settings}
         cfg = sim_config(sim, dialect=dialect, version=version, **settings)
         sink = events.append if events is not None else None
         return SyncEngine(cfg, store, passwords=sim.passwords.get, on_event=sink, retry=FAST_RETRY)

@@ -9,12 +9,12 @@ import json
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cli_fixtures import CLI, env_with_passwords, write_config
+from waiting import wait_for  # importable from here too
 
 
 class DaemonProcess:
@@ -85,15 +85,3 @@ class DaemonProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.wait()
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)

@@ -3,7 +3,8 @@
 A test that takes `store` (or `store_url`, `make_store`, `new_database`) runs once per backend.
 The PostgreSQL variant creates a database on the server of `TUI_INVENTORY_TEST_POSTGRES`
 (default: the local server as user postgres) and drops it after the test; where no server
-answers, it is skipped with the reason.
+answers, it is skipped with the reason — or fails, when TUI_INVENTORY_REQUIRE_POSTGRES=1 or CI=true
+(`.ci/run` sets the first: in CI a missing server cannot hide).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ADMIN_URL = os.environ.get(
 )
 _SERVER = urlsplit(ADMIN_URL)
 NO_SERVER = f"no PostgreSQL server answers on {_SERVER.hostname}:{_SERVER.port or 5432}"
+REQUIRE_ENV = "TUI_INVENTORY_REQUIRE_POSTGRES"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
@@ -45,7 +47,10 @@ def postgres_server() -> str:
     try:
         _admin().close()
     except Exception as exc:
-        pytest.skip(f"{NO_SERVER} ({type(exc).__name__})")
+        reason = f"{NO_SERVER} ({type(exc).__name__})"
+        if os.environ.get(REQUIRE_ENV) == "1" or os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}, and {REQUIRE_ENV}=1 or CI=true requires the PostgreSQL tests")
+        pytest.skip(reason)
     return ADMIN_URL
 
 

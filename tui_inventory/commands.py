@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_urlsafe
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
 
 from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
@@ -28,6 +27,7 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.text import plain
+from tui_inventory.times import utc_time as utc_time  # importable from here too
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 
@@ -35,19 +35,6 @@ def _passwords() -> Callable[[str], str | None]:
     from tui_inventory import secrets
 
     return secrets.get_password
-
-
-def utc_time(iso: str | None) -> str:
-    """A stored timestamp (ISO 8601, UTC) as the CLI prints times: `2026-12-01 10:45:56 UTC`."""
-    if not iso:
-        return ""
-    try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return plain(iso)
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class Reporter:
@@ -64,28 +51,39 @@ class Reporter:
         self._lock = threading.Lock()
         self._closed = False
 
-    def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.RunStarted):
-            self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
-        elif isinstance(event, ev.TypeStarted):
-            start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
-            self.line(f"{event.kind}: {event.mode} started{start}")
-        elif isinstance(event, ev.PageStored):
-            now = time.monotonic()
-            if now - self._last >= self.interval:
-                self._last = now
-                c = event.counters
-                total = f"/{event.total}" if event.total is not None else ""
-                rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
-                self.line(
-                    f"{event.kind}: page {event.page}, {c.received}{total} received, "
-                    f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
-                )
-        elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
-            self.line(f"{event.level}: {plain(event.message)}")
-        elif isinstance(event, ev.RunFinished):
-            reason = f" ({plain(event.reason)})" if event.reason else ""
-            self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+    def __call__(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.RunStarted():
+                self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
+            case ev.TypeStarted():
+                start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
+                self.line(f"{event.kind}: {event.mode} started{start}")
+            case ev.PageStored():
+                now = time.monotonic()
+                if now - self._last >= self.interval:
+                    self._last = now
+                    c = event.counters
+                    total = f"/{event.total}" if event.total is not None else ""
+                    rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
+                    self.line(
+                        f"{event.kind}: page {event.page}, {c.received}{total} received, "
+                        f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
+                    )
+            case ev.Logged() if event.level in ("warning", "error"):
+                self.line(f"{event.level}: {plain(event.message)}")
+            case ev.RunFinished():
+                reason = f" ({plain(event.reason)})" if event.reason else ""
+                self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
+            case (
+                ev.Logged()
+                | ev.GapRecorded()
+                | ev.CleanupHeld()
+                | ev.CleanupDone()
+                | ev.TypeFinished()
+            ):
+                pass  # the warnings' log lines and the run's end say what matters here
+            case _:
+                assert_never(event)
 
     def line(self, text: str) -> None:
         out = self.out or sys.stdout
@@ -166,8 +164,10 @@ def sync(args: argparse.Namespace) -> int:
             return daemon.run()
 
 
-def _both(first: Callable[[ev.Event], None], second: Callable[[ev.Event], None]) -> Any:
-    def on_event(event: ev.Event) -> None:
+def _both(
+    first: Callable[[ev.EngineEvent], None], second: Callable[[ev.EngineEvent], None]
+) -> Callable[[ev.EngineEvent], None]:
+    def on_event(event: ev.EngineEvent) -> None:
         first(event)
         second(event)
 

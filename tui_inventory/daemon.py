@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
 
 from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
@@ -68,74 +68,79 @@ class JsonReporter:
                 self._closed = True
                 log.warning("the JSON log's reader went away; its events are no longer written")
 
-    def __call__(self, event: ev.Event) -> None:
+    def __call__(self, event: ev.EngineEvent) -> None:
         run = event.run_id
-        if isinstance(event, ev.RunStarted):
-            self.emit("info", "run_started", run=run, mode=event.mode, kinds=list(event.kinds))
-        elif isinstance(event, ev.TypeStarted):
-            self.emit(
-                "info",
-                "type_started",
-                run=run,
-                kind=event.kind,
-                mode=event.mode,
-                first_page=event.first_page,
-            )
-        elif isinstance(event, ev.PageStored):
-            now = time.monotonic()
-            if now - self._last.get(event.kind, float("-inf")) < self.interval:
-                return
-            self._last[event.kind] = now
-            received = event.counters.received
-            self.emit(
-                "info",
-                "page_stored",
-                run=run,
-                kind=event.kind,
-                page=event.page,
-                items=event.items,
-                pages=event.pages_done,
-                total=event.total,
-                counters=event.counters.as_dict(),
-                rate=round(received / event.elapsed, 1) if event.elapsed > 0 else 0.0,
-            )
-        elif isinstance(event, ev.GapRecorded):
-            self.emit(
-                "error", "gap", run=run, kind=event.kind, page=event.page, reason=event.reason
-            )
-        elif isinstance(event, ev.CleanupHeld):
-            self.emit(
-                "warning",
-                "cleanup_held",
-                run=run,
-                kind=event.kind,
-                would_remove=event.would_remove,
-                total=event.total,
-            )
-        elif isinstance(event, ev.CleanupDone):
-            self.emit("info", "cleanup_done", run=run, kind=event.kind, removed=event.removed)
-        elif isinstance(event, ev.TypeFinished):
-            self._last.pop(event.kind, None)
-            self.emit(
-                "info" if event.state == "succeeded" else "warning",
-                "type_finished",
-                run=run,
-                kind=event.kind,
-                state=event.state,
-                reason=event.reason,
-                counters=event.counters.as_dict(),
-            )
-        elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
-            self.emit(event.level, "log", run=run, kind=event.kind, message=event.message)
-        elif isinstance(event, ev.RunFinished):
-            self.emit(
-                "info" if event.state == "succeeded" else "warning",
-                "run_finished",
-                run=run,
-                mode=event.mode,
-                state=event.state,
-                reason=event.reason,
-            )
+        match event:
+            case ev.RunStarted():
+                self.emit("info", "run_started", run=run, mode=event.mode, kinds=list(event.kinds))
+            case ev.TypeStarted():
+                self.emit(
+                    "info",
+                    "type_started",
+                    run=run,
+                    kind=event.kind,
+                    mode=event.mode,
+                    first_page=event.first_page,
+                )
+            case ev.PageStored():
+                now = time.monotonic()
+                if now - self._last.get(event.kind, float("-inf")) < self.interval:
+                    return
+                self._last[event.kind] = now
+                received = event.counters.received
+                self.emit(
+                    "info",
+                    "page_stored",
+                    run=run,
+                    kind=event.kind,
+                    page=event.page,
+                    items=event.items,
+                    pages=event.pages_done,
+                    total=event.total,
+                    counters=event.counters.as_dict(),
+                    rate=round(received / event.elapsed, 1) if event.elapsed > 0 else 0.0,
+                )
+            case ev.GapRecorded():
+                self.emit(
+                    "error", "gap", run=run, kind=event.kind, page=event.page, reason=event.reason
+                )
+            case ev.CleanupHeld():
+                self.emit(
+                    "warning",
+                    "cleanup_held",
+                    run=run,
+                    kind=event.kind,
+                    would_remove=event.would_remove,
+                    total=event.total,
+                )
+            case ev.CleanupDone():
+                self.emit("info", "cleanup_done", run=run, kind=event.kind, removed=event.removed)
+            case ev.TypeFinished():
+                self._last.pop(event.kind, None)
+                self.emit(
+                    "info" if event.state == "succeeded" else "warning",
+                    "type_finished",
+                    run=run,
+                    kind=event.kind,
+                    state=event.state,
+                    reason=event.reason,
+                    counters=event.counters.as_dict(),
+                )
+            case ev.Logged() if event.level in ("warning", "error"):
+                self.emit(event.level, "log", run=run, kind=event.kind, message=event.message)
+            case ev.Logged():
+                pass  # info lines: the run's own events say it
+            case ev.RunFinished():
+                self.emit(
+                    "info" if event.state == "succeeded" else "warning",
+                    "run_finished",
+                    run=run,
+                    mode=event.mode,
+                    state=event.state,
+                    reason=event.reason,
+                )
+            case _:
+                assert_never(event)
 
 
 class Daemon:
@@ -159,7 +164,7 @@ class Daemon:
         self._signal: str | None = None
         listener = engine.on_event
 
-        def on_event(event: ev.Event) -> None:
+        def on_event(event: ev.EngineEvent) -> None:
             # A stop that came just before the run began (run() clears the cancel flag) still
             # ends it: re-cancel on the run's first events.
             if self._stop.is_set():

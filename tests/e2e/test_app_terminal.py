@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from cli_fixtures import ROOT, console_command
+from waiting import wait_for
 
 from tui_inventory.store.repo import Store
 from tui_inventory.text import plain
@@ -95,12 +96,13 @@ class Terminal:
         os.write(self.master, keys.encode())
 
     def wait_for(self, condition: Callable[[str], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition(self.text()):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                tail = self.text()[-2000:]
-                pytest.fail(f"timed out waiting for {what}; the console wrote (end):\n{tail}")
-            time.sleep(0.05)
+        wait_for(
+            lambda: condition(self.text()),
+            timeout,
+            what,
+            seen=lambda: f"the console wrote (end):\n{self.text()[-2000:]}",
+            gone=lambda: self.process.poll() is not None,
+        )
 
     def close(self) -> int:
         try:

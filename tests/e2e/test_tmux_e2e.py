@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cli_fixtures import ROOT, console_command
+from waiting import wait_for
 
 STORED = re.compile(r"(\d+) stored")
 SESSION = "e2e"
@@ -41,14 +42,14 @@ class Tmux:
         return self("capture-pane", "-p", "-t", SESSION)
 
     def wait_for(self, condition: Callable[[str], object], timeout: float, what: str) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
+        def shown() -> str | None:
             text = self.screen()
-            if condition(text):
-                return text
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}; the screen shows:\n{text}")
-            time.sleep(0.1)
+            return text if condition(text) else None
+
+        def seen() -> str:
+            return f"the screen shows:\n{self.screen()}"
+
+        return str(wait_for(shown, timeout, what, interval=0.1, seen=seen))
 
 
 @pytest.fixture

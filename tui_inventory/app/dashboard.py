@@ -13,6 +13,7 @@ import logging
 import time
 from collections import deque
 from datetime import datetime
+from typing import assert_never
 
 from rich.text import Text
 from textual import work
@@ -25,7 +26,8 @@ from textual.worker import Worker, WorkerState
 from tui_inventory import KINDS
 from tui_inventory.store.db import DatabaseError
 from tui_inventory.store.events import EventStatus
-from tui_inventory.store.snapshot import Snapshot, read_snapshot  # importable from here
+from tui_inventory.store.snapshot import Snapshot as Snapshot  # importable from here
+from tui_inventory.store.snapshot import read_snapshot as read_snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 
@@ -174,22 +176,27 @@ class Dashboard(VerticalScroll):
 
     # -- the engine's events ----------------------------------------------------------------
 
-    def apply_event(self, event: ev.Event) -> None:
-        if isinstance(event, ev.RunStarted):
-            for kind in event.kinds:
-                self.panel(kind).run_started()
-        elif isinstance(event, ev.TypeStarted):
-            self.panel(event.kind).type_started(event)
-        elif isinstance(event, ev.GapRecorded):
-            self.panel(event.kind).gap_recorded()
-        elif isinstance(event, ev.Logged):
-            if event.log_id is None or self._first_showing(event.log_id):  # (or read back)
-                self.query_one(SyncLog).add(event.level, event.message)
-        elif isinstance(event, ev.TypeFinished):
-            self.panel(event.kind).type_finished(event)
-        elif isinstance(event, ev.RunFinished):
-            for kind in KINDS:
-                self.panel(kind).type_finished()
+    def apply_event(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.RunStarted():
+                for kind in event.kinds:
+                    self.panel(kind).run_started()
+            case ev.TypeStarted():
+                self.panel(event.kind).type_started(event)
+            case ev.GapRecorded():
+                self.panel(event.kind).gap_recorded()
+            case ev.Logged():
+                if event.log_id is None or self._first_showing(event.log_id):  # (or read back)
+                    self.query_one(SyncLog).add(event.level, event.message)
+            case ev.TypeFinished():
+                self.panel(event.kind).type_finished(event)
+            case ev.RunFinished():
+                for kind in KINDS:
+                    self.panel(kind).type_finished()
+            case ev.PageStored() | ev.CleanupHeld() | ev.CleanupDone():
+                pass  # progress comes through apply_progress; cleanups by the store's next read
+            case _:
+                assert_never(event)
 
     def _first_showing(self, log_id: int) -> bool:
         """Whether the log line `log_id` is not shown yet; from now on it is."""

@@ -15,6 +15,8 @@ When its lease is free again, a console not started with `--readonly` takes its 
 back: its next run is due `sync.update_frequency` after the last sync anyone finished, plus
 `TAKEOVER_GRACE`, so a daemon on the same schedule, being restarted or standing by, gets the lease
 first (and the console, seeing it, holds back again).
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import sys
 import time
 import traceback
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -44,6 +45,7 @@ from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import PasswordSource, RunResult
 from tui_inventory.text import plain
+from tui_inventory.times import parse_iso
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
@@ -396,20 +398,26 @@ class InventoryApp(App[int]):
     def on_sync_event(self, message: SyncEvent) -> None:
         event = message.event
         self.dashboard.apply_event(event)
-        if isinstance(event, ev.RunStarted):
-            self.sync_mode = event.mode
-            self._own_runs.add(event.run_id)
-            self._show_status()
-        elif isinstance(event, ev.CleanupHeld):
-            self.notify(
-                f"Cleanup of {event.kind} held back: it would remove {event.would_remove} of "
-                f"{event.total}. Press x to decide.",
-                title="Cleanup held back",
-                severity="warning",
-                timeout=10,
-            )
-        if isinstance(event, ev.TypeFinished | ev.CleanupHeld | ev.CleanupDone | ev.RunFinished):
-            self.refresh_data()
+        match event:
+            case ev.RunStarted():
+                self.sync_mode = event.mode
+                self._own_runs.add(event.run_id)
+                self._show_status()
+            case ev.CleanupHeld():
+                self.notify(
+                    f"Cleanup of {event.kind} held back: it would remove {event.would_remove} "
+                    f"of {event.total}. Press x to decide.",
+                    title="Cleanup held back",
+                    severity="warning",
+                    timeout=10,
+                )
+                self.refresh_data()
+            case ev.TypeFinished() | ev.CleanupDone() | ev.RunFinished():
+                self.refresh_data()
+            case ev.TypeStarted() | ev.PageStored() | ev.GapRecorded() | ev.Logged():
+                pass  # the dashboard shows them
+            case _:
+                assert_never(event)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         result = message.result
@@ -655,7 +663,7 @@ def _age(iso: str | None) -> float | None:
     if not iso:
         return None
     try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        when = parse_iso(iso)
     except ValueError:
         return None
     return max(0.0, time.time() - when.timestamp())

@@ -43,7 +43,7 @@ class SyncProgress(Message):
 class SyncEvent(Message):
     """Any other engine event (run and type started or finished, gaps, log lines, cleanups)."""
 
-    event: ev.Event
+    event: ev.EngineEvent
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -24,6 +23,7 @@ from tui_inventory.store.progress import TypeProgress
 from tui_inventory.store.snapshot import Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
+from tui_inventory.times import local_time as local_time  # importable from here too
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .trends import Trends
@@ -38,19 +38,6 @@ ELSEWHERE_WINDOW = 0.5
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
-
-
-def local_time(iso: str | None) -> str:
-    """A stored UTC timestamp as local wall-clock time (with the date when not today)."""
-    if not iso:
-        return "never"
-    try:
-        when = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).astimezone()
-    except ValueError:
-        return plain(iso, limit=32)
-    if when.date() == datetime.now().astimezone().date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def duration(seconds: float) -> str:

@@ -34,7 +34,8 @@ from tui_inventory.errors import (
 from tui_inventory.events.check import check_callback
 from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
-from tui_inventory.tmf.client import RetryPolicy, TmfClient
+from tui_inventory.tmf.client import RetryPolicy
+from tui_inventory.tmf.factory import client_for
 
 from .confirm import ConfirmDialog
 from .footer import ConsoleFooter
@@ -443,23 +444,15 @@ class SettingsScreen(Screen[None]):
     def _test(self, api: str, cfg: Config, typed: str | None) -> None:
         try:
             username = cfg.username_for(api)
-            password = (typed or self._passwords(api)) if username else None
-            http = cfg.http
-            client = TmfClient(
+            client = client_for(  # one entity, once, within 15 s; no local holds the password
+                cfg,
                 api,
-                cfg.url_for(api) or "",
-                username,
-                password,
-                dialect=cfg.sync.dialect,
+                lambda: (typed or self._passwords(api)) if username else None,
                 page_size=1,
-                timeout=min(http.timeout, 15.0),
-                verify_tls=http.verify_tls,
-                ca_bundle=http.ca_bundle,
-                bypass_proxy=http.bypass_proxy,
+                timeout=min(cfg.http.timeout, 15.0),
                 concurrency=1,
                 retry=RetryPolicy(attempts=1),
             )
-            del password
             with client:
                 sentence = client.test_connection(cfg.get(TEST_PATH_KEY[api]))
         except Exception as exc:  # every failure is reported, none may escape the worker

@@ -174,7 +174,7 @@ class SyncWorker(Widget):
 
     # -- worker threads ---------------------------------------------------------------------
 
-    def _on_event(self, event: ev.Event) -> None:
+    def _on_event(self, event: ev.EngineEvent) -> None:
         engine = self._engine
         # A cancel pressed before the engine started (run() clears its flag) still counts.
         if engine is not None and self._cancel_requested.is_set() and not engine.cancelled:

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tui_inventory import KINDS, __version__
+from tui_inventory.domain import FrozenCounters
 from tui_inventory.errors import InventoryError
 from tui_inventory.store.db import DatabaseError
 from tui_inventory.store.freshness import last_successes
@@ -101,35 +102,40 @@ class Metrics:
             self.events.labels(event_outcome)
         self._lock = threading.Lock()
         self._started: dict[int, float] = {}  # run id -> monotonic start
-        self._seen: dict[tuple[int, str], ev.FrozenCounters] = {}  # counted so far, per type
+        self._seen: dict[tuple[int, str], FrozenCounters] = {}  # counted so far, per type
         self._store: StoreCollector | None = None
 
     # -- feeds ----------------------------------------------------------------------------------
 
-    def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.RunStarted):
-            with self._lock:
-                self._started[event.run_id] = time.monotonic()
-        elif isinstance(event, ev.PageStored):
-            self.pages.labels(event.kind, "stored").inc()
-            self._count_changes(event.run_id, event.kind, event.counters)
-        elif isinstance(event, ev.GapRecorded):
-            self.pages.labels(event.kind, "failed").inc()
-        elif isinstance(event, ev.TypeFinished):
-            self._count_changes(event.run_id, event.kind, event.counters, last=True)
-        elif isinstance(event, ev.RunFinished):
-            with self._lock:
-                started = self._started.pop(event.run_id, None)
-            self.sync_runs.labels(event.mode, event.state).inc()
-            if started is not None:
-                self.sync_run_duration.labels(event.mode).observe(time.monotonic() - started)
+    def __call__(self, event: ev.EngineEvent) -> None:
+        match event:
+            case ev.RunStarted():
+                with self._lock:
+                    self._started[event.run_id] = time.monotonic()
+            case ev.PageStored():
+                self.pages.labels(event.kind, "stored").inc()
+                self._count_changes(event.run_id, event.kind, event.counters)
+            case ev.GapRecorded():
+                self.pages.labels(event.kind, "failed").inc()
+            case ev.TypeFinished():
+                self._count_changes(event.run_id, event.kind, event.counters, last=True)
+            case ev.RunFinished():
+                with self._lock:
+                    started = self._started.pop(event.run_id, None)
+                self.sync_runs.labels(event.mode, event.state).inc()
+                if started is not None:
+                    self.sync_run_duration.labels(event.mode).observe(time.monotonic() - started)
+            case ev.TypeStarted() | ev.Logged() | ev.CleanupHeld() | ev.CleanupDone():
+                pass  # no metric of their own (held cleanups are read from the store)
+            case _:
+                assert_never(event)
 
     def _count_changes(
-        self, run: int, kind: str, counters: ev.FrozenCounters, *, last: bool = False
+        self, run: int, kind: str, counters: FrozenCounters, *, last: bool = False
     ) -> None:
         """Add what the type's cumulative counters gained since its previous event."""
         with self._lock:
-            before = self._seen.pop(run_kind := (run, kind), ev.FrozenCounters())
+            before = self._seen.pop(run_kind := (run, kind), FrozenCounters())
             if not last:
                 self._seen[run_kind] = counters
         for change, now, then in (

@@ -111,7 +111,7 @@ class BookkeepingStore(StoreBase):
         self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
 
     def tracked_count(self, kind: str) -> int:
-        return self.m.tracked.select().where(self.m.tracked.kind == kind).count()
+        return int(self.m.tracked.select().where(self.m.tracked.kind == kind).count())
 
     # -- held cleanups --------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ class SqliteDatabase(pw.SqliteDatabase):
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         try:
-            return super().execute_sql(sql, params)
+            return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
         except (pw.DatabaseError, sqlite3.Error) as exc:
             error = store_error(exc, str(self.database))
             if error is None:

@@ -20,6 +20,8 @@ stored text, so the contentless index is told exactly the tokens it holds. Whate
 instances other than `Store.store_page` fills `search_text` and calls `index_new_rows` or
 `rebuild`. On PostgreSQL nothing is created here but the sort indexes: its search index and counts
 are `tui_inventory.store.pg_search`'s.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -200,12 +202,8 @@ def index_new_rows(
 
 
 def rebuild(db: pw.Database) -> None:
-    """Index every instance afresh (after instances were copied in by other means)."""
-    if not isinstance(db, pw.SqliteDatabase):
-        from tui_inventory.store import pg_search  # (it imports this module)
-
-        pg_search.rebuild(db)
-        return
+    """Index every instance afresh (after instances were copied in by other means); SQLite's
+    (PostgreSQL's is `pg_search.rebuild`)."""
     db.execute_sql(f"DELETE FROM {COUNTS_TABLE}")
     for kind in DEFINITIONS:
         table = fts_table(kind)

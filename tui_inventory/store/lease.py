@@ -168,7 +168,7 @@ class SyncLease:
                 .where((lease.name == LEASE_NAME) & (lease.holder == self.holder))
                 .execute()
             )
-        return n > 0
+        return bool(n > 0)
 
     def _beat(self) -> None:
         try:

@@ -21,7 +21,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import LeaseHeld, StoreError
-from tui_inventory.store import fts
+from tui_inventory.store import fts, pg_search
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
@@ -143,7 +143,8 @@ def copy_store(src: Store, dst: Store, *, on_table: OnTable | None = None) -> di
             if on_table is not None:
                 on_table(table_name(target), n)
         _fix_sequences(dst)
-        fts.rebuild(dst.db)  # rows copied in are not indexed on the way
+        # rows copied in are not indexed on the way
+        (fts.rebuild if isinstance(dst.db, pw.SqliteDatabase) else pg_search.rebuild)(dst.db)
     return copied
 
 

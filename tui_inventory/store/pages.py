@@ -179,7 +179,7 @@ class PageStore(StoreBase):
 
     def count_untracked(self, kind: str) -> int:
         inst = self.m.instance
-        return inst.select().where((inst.kind == kind) & self._untracked(kind)).count()
+        return int(inst.select().where((inst.kind == kind) & self._untracked(kind)).count())
 
     def remove_untracked(self, kind: str, run: int | None) -> int:
         """End-of-buildup cleanup: remove the instances the buildup did not see. Call inside a
@@ -188,7 +188,7 @@ class PageStore(StoreBase):
 
     def count_non_operational(self, kind: str = "services") -> int:
         inst = self.m.instance
-        return inst.select().where((inst.kind == kind) & self._non_operational()).count()
+        return int(inst.select().where((inst.kind == kind) & self._non_operational()).count())
 
     def remove_non_operational(self, run: int | None, kind: str = "services") -> int:
         """The services cleanup after an update: remove every stored service not Operational."""
@@ -200,7 +200,7 @@ class PageStore(StoreBase):
         if self.is_postgres:  # the counts table (a count of the rows reads them all)
             return pg_search.kind_counts(self.db).get(kind, 0)
         inst = self.m.instance
-        return inst.select().where(inst.kind == kind).count()
+        return int(inst.select().where(inst.kind == kind).count())
 
     def counts(self) -> dict[str, int]:
         inst = self.m.instance

@@ -8,7 +8,6 @@ back in a handful of indexed queries, cheap enough to poll every second or two.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import peewee as pw
@@ -17,6 +16,7 @@ from tui_inventory.domain import FrozenCounters
 from tui_inventory.store.bookkeeping import BookkeepingStore
 from tui_inventory.store.lease import LeaseInfo, current_lease, database_time, lease_is_live
 from tui_inventory.store.records import BuildupRecord
+from tui_inventory.times import parse_iso
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 _COUNTERS = tuple(FrozenCounters.__dataclass_fields__)
@@ -75,7 +75,7 @@ class LiveProgress:
 
 
 def _seconds(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return parse_iso(iso).timestamp()
 
 
 def _elapsed(started: str, finished: str | None, now: float) -> float:

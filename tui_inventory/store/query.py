@@ -23,6 +23,8 @@ order and testing those rows against the index, a block at a time (`_probe_windo
 the index's count of matches, read on its own (`quick_count` tells whether a count is cheap).
 Only a window far from every known position, a status filter's count, the counts by status or a
 position collects every match (in `search_hits`).
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -7,18 +7,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from tui_inventory.store.fts import search_text
+from tui_inventory.times import now_iso as now_iso  # importable from here too
 from tui_inventory.tmf.mapping import Mapped, is_modem
 
 BATCH = 100  # instances per write batch, as the connector does
 KEY_CHUNK = 500  # keys per IN (...) lookup
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -2,6 +2,8 @@
 
 Writes happen in short immediate transactions (one page, at most 100 instances a batch); readers
 never block the writer (SQLite WAL). Everything the console shows is read through this class.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

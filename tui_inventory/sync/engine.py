@@ -2,6 +2,8 @@
 
 It runs on whatever thread calls `run()` and reports through `on_event`; `cancel()` may be called
 from any thread and takes effect between pages (and during retry waits).
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
 from tui_inventory import KINDS
-from tui_inventory.config import Config
-from tui_inventory.domain import Counters, FrozenCounters
+from tui_inventory.domain import Counters
 from tui_inventory.errors import (
     AuthFailed,
     Cancelled,
@@ -28,111 +27,35 @@ from tui_inventory.errors import (
     TypeFailed,
 )
 from tui_inventory.store.lease import SyncLease
-from tui_inventory.store.repo import Store, now_iso
 from tui_inventory.sync import events as ev
+from tui_inventory.sync.cleanup import CleanupPolicy
 from tui_inventory.sync.confirm import confirm_absence
+from tui_inventory.sync.engine_base import EngineBase, EventSink, PasswordSource
 from tui_inventory.sync.pages import PageStream
+from tui_inventory.sync.preparation import LOGGED_PER_REASON, PagePreparation
+from tui_inventory.sync.results import RunResult, TypeResult, _merge, _overall
 from tui_inventory.sync.store_process import StoreProcess
-from tui_inventory.sync.store_process import available as store_process_available
 from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
-from tui_inventory.tmf.client import RetryPolicy, TmfClient
+from tui_inventory.tmf.client import TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
-from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
+from tui_inventory.tmf.factory import client_for
+from tui_inventory.tmf.mapping import Mapped
+
+__all__ = [  # importable from here, as before the split
+    "LOGGED_PER_REASON",
+    "EngineBase",
+    "EventSink",
+    "PasswordSource",
+    "RunResult",
+    "SyncEngine",
+    "TypeResult",
+]
 
 log = logging.getLogger(__name__)
 
-PasswordSource = Callable[[str], "str | None"]
-EventSink = Callable[[ev.Event], None]
-LOGGED_PER_REASON = 20  # skips of one reason logged one by one per type; then only counted
 
-
-@dataclass
-class TypeResult:
-    kind: str
-    state: str = "running"  # succeeded | partial | held | failed | cancelled
-    reason: str = ""
-    counters: Counters = field(default_factory=Counters)
-    pages: int = 0
-    gaps: int = 0
-
-
-@dataclass
-class RunResult:
-    run_id: int
-    mode: str
-    state: str
-    reason: str
-    types: dict[str, TypeResult]
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "succeeded"
-
-
-class SyncEngine:
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        *,
-        passwords: PasswordSource,
-        on_event: EventSink | None = None,
-        retry: RetryPolicy | None = None,
-        lease_ttl: float = 60.0,
-        max_pages: int = 100_000,
-        client_factory: Callable[..., TmfClient] = TmfClient,
-        store_process: bool = True,
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.passwords = passwords
-        self.on_event = on_event or (lambda e: None)
-        self.retry = retry
-        self.lease_ttl = lease_ttl
-        self.max_pages = max_pages
-        self.client_factory = client_factory
-        # A buildup's pages are stored by a process of their own (see sync.writer).
-        self.store_process = store_process and store_process_available()
-        self._sink: PageSink = ThreadSink(store)
-        self._lease_holder: str | None = None
-        self._cancel = threading.Event()
-        self._run_id = 0
-        self._kind_of: dict[str, str] = {}  # api -> the inventory it is syncing now
-        self._explained_passwords = False  # this run logged why no password could be had
-        # A lease the process holds beyond its runs (event notifications listen under it, see
-        # tui_inventory.events.runner): runs use it instead of taking and releasing their own.
-        self.shared_lease: SyncLease | None = None
-
-    # -- control ----------------------------------------------------------------------------
-
-    def cancel(self) -> None:
-        self._cancel.set()
-        self._sink.cancel()  # the pages waiting to be stored are dropped
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def choose_mode(self) -> str:
-        """`auto`: a buildup while none has completed (or one was interrupted), else an update."""
-        return "update" if self.store.has_completed_buildup() else "buildup"
-
-    # -- reporting ----------------------------------------------------------------------------
-
-    def _emit(self, event: ev.Event) -> None:
-        try:
-            self.on_event(event)
-        except Exception:  # a broken listener must never break the sync
-            log.exception("event listener failed")
-
-    def _log(self, level: str, kind: str | None, message: str) -> None:
-        getattr(log, level if level != "warning" else "warning")("%s", message)
-        log_id: int | None = None
-        try:
-            log_id = self.store.log(self._run_id, level, kind, message)
-        except Exception:
-            log.exception("could not write the sync log")
-        self._emit(ev.Logged(self._run_id, level, kind, message, log_id))
+class SyncEngine(PagePreparation, CleanupPolicy):
+    """Runs buildups, updates and cleanups of the inventories against one store."""
 
     # -- a run ----------------------------------------------------------------------------------
 
@@ -287,20 +210,11 @@ class SyncEngine:
         url = self.config.url_for(api)
         if not url:
             raise TypeFailed(api, f"{api}.url is not set: `tui-inventory config set {api}.url URL`")
-        username = self.config.username_for(api)
-        http = self.config.http
-        return self.client_factory(  # the password as an argument only: no local shows it
+        return client_for(  # the password as an argument only: no local shows it
+            self.config,
             api,
-            url,
-            username,
-            self.passwords(api) if username else None,
-            dialect=self.config.sync.dialect,
-            page_size=self.config.sync.records_per_page,
-            timeout=http.timeout,
-            verify_tls=http.verify_tls,
-            ca_bundle=http.ca_bundle,
-            bypass_proxy=http.bypass_proxy,
-            concurrency=self.config.sync.page_concurrency,
+            lambda: self.passwords(api) if self.config.username_for(api) else None,
+            factory=self.client_factory,
             retry=self.retry,
             cancel=self._cancel,
             on_retry=lambda message: self._retrying(api, message),
@@ -323,129 +237,7 @@ class SyncEngine:
         kind = self._kind_of.get(api)
         self._log("warning", kind, f"{kind}: {message}" if kind else message)
 
-    def _finish_type(self, result: TypeResult) -> None:
-        try:
-            self.store.update_type_run(
-                self._run_id,
-                result.kind,
-                result.counters,
-                state=result.state,
-                reason=result.reason,
-                pages=result.pages,
-                gaps=result.gaps,
-                finished_at=now_iso(),
-            )
-        except StoreError as exc:  # e.g. a full disk: the result is still reported
-            log.error("could not record how %s ended: %s", result.kind, exc.message)
-        level = "info" if result.state == "succeeded" else "warning"
-        c = result.counters
-        self._log(
-            level,
-            result.kind,
-            f"{result.kind}: {result.state}{' (' + result.reason + ')' if result.reason else ''} — "
-            f"received {c.received}, created {c.created}, updated {c.updated}, unchanged "
-            f"{c.unchanged}, skipped {c.skipped}, removed {c.removed}, failed {c.failed}",
-        )
-        self._emit(
-            ev.TypeFinished(self._run_id, result.kind, result.state, result.reason, c.frozen())
-        )
-
     # -- pages ----------------------------------------------------------------------------------
-
-    def _prepare(
-        self,
-        kind: str,
-        items: list[Any],
-        seen: Callable[[list[str]], set[str]],
-        result: TypeResult,
-        skip_log: dict[str, int],
-    ) -> list[Mapped]:
-        """Skip null keys and repeats (first wins), map the rest."""
-        dialect = self.config.sync.dialect
-        counters = result.counters
-        counters.received += len(items)
-        keys = [entity_key(kind, raw, dialect=dialect) for raw in items]
-        already = seen([k for k in keys if k])
-        on_page: set[str] = set()
-        out: list[Mapped] = []
-        for raw, key in zip(items, keys, strict=True):
-            if not key:
-                counters.skipped += 1
-                self._skip_log(
-                    kind,
-                    "null key",
-                    "skipped an entity with a null or empty key (or a key that is not text or a number)",
-                    skip_log,
-                )
-                continue
-            if key in already or key in on_page:
-                counters.skipped += 1
-                self._skip_log(
-                    kind,
-                    "duplicate",
-                    f"duplicate key {key!r} skipped (first occurrence kept)",
-                    skip_log,
-                )
-                continue
-            on_page.add(key)
-            try:
-                out.append(
-                    map_entity(kind, raw, dialect=dialect, service_status=self.store.service_status)
-                )
-            except Skip as exc:
-                counters.skipped += 1
-                self._skip_log(
-                    kind, exc.reason.split(" ")[0], f"{key!r} skipped: {exc.reason}", skip_log
-                )
-            except Exception as exc:  # one malformed entity never sinks its page
-                counters.failed += 1
-                self._skip_log(
-                    kind, "failed", f"{key!r} could not be mapped: {type(exc).__name__}", skip_log
-                )
-        return out
-
-    def _skip_log(self, kind: str, reason: str, message: str, skip_log: dict[str, int]) -> None:
-        n = skip_log.get(reason, 0) + 1
-        skip_log[reason] = n
-        # Dropping the excluded resource types is the rule working, not a problem upstream.
-        level = "info" if reason == "filtered" else "warning"
-        if n <= LOGGED_PER_REASON:
-            self._log(level, kind, f"{kind}: {message}")
-        elif n == LOGGED_PER_REASON + 1:
-            self._log(
-                level,
-                kind,
-                f"{kind}: more entities skipped for the same reason ({reason}); only counted from now on",
-            )
-
-    def _page_stored(
-        self, kind: str, result: TypeResult, page: PreparedPage, started: float
-    ) -> None:
-        # As of this page: pages are prepared ahead of storing, so the type's received, skipped
-        # and failed counts have run ahead of what is stored; the page's tally has them as of it.
-        received, skipped, failed = page.tally
-        c = result.counters
-        counters = FrozenCounters(
-            received=received,
-            created=c.created,
-            updated=c.updated,
-            unchanged=c.unchanged,
-            skipped=skipped,
-            removed=c.removed,
-            failed=failed,
-        )
-        self._emit(
-            ev.PageStored(
-                self._run_id,
-                kind,
-                page.number,
-                page.received,
-                result.pages,
-                counters,
-                page.total,
-                time.monotonic() - started,
-            )
-        )
 
     def _stream(
         self, client: TmfClient, kind: str, first: int, *, updated_only: bool
@@ -607,93 +399,3 @@ class SyncEngine:
             result.state = "succeeded"
             return
         self._cleanup(kind, "update", result, allow_mass_delete)
-
-    # -- cleanup --------------------------------------------------------------------------------
-
-    def _cleanup(self, kind: str, scope: str, result: TypeResult, allow_mass_delete: bool) -> None:
-        """Remove what the cleanup removes, unless the mass-delete guard holds it back."""
-        if self.cancelled:  # a cancel that came after the last page (or the confirming listing)
-            raise Cancelled()
-        store = self.store
-        if scope == "buildup":
-            would, total = store.count_untracked(kind), store.count(kind)
-        else:
-            would, total = store.count_non_operational(kind), store.count(kind)
-        limit = self.config.sync.max_delete_fraction
-        if total and would / total > limit and not allow_mass_delete:
-            with store.transaction():
-                store.hold_cleanup(kind, self._run_id, scope, would, total)
-                if scope == "buildup":
-                    store.drop_buildup(kind)
-            result.state = "held"
-            result.reason = (
-                f"cleanup held back: it would remove {would} of {total} {kind} "
-                f"(more than {limit:.0%}); confirm it to proceed"
-            )
-            self._log("warning", kind, f"{kind}: {result.reason}")
-            self._emit(ev.CleanupHeld(self._run_id, kind, would, total))
-            return
-        removed = self._apply_cleanup(kind, scope)
-        result.counters.removed += removed
-        result.state = "succeeded"
-
-    def _apply_cleanup(self, kind: str, scope: str) -> int:
-        store = self.store
-        with store.transaction():  # all or nothing
-            if scope == "buildup":
-                removed = store.remove_untracked(kind, self._run_id)
-                store.finish_buildup(kind)
-            else:
-                removed = store.remove_non_operational(self._run_id, kind)
-            store.drop_held(kind)
-        if removed:
-            self._log("info", kind, f"{kind}: cleanup removed {removed}")
-        self._emit(ev.CleanupDone(self._run_id, kind, removed))
-        return removed
-
-    def confirm_cleanup(self, kind: str) -> int:
-        """Run a held-back cleanup the operator confirmed; returns how many were removed."""
-        held = self.store.held_cleanups().get(kind)
-        if held is None:
-            raise InventoryError(f"no cleanup of {kind} is waiting for confirmation")
-        lease = SyncLease(self.store, ttl=self.lease_ttl)
-        lease.acquire()
-        try:
-            self._run_id = self.store.start_run("cleanup", socket.gethostname(), os.getpid())
-            self.store.start_type_run(self._run_id, kind, "cleanup")
-            result = TypeResult(kind)
-            result.counters.removed = self._apply_cleanup(kind, held.scope)
-            result.state = "succeeded"
-            self._finish_type(result)
-            self.store.finish_run(self._run_id, "succeeded")
-            return result.counters.removed
-        finally:
-            lease.release()
-
-    def discard_cleanup(self, kind: str) -> None:
-        """Drop a held-back cleanup: nothing is removed."""
-        with self.store.transaction():
-            self.store.drop_held(kind)
-            if self.store.buildup(kind) is None:
-                self.store.forget_tracked(kind)
-        self._log("info", kind, f"{kind}: held-back cleanup discarded by the operator")
-
-
-def _merge(total: Counters, page: Counters) -> None:
-    total.created += page.created
-    total.updated += page.updated
-    total.unchanged += page.unchanged
-
-
-def _overall(results: dict[str, TypeResult]) -> tuple[str, str]:
-    states = [r.state for r in results.values()]
-    problems = [
-        f"{r.kind}: {r.reason}" for r in results.values() if r.state != "succeeded" and r.reason
-    ]
-    reason = "; ".join(problems)
-    for state in ("cancelled", "failed"):
-        if state in states:
-            return state, reason
-    if any(s in ("partial", "held") for s in states):
-        return "partial", reason
-    return "succeeded", reason

@@ -82,3 +82,18 @@ class RunFinished(Event):
     mode: str
     state: str  # succeeded | failed | cancelled | partial
     reason: str
+
+
+# Every event the engine emits. A dispatcher matches on it and ends with `assert_never`, so an
+# event added here breaks each one that does not handle it, at type-check time.
+EngineEvent = (
+    RunStarted
+    | TypeStarted
+    | PageStored
+    | GapRecorded
+    | Logged
+    | CleanupHeld
+    | CleanupDone
+    | TypeFinished
+    | RunFinished
+)

@@ -16,6 +16,8 @@ every page is dropped, not stored, also those already sent (a cancel stops after
 hand; the buildup resumes from the last page stored). The child ignores SIGINT and SIGTERM — the sync's process decides when it stops, after the
 page in hand — and it stops storing as soon as that process is gone (its pipe ends, or it is no
 longer the parent), so an orphan never commits a page a resumed sync is already fetching again.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

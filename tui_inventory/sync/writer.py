@@ -14,6 +14,8 @@ Two transports carry pages to `write_page`, both behind `PageSink.stream()`:
   Buildups use it: they store every instance of the inventory.
 - `ThreadSink`: a thread per stream in the sync's own process, for updates (a few pages each) and
   wherever a child process cannot be started.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ Rules where the SPEC leaves a choice (see also reference/tmf.md §8 and §10):
 - A resource's type: its own `type`/`resourceType`, else its specification's name, else `@type`.
 - Customer: the related party whose role is "customer"; Site: the place whose role is "Site" or
   "InstallationSite", else the first place; both show the name, else the id.
+
+The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
 
 from __future__ import annotations
