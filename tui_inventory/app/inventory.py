@@ -27,6 +27,7 @@ from tui_inventory.store.query import SORTS, TableQuery
 from tui_inventory.text import plain
 
 from .inventory_table import InventoryTable
+from .textkeys import focus_now
 
 __all__ = ["ExportScreen", "InventoryTable", "InventoryView", "SearchInput"]
 
@@ -152,7 +153,7 @@ class InventoryView(Vertical):
         self._load_statuses()
 
     def focus_search(self) -> None:
-        self.query_one(SearchInput).focus()
+        focus_now(self.query_one(SearchInput))
 
     # -- data changes -------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -62,6 +62,7 @@ from .messages import (
     SyncStarted,
 )
 from .settings import SettingsScreen
+from .textkeys import TextSafeApp
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class MainScreen(Screen[None]):
         self.show_tab(TABS[(TABS.index(self.tabs.active) - 1) % len(TABS)])
 
 
-class InventoryApp(App[int]):
+class InventoryApp(TextSafeApp):
     """The tui-inventory console."""
 
     CSS_PATH = Path(__file__).with_name("theme.tcss")  # absolute: subclasses live elsewhere
@@ -283,6 +284,8 @@ class InventoryApp(App[int]):
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("refuse", *WRITERS) and self.screen is not self.main_screen:
+            return False  # a sync starts, stops or removes from the main screen only
         if action == "refuse":  # only while read-only, and x only with a cleanup to decide
             return self.read_only is not None and (not parameters or bool(self.held))
         if action == "review_cleanup" and not self.held:

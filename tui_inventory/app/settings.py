@@ -183,6 +183,7 @@ class SettingsScreen(Screen[None]):
     SettingsScreen #actions Button { margin-right: 2; }
     """
 
+    AUTO_FOCUS = "SettingField Input"  # the first field: what is typed goes there
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="leave; asks first when changes are not saved"),
         Binding(
@@ -296,12 +297,13 @@ class SettingsScreen(Screen[None]):
             box.update(Text("Passwords cannot be saved here: " + plain(status.explanation)))
         hints = {
             "keyring": "saved in the keyring — type a new one to replace it",
-            "environment": "taken from the environment variable — it wins over the keyring",
+            "environment": "taken from the environment variable {env} — it wins over the keyring",
             "none": "not set — type it to save it in the keyring",
             "unavailable": "the keyring cannot be read — see above",
         }
         for api, source in message.sources.items():
-            hint = "demo: the simulator's password is used" if self.demo else hints[source]
+            hint = hints[source].format(env=secrets.PASSWORD_ENV[api])
+            hint = "demo: the simulator's password is used" if self.demo else hint
             self.query_one(f"#password-{api} Input", Input).placeholder = hint
 
     # -- validation ---------------------------------------------------------------------------
