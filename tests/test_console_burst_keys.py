@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app_fixtures import wait_for
 from test_app_tables import built_app, show, view_of
 from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
@@ -52,8 +53,8 @@ async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing
         await pilot.pause()
         burst(app, "/ubs")
         await settle(pilot)
-        burst(app, "\x1b")  # back to the table (the search stays); then more, fast
-        await settle(pilot)
+        await pilot.press("escape")  # back to the table (the search stays); then more, fast
+        await wait_for(pilot, lambda: app.focused is view_of(app, "services").table)
         burst(app, "/bold")
         await settle(pilot)
         assert app.is_running

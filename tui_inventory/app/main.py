@@ -62,7 +62,7 @@ from .messages import (
     SyncStarted,
 )
 from .settings import SettingsScreen
-from .textkeys import TextSafeApp
+from .textkeys import TextSafeApp, focus_now
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class MainScreen(Screen[None]):
         # The pane's first control that is not a text box, so letters stay keys, not text.
         for widget in pane.query("*"):
             if widget.focusable and not isinstance(widget, Input):
-                widget.focus()
+                focus_now(widget)  # (before the keys that follow: / then focuses the search)
                 return
         self.set_focus(None)
 
