@@ -24,6 +24,7 @@ from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
+from .filters import FilterSelect
 from .instance import InstanceScreen, moment
 from .keys import ROW_KEYS
 
@@ -102,9 +103,9 @@ class ChangesView(Vertical):
         yield table  # first, so it is the pane's first focusable widget (the bar docks on top)
         with Horizontal(id="changes-bar"):
             kinds = [(Text(d.title), name) for name, d in DEFINITIONS.items()]
-            yield Select[str](kinds, prompt="All inventories", id="changes-kind")
+            yield FilterSelect(kinds, prompt="All inventories", id="changes-kind", home=self._feed)
             changes = [(Text(c), c) for c in CHANGES]
-            yield Select[str](changes, prompt="All changes", id="changes-change")
+            yield FilterSelect(changes, prompt="All changes", id="changes-change", home=self._feed)
             yield Label("", id="changes-count")
 
     def on_mount(self) -> None:
@@ -112,6 +113,9 @@ class ChangesView(Vertical):
         for title in ("When", "Inventory", "Change", "Key", "Name", "What changed"):
             table.add_column(title, key=title)
         self.reload()
+
+    def _feed(self) -> FeedTable:
+        return self.feed
 
     @property
     def feed(self) -> FeedTable:
@@ -170,9 +174,7 @@ class ChangesView(Vertical):
         self.reload()
 
     def action_filter(self, id_: str) -> None:
-        select = self.query_one(f"#{id_}", Select)
-        select.focus()
-        select.expanded = True
+        self.query_one(f"#{id_}", FilterSelect).open()
 
     def on_data_changed(self, _: Message) -> None:
         if self.is_on_screen or self.feed.is_on_screen:

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from tui_inventory.store.query import SORTS, TableQuery
 from tui_inventory.text import plain
 
+from .filters import FilterSelect
 from .inventory_table import InventoryTable
 from .textkeys import focus_now
 
@@ -145,7 +146,7 @@ class InventoryView(Vertical):
         yield self.table
         with Horizontal(id="bar"):
             yield SearchInput(placeholder="Search (/)", id="search")
-            yield Select[str]([], prompt="All statuses", id="status")
+            yield FilterSelect([], prompt="All statuses", id="status", home=lambda: self.table)
             yield Label("", id="count")
 
     def on_mount(self) -> None:
@@ -302,9 +303,7 @@ class InventoryView(Vertical):
 
     def action_filter(self) -> None:
         self._offer_statuses()
-        select = self.query_one("#status", Select)
-        select.focus()
-        select.expanded = True
+        self.query_one("#status", FilterSelect).open()
 
     # -- export -------------------------------------------------------------------------------
 
