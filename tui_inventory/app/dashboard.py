@@ -18,7 +18,7 @@ from typing import Any
 
 import peewee as pw
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -118,15 +118,44 @@ class SyncLog(RichLog):
     def __init__(self) -> None:
         super().__init__(max_lines=LOG_LINES, wrap=True, markup=False, min_width=20, id="sync-log")
         self.border_title = "Sync log"
+        # The lines, kept to be laid out again for the width they are shown at: one written
+        # while another tab shows (the log has no width then) or before a resize is re-wrapped.
+        self.lines_kept: deque[Text] = deque(maxlen=LOG_LINES)
+        self._laid_out_at = 0  # the width the lines shown were wrapped at (0: not yet shown)
 
     def add(self, level: str, message: str, at: str | None = None) -> None:
         label, style = LEVELS.get(level, LEVELS["error"])
         stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
         line = Text.assemble((stamp, "dim"), " ", (label, style), " ")
         line.append(plain(message, limit=2000))
-        # Wrap at the pane's width (Rich would measure against the console's own width).
+        self.lines_kept.append(line)
+        width = self._width()
+        if width and width == self._laid_out_at:
+            self.write(line, width=width)
+        elif width:
+            self._lay_out()
+        else:
+            self._laid_out_at = 0  # hidden: all are laid out again when shown
+
+    def _width(self) -> int:
+        """The width the lines are shown at now; 0 while it is not known (hidden)."""
         width = self.scrollable_content_region.width
-        self.write(line, width=width if self._size_known and width > self.min_width else None)
+        return width if self._size_known and self.display and width > 1 else 0
+
+    def _lay_out(self) -> None:
+        """Wrap every kept line at the width shown now (later, while it is not known)."""
+        width = self._width()
+        if not width or width == self._laid_out_at:
+            return
+        self._laid_out_at = width
+        self.clear()
+        for line in self.lines_kept:
+            self.write(line, width=width)
+
+    @on(events.Resize)
+    @on(events.Show)
+    def _lay_out_later(self) -> None:
+        self.call_after_refresh(self._lay_out)
 
 
 class Dashboard(VerticalScroll):
