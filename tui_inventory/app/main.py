@@ -128,6 +128,9 @@ class MainScreen(Screen[None]):
                 return
         self.set_focus(None)
 
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.app.refresh_bindings()  # / searches a table, or says the Changes feed has none
+
     def action_next_tab(self) -> None:
         self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
 
@@ -163,7 +166,9 @@ class InventoryApp(TextSafeApp):
         # While read-only the four above show disabled; these answer their keys with the reason.
         Binding("b,u,c", "refuse", show=False),
         Binding("x", "refuse('cleanup')", show=False),
+        Binding("x", "no_cleanup", show=False),  # says there is none to decide
         Binding("slash", "search", "Search", tooltip="search the current table as you type"),
+        Binding("slash", "no_search", show=False),  # the Changes tab: says how to narrow it
         Binding("s", "settings", "Settings", tooltip="addresses, users, passwords, sync frequency"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("escape", "back", "Back", tooltip="back to the screen before"),
@@ -288,15 +293,27 @@ class InventoryApp(TextSafeApp):
             return False  # a sync starts, stops or removes from the main screen only
         if action == "refuse":  # only while read-only, and x only with a cleanup to decide
             return self.read_only is not None and (not parameters or bool(self.held))
+        if action == "no_cleanup":
+            return not self.held and self.screen is self.main_screen
+        changes = self.main_screen.is_mounted and self.main_screen.tabs.active == "tab-changes"
+        if action in ("search", "no_search"):  # the tables are on the main screen
+            return self.screen is self.main_screen and changes == (action == "no_search")
         if action == "review_cleanup" and not self.held:
             return False
         if action in WRITERS:
             return True if self.read_only is None else None  # None: shown disabled
         if action == "back":
             return len(self.screen_stack) > 1
-        if action == "search":  # the tables are on the main screen: elsewhere / does nothing
-            return self.screen is self.main_screen
         return True
+
+    def action_no_cleanup(self) -> None:
+        self.notify("No cleanup is waiting for a decision.", title="Cleanup")
+
+    def action_no_search(self) -> None:
+        self.notify(
+            "The Changes feed has no search: f shows one inventory, F one kind of change.",
+            title="Search",
+        )
 
     def action_refuse(self, what: str = "") -> None:
         self.notify(self.refusal(), title="Read-only", severity="warning")
