@@ -38,6 +38,8 @@ from .panel import InventoryPanel, local_time
 log = logging.getLogger(__name__)
 
 LOG_LINES = 500
+REPEAT_MIN = 60  # a reason this long is written out once a run; the lines after say AS_ABOVE
+AS_ABOVE = "the same as above"
 SHOWN_IDS = 2000  # log ids remembered to show each line once (more than a read brings)
 # The severity as a word (readable without colour) and an ANSI colour (fine in 16 colours).
 LEVELS = {
@@ -122,12 +124,35 @@ class SyncLog(RichLog):
         # while another tab shows (the log has no width then) or before a resize is re-wrapped.
         self.lines_kept: deque[Text] = deque(maxlen=LOG_LINES)
         self._laid_out_at = 0  # the width the lines shown were wrapped at (0: not yet shown)
+        # Long reasons (an inventory's failure) are written out once a run, then "as above".
+        self._reasons: set[str] = set()
+        self._written: set[str] = set()
+
+    def note_reason(self, reason: str) -> None:
+        """A reason the lines may repeat (each inventory that failed for it, the run's end)."""
+        if len(reason) >= REPEAT_MIN and reason not in self._reasons:
+            self._reasons.add(reason)
+            if any(reason in line.plain for line in list(self.lines_kept)[-50:]):
+                self._written.add(reason)
+
+    def new_run(self) -> None:
+        self._reasons.clear()
+        self._written.clear()
+
+    def _once(self, message: str) -> str:
+        for reason in self._reasons:
+            if reason not in message:
+                continue
+            keep = 0 if reason in self._written else message.index(reason) + len(reason)
+            message = message[:keep] + message[keep:].replace(reason, AS_ABOVE)
+            self._written.add(reason)
+        return message
 
     def add(self, level: str, message: str, at: str | None = None) -> None:
         label, style = LEVELS.get(level, LEVELS["error"])
         stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
         line = Text.assemble((stamp, "dim"), " ", (label, style), " ")
-        line.append(plain(message, limit=2000))
+        line.append(plain(self._once(message), limit=2000))
         self.lines_kept.append(line)
         width = self._width()
         if width and width == self._laid_out_at:
@@ -248,6 +273,8 @@ class Dashboard(VerticalScroll):
         if snapshot.log:
             self._log_cursor = max(self._log_cursor, max(int(e["id"]) for e in snapshot.log))
             log = self.query_one(SyncLog)
+            for tp in snapshot.progress.kinds.values():
+                log.note_reason(tp.reason or "")
             for entry in snapshot.log:
                 if self._first_showing(int(entry["id"])):  # not shown as an event already
                     log.add(entry["level"], entry["message"], entry["at"])
@@ -257,7 +284,10 @@ class Dashboard(VerticalScroll):
     # -- the engine's events ----------------------------------------------------------------
 
     def apply_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.TypeFinished):
+            self.query_one(SyncLog).note_reason(event.reason)
         if isinstance(event, ev.RunStarted):
+            self.query_one(SyncLog).new_run()
             for kind in event.kinds:
                 self.panel(kind).run_started()
         elif isinstance(event, ev.TypeStarted):

@@ -61,6 +61,7 @@ from .messages import (
     SyncRefused,
     SyncStarted,
 )
+from .outcome import run_outcome
 from .settings import SettingsScreen
 from .textkeys import TextSafeApp, focus_now
 from .worker import SyncWorker
@@ -432,11 +433,10 @@ class InventoryApp(TextSafeApp):
         self.sync_mode = None
         self.last_result = result
         self.runs_ended += 1
-        reason = f": {plain(result.reason, limit=300)}" if result.reason else ""
         severity: SeverityLevel = "error"
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
-        self.notify(f"{result.mode.capitalize()} {result.state}{reason}", severity=severity)
+        self.notify(run_outcome(result), severity=severity)
         self._schedule()
         self.refresh_data(now=True)
 

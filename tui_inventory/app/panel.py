@@ -110,7 +110,7 @@ class InventoryPanel(Widget):
     InventoryPanel .headline { height: auto; }
     InventoryPanel .title { width: 11; text-style: bold; }
     InventoryPanel .state { width: auto; margin-right: 1; }
-    InventoryPanel .detail { width: 1fr; height: auto; }
+    InventoryPanel .detail { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     InventoryPanel ProgressBar { height: 1; display: none; }
     InventoryPanel.-running ProgressBar { display: block; }
     InventoryPanel ProgressBar Bar { width: 1fr; }
