@@ -13,7 +13,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import peewee as pw
@@ -33,7 +33,7 @@ from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 
 from .inventory_table import Reader, store_of
-from .panel import InventoryPanel, local_time
+from .panel import InventoryPanel, utc_time
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class SyncLog(RichLog):
 
     def __init__(self) -> None:
         super().__init__(max_lines=LOG_LINES, wrap=True, markup=False, min_width=20, id="sync-log")
-        self.border_title = "Sync log"
+        self.border_title = "Sync log (times in UTC)"
         # The lines, kept to be laid out again for the width they are shown at: one written
         # while another tab shows (the log has no width then) or before a resize is re-wrapped.
         self.lines_kept: deque[Text] = deque(maxlen=LOG_LINES)
@@ -150,7 +150,7 @@ class SyncLog(RichLog):
 
     def add(self, level: str, message: str, at: str | None = None) -> None:
         label, style = LEVELS.get(level, LEVELS["error"])
-        stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
+        stamp = utc_time(at, label=False) if at else datetime.now(UTC).strftime("%H:%M:%S")
         line = Text.assemble((stamp, "dim"), " ", (label, style), " ")
         line.append(plain(self._once(message), limit=2000))
         self.lines_kept.append(line)
@@ -342,9 +342,9 @@ class Dashboard(VerticalScroll):
             state = "Idle"
         line = Text(state, style="bold")
         if next_at is not None:
-            line.append(f" · next sync at {datetime.fromtimestamp(next_at):%H:%M:%S}")
+            line.append(f" · next sync at {datetime.fromtimestamp(next_at, UTC):%H:%M:%S} UTC")
         if self.snapshot is not None:
-            line.append(f" · last sync {local_time(self.snapshot.last_sync)}")
+            line.append(f" · last sync {utc_time(self.snapshot.last_sync)}")
         if problem:
             line.append(f"\n⚠ cannot read the database: {plain(problem)}", style="bold red")
         self.query_one("#status", Static).update(line)

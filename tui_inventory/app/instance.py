@@ -57,8 +57,8 @@ class _Snapshot:
 
 def moment(stamp: str) -> str:
     """A stored timestamp (`2026-12-01T10:38:16.811480Z`, UTC) as the console shows a revision's
-    time: `2026-12-01 10:38:16`."""
-    return plain(stamp[:19].replace("T", " "))
+    time: `2026-12-01 10:38:16 UTC` (the one zone the console shows, labelled)."""
+    return plain(stamp[:19].replace("T", " ")) + " UTC"
 
 
 def _ref_label(ref: Any) -> str:

@@ -115,8 +115,8 @@ class InventoryView(Vertical):
     DEFAULT_CSS = """
     InventoryView { height: 1fr; }
     InventoryView > #bar { dock: top; height: 3; }
-    InventoryView #search { width: 1fr; }
-    InventoryView #status { width: 30; }
+    InventoryView #search { width: 2fr; }
+    InventoryView #status { width: 1fr; max-width: 30; }
     InventoryView #count { width: auto; min-width: 14; padding: 1 1 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [

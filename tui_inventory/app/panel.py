@@ -35,17 +35,19 @@ STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning"
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
 
 
-def local_time(iso: str | None) -> str:
-    """A stored UTC timestamp as local wall-clock time (with the date when not today)."""
+def utc_time(iso: str | None, *, label: bool = True) -> str:
+    """A stored UTC timestamp as the console shows every time: in UTC, labelled (the date too
+    when not today). One zone everywhere: the sync log's, the tables' and the dashboard's."""
     if not iso:
         return "never"
     try:
-        when = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).astimezone()
+        when = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return plain(iso, limit=32)
-    if when.date() == datetime.now().astimezone().date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%Y-%m-%d %H:%M")
+    zone = " UTC" if label else ""
+    if when.date() == datetime.now(UTC).date():
+        return when.strftime("%H:%M:%S") + zone
+    return when.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def duration(seconds: float) -> str:
@@ -136,6 +138,7 @@ class InventoryPanel(Widget):
         # How this type ended in our run, until a store read taken after it shows the same.
         self.result: ev.TypeFinished | None = None
         self.result_at = 0.0
+        self.base: int | None = None  # stored when our run reached this type
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="headline"):
@@ -164,6 +167,8 @@ class InventoryPanel(Widget):
         self.render_panel()
 
     def type_started(self, event: ev.TypeStarted) -> None:
+        snap = self.snapshot
+        self.base = snap.counts.get(self.kind, 0) if snap is not None else None
         self.live = "building" if event.mode == "buildup" else "updating"
         self.note = f"resumed at page {event.first_page}" if event.first_page > 1 else ""
         self.figures = None
@@ -294,7 +299,11 @@ class InventoryPanel(Widget):
 
     def _details(self, running: bool) -> str:
         snap = self.snapshot
-        stored = f"{snap.counts.get(self.kind, 0)} stored" if snap else "…"
+        count = snap.counts.get(self.kind, 0) if snap else None
+        if self.live and self.base is not None and self.run_counters is not None:
+            # The store is read at most twice a second; what this run created is stored too.
+            count = max(count or 0, self.base + int(self.run_counters.get("created") or 0))
+        stored = f"{count} stored" if count is not None else "…"
         if running and self.run_counters is not None:
             return f"{stored} · this run so far:\n{counters_text(self.run_counters)}"
         if self.result is not None:
@@ -305,6 +314,6 @@ class InventoryPanel(Widget):
         tp = self._type_run()
         if tp is None:
             return f"{stored} · no sync yet"
-        when = local_time(tp.finished_at or tp.started_at)
+        when = utc_time(tp.finished_at or tp.started_at)
         counters = counters_text(tp.counters.as_dict())
         return f"{stored} · last sync {when}, {tp.mode} {tp.state}\n{counters}"
