@@ -100,7 +100,9 @@ class SettingField(Vertical):
                 options = [(c, c) for c in key.choices]
                 yield Select(options, value=value, allow_blank=False, compact=True)
             else:
-                yield Input("" if value is None else str(value), compact=True)
+                # (not selected on focus: a stray key adds to the value, never replaces it)
+                value_text = "" if value is None else str(value)
+                yield Input(value_text, compact=True, select_on_focus=False)
         yield Static(Text(key.help), classes="help")
         yield Static(classes="error")
 
