@@ -116,7 +116,7 @@ class InventoryView(Vertical):
     InventoryView { height: 1fr; }
     InventoryView > #bar { dock: top; height: 3; }
     InventoryView #search { width: 2fr; }
-    InventoryView #status { width: 1fr; max-width: 30; }
+    InventoryView #status { width: 1fr; min-width: 20; max-width: 30; }
     InventoryView #count { width: auto; min-width: 14; padding: 1 1 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
