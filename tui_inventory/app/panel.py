@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .dashboard import Snapshot
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
+FLOOR_KEPT = 5.0  # seconds a run's own count of what it stored outlasts its end, at most
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
 
 
@@ -139,6 +140,11 @@ class InventoryPanel(Widget):
         self.result: ev.TypeFinished | None = None
         self.result_at = 0.0
         self.base: int | None = None  # stored when our run reached this type
+        # What is stored at least: `base` and what our run created since (less removed). The
+        # store is read at most twice a second and its count may lag what a page stored; this
+        # keeps "stored" from trailing "created" (or going back) until a read catches up.
+        self.floor: int | None = None
+        self.floor_at = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="headline"):
@@ -162,6 +168,7 @@ class InventoryPanel(Widget):
     # -- our own run (the engine's events) --------------------------------------------------
 
     def run_started(self) -> None:
+        self.base, self.floor = None, None
         self.live, self.note, self.gaps = "queued", "", 0
         self.figures, self.run_counters, self.result = None, None, None
         self.render_panel()
@@ -177,6 +184,7 @@ class InventoryPanel(Widget):
     def page_stored(self, event: ev.PageStored) -> None:
         self.figures = Figures.of_page(event, self.gaps)
         self.run_counters = event.counters.as_dict()
+        self._raise_floor(event.counters)
         self.render_panel()
 
     def gap_recorded(self) -> None:
@@ -185,14 +193,25 @@ class InventoryPanel(Widget):
     def type_finished(self, event: ev.TypeFinished | None = None) -> None:
         if event is not None:
             self.result, self.result_at = event, time.monotonic()
+            self._raise_floor(event.counters)
         self.live = None
         self.figures = None
         self.render_panel()
 
     # -- the store (and a sync running elsewhere) -------------------------------------------
 
+    def _raise_floor(self, counters: ev.FrozenCounters) -> None:
+        if self.base is not None:
+            self.floor = self.base + counters.created - counters.removed
+            self.floor_at = time.monotonic()
+
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if self.floor is not None and (
+            snapshot.counts.get(self.kind, 0) >= self.floor
+            or (self.live is None and snapshot.requested > self.floor_at + FLOOR_KEPT)
+        ):
+            self.floor = None  # the store's count has caught up (or a cleanup removed some)
         if self.result is not None and snapshot.requested > self.result_at:
             self.result = None
         self.held = snapshot.held.get(self.kind)
@@ -300,9 +319,8 @@ class InventoryPanel(Widget):
     def _details(self, running: bool) -> str:
         snap = self.snapshot
         count = snap.counts.get(self.kind, 0) if snap else None
-        if self.live and self.base is not None and self.run_counters is not None:
-            # The store is read at most twice a second; what this run created is stored too.
-            count = max(count or 0, self.base + int(self.run_counters.get("created") or 0))
+        if self.floor is not None:
+            count = max(count or 0, self.floor)
         stored = f"{count} stored" if count is not None else "…"
         if running and self.run_counters is not None:
             return f"{stored} · this run so far:\n{counters_text(self.run_counters)}"
