@@ -89,3 +89,16 @@ async def test_a_burst_into_the_export_dialog_stays_text(
         path = app.screen.query_one("#path", Input)
         assert path.value == "bqux.json" and app.focused is path
         assert app.is_running and not app.sync.running and app.runs_ended == 0
+
+
+async def test_a_paste_right_after_slash_goes_to_the_search_box(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show(pilot, app, "services")
+        burst(app, "/\x1b[200~qatar bold\x1b[201~")  # / and a bracketed paste, one read
+        await settle(pilot)
+        assert app.is_running and not app.sync.running
+        search = view_of(app, "services").query_one("#search", Input)
+        assert search.value == "qatar bold"
