@@ -12,7 +12,9 @@ def test_a_string_sent_at_once_after_slash_is_a_search(tmux: Tmux) -> None:  # n
     text = tmux.wait_for(lambda t: "qatar" in t or "EXITED" in t, 15, "the search box")
     assert "EXITED" not in text, text
     tmux("send-keys", "-t", SESSION, "Escape")  # (alone: esc and keys at once are alt+keys)
-    tmux.wait_for(lambda t: "Back to the table" not in t, 15, "the table to have the keys")
+    tmux.wait_for(
+        lambda t: "Back to the table" not in t and "⏎ Open" in t, 15, "the table to have the keys"
+    )
     tmux("send-keys", "-t", SESSION, "-l", "/ubs")
     text = tmux.wait_for(lambda t: "ubs" in t and "qatar" not in t, 15, "the second search")
     assert "TMF638 — services" not in text, "s opened the Settings"
