@@ -2,7 +2,8 @@
 
 The result is plain text with no terminal control characters: C0 and C1 controls, DEL and the
 bidirectional override characters are replaced by visible stand-ins, so an escape sequence in the
-data can never reach the terminal. Callers show it as literal text (never as markup).
+data can never reach the terminal; the emoji variation selector is dropped, so every terminal
+gives the text the width the console measured. Callers show it as literal text (never as markup).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+VS16 = 0xFE0F
 _BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
 
 
-def _build_table(single_line: bool) -> dict[int, str]:
-    table: dict[int, str] = {}
+def _build_table(single_line: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
     for code in range(0x20):
         table[code] = chr(0x2400 + code)  # control pictures: ␛ for ESC, ␇ for BEL...
     if not single_line:
@@ -25,6 +27,9 @@ def _build_table(single_line: bool) -> dict[int, str]:
         table[code] = f"<{code:02X}>"
     for code in _BIDI:
         table[code] = f"<U+{code:04X}>"
+    # The emoji variation selector: terminals disagree on the width it gives (🛰️ is one cell in
+    # tmux, two for Rich), which shifted a row's later columns. Without it, all count the same.
+    table[VS16] = None
     return table
 
 

@@ -1,6 +1,6 @@
 """Time, one way: the stored timestamp (ISO 8601, UTC, `now_iso`), reading one back
-(`parse_iso`), and the two ways it is shown: in UTC by the CLI (`utc_time`) and in local
-wall-clock time by the console (`local_time`)."""
+(`parse_iso`), and the two ways it is shown, both in UTC and labelled: in full by the CLI
+(`utc_time`), and short (the time alone when it is today's) by the console (`console_time`)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,16 @@ def utc_time(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def local_time(iso: str | None) -> str:
-    """A stored UTC timestamp as local wall-clock time (with the date when not today)."""
+def console_time(iso: str | None, *, label: bool = True) -> str:
+    """A stored UTC timestamp as the console shows every time: in UTC, labelled (the date too
+    when not today). One zone everywhere: the sync log's, the tables' and the dashboard's."""
     if not iso:
         return "never"
     try:
-        when = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).astimezone()
+        when = datetime.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return plain(iso, limit=32)
-    if when.date() == datetime.now().astimezone().date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%Y-%m-%d %H:%M")
+    zone = " UTC" if label else ""
+    if when.date() == datetime.now(UTC).date():
+        return when.strftime("%H:%M:%S") + zone
+    return when.strftime("%Y-%m-%d %H:%M") + zone

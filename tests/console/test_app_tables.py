@@ -301,7 +301,8 @@ async def test_hostile_data_is_shown_literally_and_drives_nothing(
     prepared: list[str] = []
     app, _ = built_app(make_sim, make_engine, tmp_path, prepare)
     hostile_key, huge_key = prepared
-    async with app.run_test(size=(200, 60)) as pilot:
+    # (260 columns: the whole 95-character name in one row; at 200 the name stops at 72)
+    async with app.run_test(size=(260, 60)) as pilot:
         table = await show(pilot, app, "services")
         await search(pilot, table, hostile_key)
         text = screen_text(app)
@@ -376,7 +377,7 @@ async def test_a_removed_instance_still_shows_its_history(
         removed = next(
             r for r in app.store.revisions("carriers", carrier.key) if r.change == "removed"
         )
-        stamp = removed.at[:19].replace("T", " ")
+        stamp = removed.at[:19].replace("T", " ") + " UTC"
         assert f"Removed from the inventory on {stamp}; its last values" in text
         assert removed.at not in text and not re.search(r"\d\dT\d\d:", text)
         await scrolled_to_end(pilot, screen)

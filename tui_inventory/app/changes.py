@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,10 +25,15 @@ from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
+from .filters import FilterSelect
 from .instance import InstanceScreen, moment
+from .inventory_table import fit, fit_middle
 from .keys import ROW_KEYS
 
 FEED_LIMIT = 300  # revisions listed
+KEY_CAP = 40  # cells a key may take (a UUID is 36); longer ones lose their middle
+NAME_MIN, NAME_CAP = 12, 60  # cells a name takes at least and at most (then cut with …)
+FIXED_CELLS = 19 + 9 + 7 + 2 * 5 + 2  # when, inventory, change, their padding, and a margin
 CHANGES = ("created", "changed", "removed")
 
 
@@ -102,16 +108,31 @@ class ChangesView(Vertical):
         yield table  # first, so it is the pane's first focusable widget (the bar docks on top)
         with Horizontal(id="changes-bar"):
             kinds = [(Text(d.title), name) for name, d in DEFINITIONS.items()]
-            yield Select[str](kinds, prompt="All inventories", id="changes-kind")
+            yield FilterSelect(kinds, prompt="All inventories", id="changes-kind", home=self._feed)
             changes = [(Text(c), c) for c in CHANGES]
-            yield Select[str](changes, prompt="All changes", id="changes-change")
+            yield FilterSelect(changes, prompt="All changes", id="changes-change", home=self._feed)
             yield Label("", id="changes-count")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title in ("When", "Inventory", "Change", "Key", "Name", "What changed"):
+        for title in ("When (UTC)", "Inventory", "Change", "Key", "Name", "What changed"):
             table.add_column(title, key=title)
         self.reload()
+
+    def _cut(self, revisions: list[RevisionRecord]) -> tuple[int, int]:
+        """The cells the key and the name get: the longest key (up to KEY_CAP), then the name
+        what is left of the feed's width (at least NAME_MIN), cut with … beyond."""
+        keys = max((cell_len(plain(r.key, limit=KEY_CAP + 1)) for r in revisions), default=4)
+        key = min(KEY_CAP, max(4, keys))
+        width = self.feed.scrollable_content_region.width or self.app.size.width
+        return key, max(NAME_MIN, min(NAME_CAP, width - FIXED_CELLS - key))
+
+    def on_resize(self) -> None:
+        if self.revisions:
+            self._show(list(self.revisions.values()))
+
+    def _feed(self) -> FeedTable:
+        return self.feed
 
     @property
     def feed(self) -> FeedTable:
@@ -146,10 +167,11 @@ class ChangesView(Vertical):
             line = max(0, min(table.cursor_row - round(table.scroll_y), table.visible_rows - 1))
         table.clear()
         self.revisions = {str(r.id): r for r in revisions}
+        key_cells, name_cells = self._cut(revisions)
         for rev in revisions:
             title = DEFINITIONS[rev.kind].title if rev.kind in DEFINITIONS else rev.kind
-            key, name = plain(rev.key, limit=60), plain(rev.name, limit=80)
-            cells = (moment(rev.at), title, rev.change, key, name, summary(rev))
+            key, name = fit_middle(rev.key, key_cells).rstrip(), fit(rev.name, name_cells).rstrip()
+            cells = (moment(rev.at, label=False), title, rev.change, key, name, summary(rev))
             table.add_row(*(Text(c) for c in cells), key=str(rev.id))
         if selected in self.revisions:
             row = table.get_row_index(selected)
@@ -170,9 +192,7 @@ class ChangesView(Vertical):
         self.reload()
 
     def action_filter(self, id_: str) -> None:
-        select = self.query_one(f"#{id_}", Select)
-        select.focus()
-        select.expanded = True
+        self.query_one(f"#{id_}", FilterSelect).open()
 
     def on_data_changed(self, _: Message) -> None:
         if self.is_on_screen or self.feed.is_on_screen:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import assert_never
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -30,13 +30,16 @@ from tui_inventory.store.snapshot import Snapshot as Snapshot  # importable from
 from tui_inventory.store.snapshot import read_snapshot as read_snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
+from tui_inventory.times import console_time
 
 from .inventory_table import Reader, store_of
-from .panel import InventoryPanel, local_time
+from .panel import InventoryPanel
 
 log = logging.getLogger(__name__)
 
 LOG_LINES = 500
+REPEAT_MIN = 60  # a reason this long is written out once a run; the lines after say AS_ABOVE
+AS_ABOVE = "the same as above"
 SHOWN_IDS = 2000  # log ids remembered to show each line once (more than a read brings)
 # The severity as a word (readable without colour) and an ANSI colour (fine in 16 colours).
 LEVELS = {
@@ -50,7 +53,7 @@ def events_text(status: EventStatus | None) -> str:
     """· events live, 12 arrived, last 10:41:07" — or off."""
     if status is None or not status.live:
         return " · events off"
-    last = f", last {local_time(status.last_at)}" if status.last_at else ""
+    last = f", last {console_time(status.last_at)}" if status.last_at else ""
     return f" · events live, {status.received} arrived{last}"
 
 
@@ -66,16 +69,68 @@ class SyncLog(RichLog):
 
     def __init__(self) -> None:
         super().__init__(max_lines=LOG_LINES, wrap=True, markup=False, min_width=20, id="sync-log")
-        self.border_title = "Sync log"
+        self.border_title = "Sync log (times in UTC)"
+        # The lines, kept to be laid out again for the width they are shown at: one written
+        # while another tab shows (the log has no width then) or before a resize is re-wrapped.
+        self.lines_kept: deque[Text] = deque(maxlen=LOG_LINES)
+        self._laid_out_at = 0  # the width the lines shown were wrapped at (0: not yet shown)
+        # Long reasons (an inventory's failure) are written out once a run, then "as above".
+        self._reasons: set[str] = set()
+        self._written: set[str] = set()
+
+    def note_reason(self, reason: str) -> None:
+        """A reason the lines may repeat (each inventory that failed for it, the run's end)."""
+        if len(reason) >= REPEAT_MIN and reason not in self._reasons:
+            self._reasons.add(reason)
+            if any(reason in line.plain for line in list(self.lines_kept)[-50:]):
+                self._written.add(reason)
+
+    def new_run(self) -> None:
+        self._reasons.clear()
+        self._written.clear()
+
+    def _once(self, message: str) -> str:
+        for reason in self._reasons:
+            if reason not in message:
+                continue
+            keep = 0 if reason in self._written else message.index(reason) + len(reason)
+            message = message[:keep] + message[keep:].replace(reason, AS_ABOVE)
+            self._written.add(reason)
+        return message
 
     def add(self, level: str, message: str, at: str | None = None) -> None:
         label, style = LEVELS.get(level, LEVELS["error"])
-        stamp = local_time(at) if at else datetime.now().strftime("%H:%M:%S")
+        stamp = console_time(at, label=False) if at else datetime.now(UTC).strftime("%H:%M:%S")
         line = Text.assemble((stamp, "dim"), " ", (label, style), " ")
-        line.append(plain(message, limit=2000))
-        # Wrap at the pane's width (Rich would measure against the console's own width).
+        line.append(plain(self._once(message), limit=2000))
+        self.lines_kept.append(line)
+        width = self._width()
+        if width and width == self._laid_out_at:
+            self.write(line, width=width)
+        elif width:
+            self._lay_out()
+        else:
+            self._laid_out_at = 0  # hidden: all are laid out again when shown
+
+    def _width(self) -> int:
+        """The width the lines are shown at now; 0 while it is not known (hidden)."""
         width = self.scrollable_content_region.width
-        self.write(line, width=width if self._size_known and width > self.min_width else None)
+        return width if self._size_known and self.display and width > 1 else 0
+
+    def _lay_out(self) -> None:
+        """Wrap every kept line at the width shown now (later, while it is not known)."""
+        width = self._width()
+        if not width or width == self._laid_out_at:
+            return
+        self._laid_out_at = width
+        self.clear()
+        for line in self.lines_kept:
+            self.write(line, width=width)
+
+    @on(events.Resize)
+    @on(events.Show)
+    def _lay_out_later(self) -> None:
+        self.call_after_refresh(self._lay_out)
 
 
 class Dashboard(VerticalScroll):
@@ -168,6 +223,8 @@ class Dashboard(VerticalScroll):
         if snapshot.log:
             self._log_cursor = max(self._log_cursor, max(int(e["id"]) for e in snapshot.log))
             log = self.query_one(SyncLog)
+            for tp in snapshot.progress.kinds.values():
+                log.note_reason(tp.reason or "")
             for entry in snapshot.log:
                 if self._first_showing(int(entry["id"])):  # not shown as an event already
                     log.add(entry["level"], entry["message"], entry["at"])
@@ -179,6 +236,7 @@ class Dashboard(VerticalScroll):
     def apply_event(self, event: ev.EngineEvent) -> None:
         match event:
             case ev.RunStarted():
+                self.query_one(SyncLog).new_run()
                 for kind in event.kinds:
                     self.panel(kind).run_started()
             case ev.TypeStarted():
@@ -189,6 +247,7 @@ class Dashboard(VerticalScroll):
                 if event.log_id is None or self._first_showing(event.log_id):  # (or read back)
                     self.query_one(SyncLog).add(event.level, event.message)
             case ev.TypeFinished():
+                self.query_one(SyncLog).note_reason(event.reason)
                 self.panel(event.kind).type_finished(event)
             case ev.RunFinished():
                 for kind in KINDS:
@@ -237,9 +296,9 @@ class Dashboard(VerticalScroll):
             state = "Idle"
         line = Text(state, style="bold")
         if next_at is not None:
-            line.append(f" · next sync at {datetime.fromtimestamp(next_at):%H:%M:%S}")
+            line.append(f" · next sync at {datetime.fromtimestamp(next_at, UTC):%H:%M:%S} UTC")
         if self.snapshot is not None:
-            line.append(f" · last sync {local_time(self.snapshot.last_sync)}")
+            line.append(f" · last sync {console_time(self.snapshot.last_sync)}")
             line.append(events_text(self.snapshot.events))
         if problem:
             line.append(f"\n⚠ cannot read the database: {plain(problem)}", style="bold red")

@@ -55,10 +55,11 @@ class _Snapshot:
     referenced_by: list[Reference] = field(default_factory=list)
 
 
-def moment(stamp: str) -> str:
+def moment(stamp: str, *, label: bool = True) -> str:
     """A stored timestamp (`2026-12-01T10:38:16.811480Z`, UTC) as the console shows a revision's
-    time: `2026-12-01 10:38:16`."""
-    return plain(stamp[:19].replace("T", " "))
+    time: `2026-12-01 10:38:16 UTC` (the one zone the console shows, labelled — by the column's
+    title when not `label`)."""
+    return plain(stamp[:19].replace("T", " ")) + (" UTC" if label else "")
 
 
 def _ref_label(ref: Any) -> str:

@@ -26,7 +26,9 @@ from textual.worker import Worker, WorkerState
 from tui_inventory.store.query import SORTS, TableQuery
 from tui_inventory.text import plain
 
+from .filters import FilterSelect
 from .inventory_table import InventoryTable
+from .textkeys import focus_now
 
 __all__ = ["ExportScreen", "InventoryTable", "InventoryView", "SearchInput"]
 
@@ -113,8 +115,8 @@ class InventoryView(Vertical):
     DEFAULT_CSS = """
     InventoryView { height: 1fr; }
     InventoryView > #bar { dock: top; height: 3; }
-    InventoryView #search { width: 1fr; }
-    InventoryView #status { width: 30; }
+    InventoryView #search { width: 2fr; }
+    InventoryView #status { width: 1fr; min-width: 20; max-width: 30; }
     InventoryView #count { width: auto; min-width: 14; padding: 1 1 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,7 +146,7 @@ class InventoryView(Vertical):
         yield self.table
         with Horizontal(id="bar"):
             yield SearchInput(placeholder="Search (/)", id="search")
-            yield Select[str]([], prompt="All statuses", id="status")
+            yield FilterSelect([], prompt="All statuses", id="status", home=lambda: self.table)
             yield Label("", id="count")
 
     def on_mount(self) -> None:
@@ -152,7 +154,7 @@ class InventoryView(Vertical):
         self._load_statuses()
 
     def focus_search(self) -> None:
-        self.query_one(SearchInput).focus()
+        focus_now(self.query_one(SearchInput))
 
     # -- data changes -------------------------------------------------------------------------
 
@@ -301,9 +303,7 @@ class InventoryView(Vertical):
 
     def action_filter(self) -> None:
         self._offer_statuses()
-        select = self.query_one("#status", Select)
-        select.focus()
-        select.expanded = True
+        self.query_one("#status", FilterSelect).open()
 
     # -- export -------------------------------------------------------------------------------
 

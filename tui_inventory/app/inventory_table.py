@@ -49,6 +49,8 @@ T = TypeVar("T")
 
 KEY_CAP = 40  # cells the key column may take at most (a UUID is 36)
 NAME_MIN = 12  # cells the name column keeps when the key column grows
+NAME_WIDE = 60  # cells the name column takes before type and site widen
+WIDE_CAP = 36  # cells type and site widen to at most
 
 
 def column_widths(width: int, key: int = 0) -> list[int]:
@@ -60,6 +62,16 @@ def column_widths(width: int, key: int = 0) -> list[int]:
     spare = width - sum(fixed) - len(fixed) - NAME_MIN  # what the name column can give up
     fixed[0] += max(0, min(min(key, KEY_CAP) - fixed[0], spare))
     fixed[1] = max(8, width - sum(fixed) - len(fixed))
+    # On a wide terminal the name stops at NAME_WIDE: the rest widens type and site, which a
+    # long value otherwise cut while the name column stood mostly empty.
+    extra = fixed[1] - NAME_WIDE
+    if extra > 0:
+        fixed[1] = NAME_WIDE
+        for column in (3, 4):
+            grow = min(extra // 2 if column == 3 else extra, WIDE_CAP - fixed[column])
+            fixed[column] += max(0, grow)
+            extra -= max(0, grow)
+        fixed[1] += extra
     return fixed
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from rich.text import Text
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -64,7 +64,9 @@ from .messages import (
     SyncRefused,
     SyncStarted,
 )
+from .outcome import run_outcome
 from .settings import SettingsScreen
+from .textkeys import TextSafeApp, focus_now
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -126,9 +128,12 @@ class MainScreen(Screen[None]):
         # The pane's first control that is not a text box, so letters stay keys, not text.
         for widget in pane.query("*"):
             if widget.focusable and not isinstance(widget, Input):
-                widget.focus()
+                focus_now(widget)  # (before the keys that follow: / then focuses the search)
                 return
         self.set_focus(None)
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.app.refresh_bindings()  # / searches a table, or says the Changes feed has none
 
     def action_next_tab(self) -> None:
         self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
@@ -137,7 +142,7 @@ class MainScreen(Screen[None]):
         self.show_tab(TABS[(TABS.index(self.tabs.active) - 1) % len(TABS)])
 
 
-class InventoryApp(App[int]):
+class InventoryApp(TextSafeApp):
     """The tui-inventory console."""
 
     CSS_PATH = Path(__file__).with_name("theme.tcss")  # absolute: subclasses live elsewhere
@@ -165,7 +170,9 @@ class InventoryApp(App[int]):
         # While read-only the four above show disabled; these answer their keys with the reason.
         Binding("b,u,c", "refuse", show=False),
         Binding("x", "refuse('cleanup')", show=False),
+        Binding("x", "no_cleanup", show=False),  # says there is none to decide
         Binding("slash", "search", "Search", tooltip="search the current table as you type"),
+        Binding("slash", "no_search", show=False),  # the Changes tab: says how to narrow it
         Binding("s", "settings", "Settings", tooltip="addresses, users, passwords, sync frequency"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("escape", "back", "Back", tooltip="back to the screen before"),
@@ -289,17 +296,31 @@ class InventoryApp(App[int]):
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("refuse", *WRITERS) and self.screen is not self.main_screen:
+            return False  # a sync starts, stops or removes from the main screen only
         if action == "refuse":  # only while read-only, and x only with a cleanup to decide
             return self.read_only is not None and (not parameters or bool(self.held))
+        if action == "no_cleanup":
+            return not self.held and self.screen is self.main_screen
+        changes = self.main_screen.is_mounted and self.main_screen.tabs.active == "tab-changes"
+        if action in ("search", "no_search"):  # the tables are on the main screen
+            return self.screen is self.main_screen and changes == (action == "no_search")
         if action == "review_cleanup" and not self.held:
             return False
         if action in WRITERS:
             return True if self.read_only is None else None  # None: shown disabled
         if action == "back":
             return len(self.screen_stack) > 1
-        if action == "search":  # the tables are on the main screen: elsewhere / does nothing
-            return self.screen is self.main_screen
         return True
+
+    def action_no_cleanup(self) -> None:
+        self.notify("No cleanup is waiting for a decision.", title="Cleanup")
+
+    def action_no_search(self) -> None:
+        self.notify(
+            "The Changes feed has no search: f shows one inventory, F one kind of change.",
+            title="Search",
+        )
 
     def action_refuse(self, what: str = "") -> None:
         self.notify(self.refusal(), title="Read-only", severity="warning")
@@ -424,11 +445,10 @@ class InventoryApp(App[int]):
         self.sync_mode = None
         self.last_result = result
         self.runs_ended += 1
-        reason = f": {plain(result.reason, limit=300)}" if result.reason else ""
         severity: SeverityLevel = "error"
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
-        self.notify(f"{result.mode.capitalize()} {result.state}{reason}", severity=severity)
+        self.notify(run_outcome(result), severity=severity)
         self._schedule()
         self.refresh_data(now=True)
 

@@ -19,11 +19,12 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, ProgressBar, Static
 
+from tui_inventory.domain import FrozenCounters
 from tui_inventory.store.progress import TypeProgress
 from tui_inventory.store.snapshot import Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
-from tui_inventory.times import local_time as local_time  # importable from here too
+from tui_inventory.times import console_time
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .trends import Trends
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 ELSEWHERE_WINDOW = 0.5
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
+FLOOR_KEPT = 5.0  # seconds a run's own count of what it stored outlasts its end, at most
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
 
 
@@ -102,7 +104,7 @@ class InventoryPanel(Widget):
     InventoryPanel .headline { height: auto; }
     InventoryPanel .title { width: 11; text-style: bold; }
     InventoryPanel .state { width: auto; margin-right: 1; }
-    InventoryPanel .detail { width: 1fr; height: auto; }
+    InventoryPanel .detail { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     InventoryPanel ProgressBar { height: 1; display: none; }
     InventoryPanel.-running ProgressBar { display: block; }
     InventoryPanel ProgressBar Bar { width: 1fr; }
@@ -129,6 +131,12 @@ class InventoryPanel(Widget):
         # How this type ended in our run, until a store read taken after it shows the same.
         self.result: ev.TypeFinished | None = None
         self.result_at = 0.0
+        self.base: int | None = None  # stored when our run reached this type
+        # What is stored at least: `base` and what our run created since (less removed). The
+        # store is read at most twice a second and its count may lag what a page stored; this
+        # keeps "stored" from trailing "created" (or going back) until a read catches up.
+        self.floor: int | None = None
+        self.floor_at = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="headline"):
@@ -158,11 +166,14 @@ class InventoryPanel(Widget):
     # -- our own run (the engine's events) --------------------------------------------------
 
     def run_started(self) -> None:
+        self.base, self.floor = None, None
         self.live, self.note, self.gaps = "queued", "", 0
         self.figures, self.run_counters, self.result = None, None, None
         self.render_panel()
 
     def type_started(self, event: ev.TypeStarted) -> None:
+        snap = self.snapshot
+        self.base = snap.counts.get(self.kind, 0) if snap is not None else None
         self.live = "building" if event.mode == "buildup" else "updating"
         self.note = f"resumed at page {event.first_page}" if event.first_page > 1 else ""
         self.figures = None
@@ -173,6 +184,7 @@ class InventoryPanel(Widget):
     def page_stored(self, event: ev.PageStored) -> None:
         self.figures = Figures.of_page(event, self.gaps)
         self.run_counters = event.counters.as_dict()
+        self._raise_floor(event.counters)
         if self.trends.rate.add(event.elapsed, event.counters.received):
             self.trends.show_rate()
         self.render_panel()
@@ -183,6 +195,7 @@ class InventoryPanel(Widget):
     def type_finished(self, event: ev.TypeFinished | None = None) -> None:
         if event is not None:
             self.result, self.result_at = event, time.monotonic()
+            self._raise_floor(event.counters)
         figures = self.figures
         if figures is not None and self.trends.rate.flush(figures.elapsed, figures.received):
             self.trends.show_rate()  # the type's last seconds: a short run still has its point
@@ -192,8 +205,18 @@ class InventoryPanel(Widget):
 
     # -- the store (and a sync running elsewhere) -------------------------------------------
 
+    def _raise_floor(self, counters: FrozenCounters) -> None:
+        if self.base is not None:
+            self.floor = self.base + counters.created - counters.removed
+            self.floor_at = time.monotonic()
+
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if self.floor is not None and (
+            snapshot.counts.get(self.kind, 0) >= self.floor
+            or (self.live is None and snapshot.requested > self.floor_at + FLOOR_KEPT)
+        ):
+            self.floor = None  # the store's count has caught up (or a cleanup removed some)
         if self.result is not None and snapshot.requested > self.result_at:
             self.result = None
         self.held = snapshot.held.get(self.kind)
@@ -305,7 +328,10 @@ class InventoryPanel(Widget):
 
     def _details(self, running: bool) -> str:
         snap = self.snapshot
-        stored = f"{snap.counts.get(self.kind, 0)} stored" if snap else "…"
+        count = snap.counts.get(self.kind, 0) if snap else None
+        if self.floor is not None:
+            count = max(count or 0, self.floor)
+        stored = f"{count} stored" if count is not None else "…"
         if running and self.run_counters is not None:
             return f"{stored} · this run so far:\n{counters_text(self.run_counters)}"
         if self.result is not None:
@@ -316,6 +342,6 @@ class InventoryPanel(Widget):
         tp = self._type_run()
         if tp is None:
             return f"{stored} · no sync yet"
-        when = local_time(tp.finished_at or tp.started_at)
+        when = console_time(tp.finished_at or tp.started_at)
         counters = counters_text(tp.counters.as_dict())
         return f"{stored} · last sync {when}, {tp.mode} {tp.state}\n{counters}"

@@ -104,7 +104,9 @@ class SettingField(Vertical):
                 options = [(c, c) for c in key.choices]
                 yield Select(options, value=value, allow_blank=False, compact=True)
             else:
-                yield Input("" if value is None else str(value), compact=True)
+                # (not selected on focus: a stray key adds to the value, never replaces it)
+                value_text = "" if value is None else str(value)
+                yield Input(value_text, compact=True, select_on_focus=False)
         yield Static(Text(key.help), classes="help")
         yield Static(classes="error")
 
@@ -187,6 +189,7 @@ class SettingsScreen(Screen[None]):
     SettingsScreen #actions Button { margin-right: 2; }
     """
 
+    AUTO_FOCUS = "SettingField Input"  # the first field: what is typed goes there
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="leave; asks first when changes are not saved"),
         Binding(
@@ -301,12 +304,13 @@ class SettingsScreen(Screen[None]):
             box.update(Text("Passwords cannot be saved here: " + plain(status.explanation)))
         hints = {
             "keyring": "saved in the keyring — type a new one to replace it",
-            "environment": "taken from the environment variable — it wins over the keyring",
+            "environment": "taken from the environment variable {env} — it wins over the keyring",
             "none": "not set — type it to save it in the keyring",
             "unavailable": "the keyring cannot be read — see above",
         }
         for api, source in message.sources.items():
-            hint = "demo: the simulator's password is used" if self.demo else hints[source]
+            hint = hints[source].format(env=secrets.PASSWORD_ENV[api])
+            hint = "demo: the simulator's password is used" if self.demo else hint
             self.query_one(f"#password-{api} Input", Input).placeholder = hint
 
     # -- validation ---------------------------------------------------------------------------

@@ -65,7 +65,7 @@ class Trends(Vertical):
     # Solid theme colours at both ends (no transparency): in the 16-colour ANSI theme the low
     # bars stay visible; without colour the bars' heights still draw the line.
     DEFAULT_CSS = """
-    Trends { width: 27; height: auto; margin-left: 1; }
+    Trends { width: 22; height: auto; margin-left: 1; }
     Trends Horizontal { height: 1; display: none; }
     Trends Horizontal.-shown { display: block; }
     Trends .trend-label { width: 5; color: $text-muted; }

@@ -1,0 +1,64 @@
+"""The filters' dropdowns give the keys back: after `f` (or `F` on the Changes tab) and a choice,
+or esc, the table has the focus again and j, g and enter work at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_fixtures import wait_for
+from test_app_keys import the_feed
+from test_app_tables import built_app, settled, show, view_of
+from test_console_burst_keys import burst, settle
+
+from tui_inventory.app.instance import InstanceScreen
+
+
+async def test_a_status_chosen_with_f_gives_the_keys_back_to_the_table(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await show(pilot, app, "services")
+        await wait_for(pilot, lambda: view_of(app, "services")._statuses, 5, "the statuses")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: view_of(app, "services").query_one("#status").expanded)
+        await pilot.press("down", "down", "enter")  # (past "All statuses") the first status
+        await wait_for(pilot, lambda: table.table_query.status is not None, 5, "the filter")
+        await settled(pilot, table)
+        assert app.focused is table
+        assert table.total == 2  # (the simulator's 2 non-operational services)
+        burst(app, "j")
+        await wait_for(pilot, lambda: table.cursor == 1, 5, "j to move the cursor")
+        burst(app, "g")
+        await wait_for(pilot, lambda: table.cursor == 0, 5, "g to go to the first row")
+        await pilot.press("f", "escape")  # esc closes the list: the table has the keys
+        await settle(pilot)
+        assert not view_of(app, "services").query_one("#status").expanded
+        assert app.focused is table
+        burst(app, "\r")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "enter")
+        await wait_for(pilot, lambda: app.screen.is_mounted, 5, "the instance")
+        await settle(pilot)
+
+
+async def test_a_kind_of_change_chosen_with_capital_f_gives_the_keys_back_to_the_feed(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await the_feed(pilot, app)
+        await pilot.press("F")
+        await wait_for(pilot, lambda: view.query_one("#changes-change").expanded)
+        await pilot.press("down", "down", "enter")  # (past "All changes") created
+        await wait_for(pilot, lambda: view.query_one("#changes-change").value == "created")
+        await settle(pilot)
+        assert app.focused is view.feed
+        burst(app, "j")
+        await wait_for(pilot, lambda: view.feed.cursor_row == 1, 5, "j to move the cursor")
+        await pilot.press("F", "escape")
+        await settle(pilot)
+        assert app.focused is view.feed
+        burst(app, "\r")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "enter")
+        await wait_for(pilot, lambda: app.screen.is_mounted, 5, "the instance")
+        await settle(pilot)

@@ -1,0 +1,39 @@
+"""With no password to be had (no keyring), the console says why once, fully (the sync log's
+paragraph), and tersely elsewhere: one line per inventory card, one toast naming the inventories
+once, and later log lines refer to it instead of repeating it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app_fixtures import SMALL, make_app, screen_text, wait_for
+from keyring.backends import fail
+from test_console_burst_keys import settle
+
+from tui_inventory import secrets
+from tui_inventory.app.dashboard import SyncLog
+
+WHY = "no Secret Service answers on D-Bus"
+
+
+async def test_no_password_is_explained_once_and_tersely_elsewhere(
+    make_sim: Any, tmp_path: Path, use_keyring: Any
+) -> None:
+    use_keyring(fail.Keyring())
+    app = make_app(make_sim(**SMALL), tmp_path, passwords=secrets.get_password)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup to fail")
+        await wait_for(pilot, lambda: app._notifications, 5, "the toast")
+        await settle(pilot)
+        log = "\n".join(line.plain for line in app.main_screen.query_one(SyncLog).lines_kept)
+        assert log.count("Choices:") == 1, log  # the paragraph, once
+        assert log.count(WHY) == 2, log  # in it, and for the first inventory that failed
+        toasts = [n.message for n in app._notifications]
+        assert len(toasts) == 1 and toasts[0].count(WHY) == 1, toasts
+        assert "services, carriers, resources" in toasts[0]
+        lines = screen_text(app).splitlines()
+        for title in ("Services", "Carriers", "Resources"):
+            card = next(i for i, line in enumerate(lines) if line.startswith(f" {title} "))
+            assert "failed" in lines[card] and lines[card].rstrip().endswith("…"), lines[card]
+            assert lines[card + 1].lstrip().startswith("0 stored"), lines[card : card + 2]

@@ -1,0 +1,86 @@
+"""Keys typed into a text field stay there, however fast they come.
+
+A terminal read can hold many keys (fast typing over SSH, a paste): Textual posts them all at once,
+each to the widget that has the focus *when it is posted*. So after `/` (or `s`, `e`…) the letters
+that follow were already on their way to the table when the search box (or the dialog's field)
+got the focus, bubbled up to the app, and ran the app's bindings there: `/qatar` quit.
+
+The mechanism, for every screen: a printable key (or a paste) that reaches the app's bindings while
+a text field has the focus was typed before the focus landed there, so it is handed to that field
+instead (a field consumes every printable key it receives, so none of its own gets here). While
+a newly opened screen has not yet given the focus to anything, such keys wait until it has. And
+keys that move the focus into a text field do it at once (`focus_now`), not after the keys already
+queued (`Widget.focus` defers it).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+TEXT_FIELDS = (Input, TextArea)
+HOLD_LIMIT = 200  # refreshes to wait for a new screen to settle its focus before giving up
+
+
+def is_text_field(widget: Widget | None) -> bool:
+    return isinstance(widget, TEXT_FIELDS)
+
+
+def focus_now(widget: Widget) -> None:
+    """Give `widget` the focus now, so the keys that follow in the same read find it there."""
+    widget.screen.set_focus(widget)
+
+
+class TextSafeApp(App[int]):
+    """An app whose bindings never run a key meant for a text field."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._early: deque[events.Key | events.Paste] = deque()
+        self._waits = 0
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and event.is_forwarded:
+            if self._early or self._settling():
+                self._early.append(event)  # (after any held before it: the order is kept)
+                if len(self._early) == 1:
+                    self._waits = 0
+                    self.call_after_refresh(self._release)
+                return
+            if self._to_text_field(event):
+                return
+        await super().on_event(event)
+
+    def _settling(self) -> bool:
+        """A screen just opened has not yet given the focus to its first widget."""
+        screen = self.screen
+        return self.focused is None and not screen.is_mounted
+
+    def _to_text_field(self, event: events.Key | events.Paste) -> bool:
+        """Hand a key meant for the focused text field to it; False if it is not one."""
+        field = self.focused
+        if not is_text_field(field) or field is None:
+            return False
+        if isinstance(event, events.Key):
+            if not event.is_printable:
+                return False
+            field.post_message(events.Key(event.key, event.character))
+        else:
+            field.post_message(events.Paste(event.text))
+        event.stop()
+        return True
+
+    async def _release(self) -> None:
+        if self._settling() and self._waits < HOLD_LIMIT:
+            self._waits += 1
+            self.call_after_refresh(self._release)
+            return
+        while self._early:
+            event = self._early.popleft()
+            if not self._to_text_field(event):
+                await super().on_event(event)
