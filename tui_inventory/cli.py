@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
@@ -14,8 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui_inventory import KINDS, __version__
-from tui_inventory.config import APIS, KEYS, Config, default_db_url, load_config, save_config
-from tui_inventory.errors import InventoryError
+from tui_inventory.config import (
+    APIS,
+    KEYS,
+    KEYS_BY_NAME,
+    Config,
+    default_db_url,
+    load_config,
+    save_config,
+)
+from tui_inventory.errors import ConfigError, InventoryError, SecretsError
+from tui_inventory.text import plain
 
 log = logging.getLogger("tui_inventory")
 
@@ -92,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     csub = cfg.add_subparsers(dest="action", metavar="ACTION", required=True)
     csub.add_parser("show", help="every setting and where passwords come from")
     cset = csub.add_parser("set", help="set one key")
-    cset.add_argument("key", choices=[k.name for k in KEYS], metavar="KEY")
+    # Checked by `config set` itself: a password key gets pointed to set-password, not a list.
+    cset.add_argument("key", metavar="KEY", help=", ".join(k.name for k in KEYS))
     cset.add_argument("value")
     cpw = csub.add_parser("set-password", help="save an API's password in the OS keyring")
     cpw.add_argument("api", choices=APIS)
@@ -201,12 +212,20 @@ def dispatch(args: argparse.Namespace) -> int:
 def config_command(args: argparse.Namespace) -> int:
     from tui_inventory import secrets
 
-    cfg = load_config(args.config)
+    # Leniently: a bad value already in the file is shown and can be mended, never a lock-out.
+    cfg = load_config(args.config, lenient=True)
     if args.action == "show":
         print(f"# {cfg.path}")
         for key in KEYS:
             value = cfg.get(key.name)
-            print(f"{key.name} = {'' if value is None else value}")
+            problem = cfg.problems.get(key.name)
+            if problem is not None:
+                print(f"{key.name} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
+            else:
+                print(f"{key.name} = {'' if value is None else value}")
+        for name, problem in cfg.problems.items():
+            if name not in KEYS_BY_NAME:
+                print(f"{plain(name)} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
         for api in APIS:
             try:
                 source = secrets.password_source(api)
@@ -214,13 +233,30 @@ def config_command(args: argparse.Namespace) -> int:
                 source = f"unknown ({exc.message})"
             print(f"{api}.password: {source}")
         print(f"database = {args.db or default_db_url()}")
+        _report_problems(cfg)
         return 0
     if args.action == "set":
+        api = args.key.split(".", 1)[0]
+        if args.key.rsplit(".", 1)[-1].lower() == "password":
+            target = api if api in APIS else "{tmf638,tmf639}"
+            raise ConfigError(
+                "passwords are not settings (never written to the file): save one in the "
+                f"keyring with `tui-inventory config set-password {target}`"
+            )
         cfg.set(args.key, args.value)
         path = save_config(cfg)
         print(f"{args.key} = {cfg.get(args.key)} (saved to {path})")
+        _report_problems(cfg)
         return 0
     if args.action == "set-password":
+        # Before asking for it: a password typed for nothing is the operator's time lost.
+        status = secrets.keyring_status()
+        if not status.usable:
+            raise SecretsError(
+                f"no keyring here can hold the password for {args.api.upper()}: "
+                f"{status.explanation} Or set {secrets.PASSWORD_ENV[args.api]} in the "
+                "environment instead."
+            )
         if sys.stdin.isatty():
             password = getpass.getpass(f"Password for {args.api.upper()}: ")
         else:
@@ -230,9 +266,33 @@ def config_command(args: argparse.Namespace) -> int:
     raise AssertionError(args.action)
 
 
+def _raw(value: object) -> str:
+    """A refused value as the file holds it, quoted when text (so `"5"` and `5` differ)."""
+    return plain(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _report_problems(cfg: Config) -> None:
+    """On stderr: the file still holds refused values (a sync refuses to start until mended)."""
+    bad = sorted(n for n in cfg.problems if n in KEYS_BY_NAME)
+    unknown = sorted(n for n in cfg.problems if n not in KEYS_BY_NAME)
+    if bad:
+        print(
+            f"tui-inventory: {cfg.path} still has {len(bad)} bad value(s) ({', '.join(bad)}); "
+            "mend each with `tui-inventory config set KEY VALUE`",
+            file=sys.stderr,
+        )
+    if unknown:
+        names = plain(", ".join(unknown))
+        print(
+            f"tui-inventory: {cfg.path} has setting(s) this version does not know ({names}); "
+            "remove them from the file",
+            file=sys.stderr,
+        )
+
+
 def resolve_db(args: argparse.Namespace) -> str:
     return args.db or os.environ.get("TUI_INVENTORY_DB") or default_db_url()
 
 
-def resolve_config(args: argparse.Namespace) -> Config:
-    return load_config(Path(args.config) if args.config else None)
+def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
+    return load_config(Path(args.config) if args.config else None, lenient=lenient)

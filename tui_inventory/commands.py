@@ -392,7 +392,8 @@ def console(args: argparse.Namespace) -> int:
     from tui_inventory.app.main import run_console
     from tui_inventory.cli import resolve_config, resolve_db
 
-    cfg = resolve_config(args)
+    # Leniently: a bad value takes the operator to Settings to mend it (see the app).
+    cfg = resolve_config(args, lenient=True)
     # A read-only console never creates a store; the first start of a syncing one does.
     url = existing_store(args) if args.readonly else resolve_db(args)
     return run_console(cfg, url, passwords=_passwords(), readonly=args.readonly)

@@ -83,10 +83,15 @@ class SettingField(Vertical):
     SettingField.-invalid .error { display: block; }
     """
 
-    def __init__(self, key: Key, value: Any) -> None:
+    def __init__(self, key: Key, value: Any, problem: str | None = None) -> None:
         super().__init__(id=field_id(key.name))
         self.key = key
         self.value = value
+        self.problem = problem  # why the file's value was refused (the field shows that value)
+
+    def on_mount(self) -> None:
+        if self.problem is not None:
+            self.show_error(self.problem)
 
     def compose(self) -> ComposeResult:
         key, value = self.key, self.value
@@ -240,7 +245,13 @@ class SettingsScreen(Screen[None]):
                 for key in KEYS:
                     if key.section != section:
                         continue
-                    yield SettingField(key, self.config.get(key.name))
+                    problem = self.config.problems.get(key.name)
+                    if problem is None:
+                        yield SettingField(key, self.config.get(key.name))
+                    elif key.kind is bool or key.choices:  # a list cannot show the bad value
+                        yield SettingField(key, key.default, f"{problem.message} (in the file)")
+                    else:
+                        yield SettingField(key, problem.raw, problem.message)
                     if key.name == f"{section}.username":
                         yield PasswordField(section)
                 if section in APIS:
