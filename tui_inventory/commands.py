@@ -8,8 +8,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
+from tui_inventory.report import Outcome, Reporter, counts_line
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
@@ -48,64 +47,8 @@ def utc_time(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-class Reporter:
-    """Prints engine events as lines (headless sync and demo): progress at most once a second.
-
-    The engine calls it from one thread per API at once: each line is written whole (text and
-    newline in one write) under a lock, so two APIs' lines never run into each other.
-    """
-
-    def __init__(self, out: TextIO | None = None, *, interval: float = 1.0) -> None:
-        self.out = out
-        self.interval = interval
-        self._last = 0.0
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.RunStarted):
-            self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
-        elif isinstance(event, ev.TypeStarted):
-            start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
-            self.line(f"{event.kind}: {event.mode} started{start}")
-        elif isinstance(event, ev.PageStored):
-            now = time.monotonic()
-            if now - self._last >= self.interval:
-                self._last = now
-                c = event.counters
-                total = f"/{event.total}" if event.total is not None else ""
-                rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
-                self.line(
-                    f"{event.kind}: page {event.page}, {c.received}{total} received, "
-                    f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
-                )
-        elif isinstance(event, ev.Logged) and event.level in ("warning", "error"):
-            self.line(f"{event.level}: {plain(event.message)}")
-        elif isinstance(event, ev.RunFinished):
-            reason = f" ({plain(event.reason)})" if event.reason else ""
-            self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
-
-    def line(self, text: str) -> None:
-        out = self.out or sys.stdout
-        with self._lock:
-            if self._closed:
-                return
-            try:
-                out.write(text + "\n")
-                out.flush()
-            except BrokenPipeError:
-                # The reader went away (`| head`); the sync goes on, and the CLI exits quietly
-                # when the main thread next writes.
-                self._closed = True
-
-
 def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
     return SyncEngine(cfg, store, passwords=kw.pop("passwords", None) or _passwords(), **kw)
-
-
-def _counts_line(store: Store) -> str:
-    counts = store.counts()
-    return "stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS)
 
 
 def existing_store(args: argparse.Namespace) -> str:
@@ -139,11 +82,20 @@ def sync(args: argparse.Namespace) -> int:
         extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
         engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
+            if isinstance(reporter, JsonReporter):
+                outcome, json_reporter = Outcome(), reporter
+
+                def both(event: ev.Event) -> None:
+                    outcome.note(event)
+                    json_reporter(event)
+
+                engine.on_event = both
             result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             if isinstance(reporter, JsonReporter):
                 reporter.emit("info", "stored", counts=store.counts())
-            else:  # through the reporter: a reader gone (`| head`) does not hide the status
-                reporter.line(_counts_line(store))
+                outcome.write()
+            else:
+                reporter.finish(store)
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -374,17 +326,13 @@ def demo(args: argparse.Namespace) -> int:
 
             return run_console(cfg, db_url, passwords=passwords.get, demo=sim)
         with Store(db_url) as store:
-            engine = _engine(cfg, store, on_event=Reporter(), passwords=passwords.get)
+            reporter = Reporter()
+            engine = _engine(cfg, store, on_event=reporter, passwords=passwords.get)
             first = engine.run("buildup")
-            print(_counts_line(store))
+            reporter.line(counts_line(store))
             sim.dataset.tick()
             second = engine.run("update")
-            print(_counts_line(store))
-            for kind, t in second.types.items():
-                c = t.counters
-                print(
-                    f"update {kind}: created {c.created}, updated {c.updated}, removed {c.removed}"
-                )
+            reporter.finish(store)
         return 0 if first.ok and second.ok else 1
 
 

@@ -122,14 +122,14 @@ class SyncEngine:
         except Exception:  # a broken listener must never break the sync
             log.exception("event listener failed")
 
-    def _log(self, level: str, kind: str | None, message: str) -> None:
+    def _log(self, level: str, kind: str | None, message: str, *, outcome: bool = False) -> None:
         getattr(log, level if level != "warning" else "warning")("%s", message)
         log_id: int | None = None
         try:
             log_id = self.store.log(self._run_id, level, kind, message)
         except Exception:
             log.exception("could not write the sync log")
-        self._emit(ev.Logged(self._run_id, level, kind, message, log_id))
+        self._emit(ev.Logged(self._run_id, level, kind, message, log_id, outcome))
 
     # -- a run ----------------------------------------------------------------------------------
 
@@ -170,6 +170,7 @@ class SyncEngine:
                 "info" if state == "succeeded" else "warning",
                 None,
                 f"{mode} {state}{': ' + reason if reason else ''}",
+                outcome=True,
             )
             self._emit(ev.RunFinished(self._run_id, mode, state, reason))
             return RunResult(self._run_id, mode, state, reason, results)
@@ -333,13 +334,8 @@ class SyncEngine:
             log.error("could not record how %s ended: %s", result.kind, exc.message)
         level = "info" if result.state == "succeeded" else "warning"
         c = result.counters
-        self._log(
-            level,
-            result.kind,
-            f"{result.kind}: {result.state}{' (' + result.reason + ')' if result.reason else ''} — "
-            f"received {c.received}, created {c.created}, updated {c.updated}, unchanged "
-            f"{c.unchanged}, skipped {c.skipped}, removed {c.removed}, failed {c.failed}",
-        )
+        line = ev.result_line(result.kind, result.state, result.reason, c)
+        self._log(level, result.kind, line, outcome=True)
         self._emit(
             ev.TypeFinished(self._run_id, result.kind, result.state, result.reason, c.frozen())
         )
