@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
 from tui_inventory.report import Outcome, Reporter, counts_line
+from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
@@ -204,10 +205,21 @@ def _export_rows(store: Store, kind: str, search: str | None) -> Iterator[dict[s
         }
 
 
+class _Screen:
+    """Stdout on a terminal: a terminal is a screen, so upstream text reaches it without control
+    characters (an ESC in a name must not drive it); files and pipes get the bytes as stored."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(plain(text.replace("\r\n", "\n"), single_line=False))
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator[TextIO]:
     if not path or path == "-":
-        yield sys.stdout
+        yield cast(TextIO, _Screen(sys.stdout)) if sys.stdout.isatty() else sys.stdout
         return
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
@@ -296,8 +308,8 @@ def history(args: argparse.Namespace) -> int:
     )
     for r in revisions:
         print(f"{utc_time(r.at)}  run {r.run}  {r.change}")
-        for name, (old, new) in r.changes.items():
-            print(f"    {name}: {plain(_cell(old))} -> {plain(_cell(new))}")
+        for name, old, new in change_lines(r.changes):  # as the console's instance view
+            print(f"    {change_text(name, old, new, limit=2000)}")
     return 0
 
 
