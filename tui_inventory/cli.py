@@ -46,15 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="the console on an embedded simulator, no set-up needed")
+    demo = sub.add_parser(
+        "demo",
+        help="the console on an embedded simulator, no set-up needed",
+        description="The console on an embedded simulator, in a throw-away directory: its\n"
+        "settings and store go at the end (--db keeps the store). No set-up, no password.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     demo.add_argument(
         "--headless", action="store_true", help="no console: a buildup and an update, printed"
     )
-    demo.add_argument("--services", type=int, default=600)
-    demo.add_argument("--carriers", type=int, default=150)
-    demo.add_argument("--resources", type=int, default=3000)
-    demo.add_argument("--latency-ms", type=int, default=40)
-    demo.add_argument("--seed", type=int, default=1)
+    _simulated_data(demo, services=600, carriers=150, resources=3000, latency_ms=40)
 
     sync = sub.add_parser("sync", help="headless sync: one run (--once) or a daemon")
     sync.add_argument("--once", action="store_true", help="one run, then exit (0 only on success)")
@@ -88,15 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace what a non-empty destination holds"
     )
 
-    sim = sub.add_parser("simulate", help="run the simulator alone")
-    sim.add_argument("--port", type=int, default=8638)
-    sim.add_argument("--services", type=int, default=1000)
-    sim.add_argument("--carriers", type=int, default=200)
-    sim.add_argument("--resources", type=int, default=5000)
-    sim.add_argument("--latency-ms", type=int, default=0)
-    sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--faults", metavar="SPEC", help="e.g. services:504@3x2,resources:502@5")
-    sim.add_argument("--changes-per-poll", type=int, default=5)
+    sim = sub.add_parser(
+        "simulate",
+        help="run the simulator alone",
+        description="The TMF638/TMF639 simulator alone, on 127.0.0.1 (both dialects), until\n"
+        "Ctrl-C. It prints its URLs, users and passwords, and the commands that point\n"
+        "tui-inventory at it.",
+        epilog=_faults_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sim.add_argument(
+        "--port", type=int, default=8638, help="TCP port (0: any free; default: %(default)s)"
+    )
+    _simulated_data(sim, services=1000, carriers=200, resources=5000, latency_ms=0)
+    sim.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="faults on chosen pages, KIND:FAULT@PAGE[xTIMES] comma-separated, e.g. "
+        "services:504@3x2,resources:502@5 (TIMES: requests that fail, -1 always; the fault "
+        "kinds are listed below)",
+    )
+    sim.add_argument(
+        "--changes-per-poll",
+        type=int,
+        default=5,
+        help="upstream changes each periodic update (a services listing with updatedDaysAgo) "
+        "finds (default: %(default)s)",
+    )
 
     cfg = sub.add_parser("config", help="show or change settings")
     csub = cfg.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -122,6 +142,49 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("key")
     hi.add_argument("--json", action="store_true")
     return p
+
+
+def _simulated_data(
+    parser: argparse.ArgumentParser,
+    *,
+    services: int,
+    carriers: int,
+    resources: int,
+    latency_ms: int,
+) -> None:
+    """The options of the simulated inventories, shared by `demo` and `simulate`."""
+    parser.add_argument(
+        "--services", type=int, default=services, help="services to generate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--carriers", type=int, default=carriers, help="carriers to generate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--resources",
+        type=int,
+        default=resources,
+        help="resources to generate (some filtered) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=latency_ms,
+        help="delay added to every response (ms) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed: the same seed, the same inventories (default: %(default)s)",
+    )
+
+
+def _faults_epilog() -> str:
+    from tui_inventory.simulator.faults import FAULT_HELP
+
+    width = max(len(name) for name in FAULT_HELP)
+    lines = [f"  {name:<{width}}  {text}" for name, text in FAULT_HELP.items()]
+    return "fault kinds (--faults KIND:FAULT@PAGE[xTIMES]):\n" + "\n".join(lines)
 
 
 # The status a shell shows for a process that SIGPIPE ended (128 + SIGPIPE).
