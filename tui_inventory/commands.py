@@ -18,7 +18,7 @@ from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
-from tui_inventory.report import Outcome, Reporter, counts_line
+from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
@@ -79,7 +79,7 @@ def sync(args: argparse.Namespace) -> int:
     json_log = bool(getattr(args, "json_log", False)) or not args.once
     lease_ttl = getattr(args, "lease_ttl", None)
     with Store(resolve_db(args)) as store:
-        reporter = JsonReporter() if json_log else Reporter()
+        reporter = JsonReporter() if json_log else line_reporter()
         extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
         engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
@@ -338,7 +338,7 @@ def demo(args: argparse.Namespace) -> int:
 
             return run_console(cfg, db_url, passwords=passwords.get, demo=sim)
         with Store(db_url) as store:
-            reporter = Reporter()
+            reporter = line_reporter()
             engine = _engine(cfg, store, on_event=reporter, passwords=passwords.get)
             first = engine.run("buildup")
             reporter.line(counts_line(store))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import Any, TextIO
+
+from rich.text import Text
 
 from tui_inventory import KINDS
 from tui_inventory.store.repo import Store
@@ -104,8 +106,12 @@ class Reporter:
             self._type_reasons = self._type_reasons or bool(event.reason)
             self.result(ev.result_line(event.kind, event.state, event.reason, event.counters))
         elif isinstance(event, ev.RunFinished):
-            reason = f" ({event.reason})" if event.reason and not self._type_reasons else ""
-            self.line(plain(f"run {event.run_id}: {event.mode} {event.state}{reason}"))
+            self.line(self.run_line(event))
+
+    def run_line(self, event: ev.RunFinished) -> str:
+        """`run 3: update failed`, with the run's reason when no type said it already."""
+        reason = f" ({event.reason})" if event.reason and not self._type_reasons else ""
+        return plain(f"run {event.run_id}: {event.mode} {event.state}{reason}")
 
     def progress(self, event: ev.PageStored) -> None:
         now = time.monotonic()
@@ -141,3 +147,95 @@ class Reporter:
                 # The reader went away (`| head`); the sync goes on, and the CLI exits quietly
                 # when the main thread next writes.
                 self._closed = True
+
+
+class ProgressReporter(Reporter):
+    """On a terminal: a live progress bar per inventory (page, items, rate, and percentage and
+    ETA when the upstream says its total), drawn by rich; lines (warnings) scroll above the bars;
+    when a run ends the bars go and its result lines are printed in their place."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        super().__init__(out, interval=0.0)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(file=out or sys.stdout, highlight=False)
+        self.bars = Progress(
+            TextColumn("{task.description:<9}"),
+            BarColumn(bar_width=24),
+            TaskProgressColumn(),
+            TextColumn("page {task.fields[page]}"),
+            TextColumn("{task.fields[items]} items"),
+            TextColumn("{task.fields[rate]}/s"),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,  # the result lines take their place
+        )
+        self._tasks: dict[str, Any] = {}
+        self._results: list[str] = []
+        self._drawn = 0.0
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.RunStarted):
+            self._tasks.clear()
+            self._results.clear()
+            self.bars.start()
+        elif isinstance(event, ev.TypeStarted):
+            self._tasks[event.kind] = self.bars.add_task(
+                event.kind, total=None, page=event.first_page, items=0, rate=0
+            )
+            self.bars.refresh()
+        elif isinstance(event, ev.TypeFinished) and event.kind in self._tasks:
+            done = event.counters.received  # a full bar, whatever total the upstream gave
+            self.bars.update(self._tasks[event.kind], total=max(done, 1), completed=max(done, 1))
+        elif isinstance(event, ev.RunFinished):
+            self.outcome.note(event)
+            self.bars.stop()  # (transient: the bars go)
+            for line in self._results:
+                self.line(line)
+            self.line(self.run_line(event))
+            return
+        super().__call__(event)
+
+    def progress(self, event: ev.PageStored) -> None:
+        task = self._tasks.get(event.kind)
+        if task is None:
+            return
+        received = event.counters.received
+        rate = received / event.elapsed if event.elapsed > 0 else 0.0
+        self.bars.update(
+            task,
+            completed=received,
+            total=event.total,
+            page=event.page,
+            items=received,
+            rate=f"{rate:.0f}",
+        )
+        now = time.monotonic()
+        if now - self._drawn >= 0.1:  # at once, not at the next tick: a short run shows too
+            self._drawn = now
+            self.bars.refresh()
+
+    def result(self, text: str) -> None:
+        self._results.append(plain(text))
+
+    def line(self, text: str) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self.console.print(Text(text), soft_wrap=True)
+            except BrokenPipeError:
+                self._closed = True
+
+
+def line_reporter() -> Reporter:
+    """Bars on a terminal, plain lines otherwise (piped, redirected, under cron)."""
+    return ProgressReporter() if sys.stdout.isatty() else Reporter()
