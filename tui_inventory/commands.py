@@ -91,7 +91,11 @@ def sync(args: argparse.Namespace) -> int:
                     json_reporter(event)
 
                 engine.on_event = both
-            result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
+            try:
+                result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
+            finally:
+                if not isinstance(reporter, JsonReporter):
+                    reporter.close()
             if isinstance(reporter, JsonReporter):
                 reporter.emit("info", "stored", counts=store.counts())
                 outcome.write()
@@ -340,10 +344,13 @@ def demo(args: argparse.Namespace) -> int:
         with Store(db_url) as store:
             reporter = line_reporter()
             engine = _engine(cfg, store, on_event=reporter, passwords=passwords.get)
-            first = engine.run("buildup")
-            reporter.line(counts_line(store))
-            sim.dataset.tick()
-            second = engine.run("update")
+            try:
+                first = engine.run("buildup")
+                reporter.line(counts_line(store))
+                sim.dataset.tick()
+                second = engine.run("update")
+            finally:
+                reporter.close()
             reporter.finish(store)
         return 0 if first.ok and second.ok else 1
 

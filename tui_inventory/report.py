@@ -135,6 +135,9 @@ class Reporter:
             self.line(counts_line(store))
         self.outcome.write()
 
+    def close(self) -> None:
+        """The run stopped, however it stopped (an interrupt, a crash): nothing to undo here."""
+
     def line(self, text: str) -> None:
         out = self.out or sys.stdout
         with self._lock:
@@ -225,6 +228,11 @@ class ProgressReporter(Reporter):
 
     def result(self, text: str) -> None:
         self._results.append(plain(text))
+
+    def close(self) -> None:
+        """Give the terminal back (its cursor shown) when a run stops without finishing."""
+        if self.bars.live.is_started:
+            self.bars.stop()
 
     def line(self, text: str) -> None:
         with self._lock:
