@@ -110,3 +110,16 @@ def test_export_to_a_terminal_shows_no_control_characters_files_and_pipes_stay_e
         )
         assert status == 0
         assert out.read_bytes() == piped.stdout  # a file written from a terminal: byte-exact
+
+
+def test_history_json_on_a_terminal_shows_no_control_characters(
+    sim: Any, make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
+    db, key = changed_store(sim, tmp_path, make_engine)
+    env = env_with_passwords(None, tmp_path)
+    status, screen = run_in_pty(["--db", str(db), "history", "services", key, "--json"], env)
+    assert status == 0
+    assert "\x9b".encode() not in screen and b"\x1b" not in screen
+    assert b"<9B>2J end" in screen
+    piped = run(["--db", str(db), "history", "services", key, "--json"], env)
+    assert "\x9b2J end" in piped.stdout  # a pipe gets the data as stored

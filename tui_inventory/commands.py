@@ -144,7 +144,7 @@ def status(args: argparse.Namespace) -> int:
             ),
         }
     if args.json:
-        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(report, _stdout(), indent=2, ensure_ascii=False)
         print()
         return 0
     print(f"database: {report['database']}")
@@ -220,10 +220,15 @@ class _Screen:
         return self.out.write(plain(text.replace("\r\n", "\n"), single_line=False))
 
 
+def _stdout() -> TextIO:
+    """Stdout, made safe for the screen when it is a terminal (see `_Screen`)."""
+    return cast(TextIO, _Screen(sys.stdout)) if sys.stdout.isatty() else sys.stdout
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator[TextIO]:
     if not path or path == "-":
-        yield cast(TextIO, _Screen(sys.stdout)) if sys.stdout.isatty() else sys.stdout
+        yield _stdout()
         return
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
@@ -300,7 +305,7 @@ def history(args: argparse.Namespace) -> int:
                 }
                 for r in revisions
             ],
-            sys.stdout,
+            _stdout(),
             indent=2,
             ensure_ascii=False,
         )
