@@ -315,11 +315,7 @@ def config_command(args: argparse.Namespace) -> int:
         # Before asking for it: a password typed for nothing is the operator's time lost.
         status = secrets.keyring_status()
         if not status.usable:
-            raise SecretsError(
-                f"no keyring here can hold the password for {args.api.upper()}: "
-                f"{status.explanation} Or set {secrets.PASSWORD_ENV[args.api]} in the "
-                "environment instead."
-            )
+            raise SecretsError(status.explanation)  # it names the environment variables too
         if sys.stdin.isatty():
             password = getpass.getpass(f"Password for {args.api.upper()}: ")
         else:
