@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint check screenshots bench clean
+# Workers for `make test`: the tests wait on subprocesses, sockets and terminals much of the time,
+# so on a 2-core machine 4 workers finish a sample sooner than 2 (`-n auto`) or none.
+WORKERS ?= 4
+
+.PHONY: demo test test-fast lint check screenshots bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +18,17 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## the console on the embedded simulator
 	$(BIN)/tui-inventory demo
 
-test: $(BIN)/.installed  ## the whole test suite
-	$(BIN)/pytest -q
+test: $(BIN)/.installed  ## the whole test suite, spread over $(WORKERS) workers
+	$(BIN)/pytest -q -n $(WORKERS)
 
-lint: $(BIN)/.installed  ## ruff (lint and format) and mypy
+test-fast: $(BIN)/.installed  ## the unit tier: the core on the simulator and real stores, no console
+	$(BIN)/pytest -q -n $(WORKERS) tests/unit
+
+lint: $(BIN)/.installed  ## ruff (lint and format), mypy and the import contracts (pyproject.toml)
 	$(BIN)/ruff check tui_inventory tests benchmarks scripts
 	$(BIN)/ruff format --check tui_inventory tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 

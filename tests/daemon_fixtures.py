@@ -10,26 +10,38 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from test_cli import CLI, env_with_passwords, write_config
+from cli_fixtures import CLI, env_with_passwords, write_config
 
 
 class DaemonProcess:
     """`tui-inventory sync` (the daemon) in a subprocess; `events` are its parsed log lines."""
 
     def __init__(
-        self, sim: Any, db_url: str, home: Path, *, lease_ttl: float = 60.0, **settings: Any
+        self,
+        sim: Any,
+        db_url: str,
+        home: Path,
+        *,
+        lease_ttl: float = 60.0,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        **settings: Any,
     ) -> None:
         settings.setdefault("sync.records_per_page", 10)
         settings.setdefault("sync.page_concurrency", 2)
         home.mkdir(parents=True, exist_ok=True)
         config = write_config(home / "config.toml", sim, **settings)
         self.proc = subprocess.Popen(
-            [*CLI, "--config", str(config), "--db", db_url, "sync", "--lease-ttl", str(lease_ttl)],
-            env=env_with_passwords(sim, home),
+            [
+                *CLI,
+                *("--config", str(config), "--db", db_url),
+                *("sync", "--lease-ttl", str(lease_ttl), *args),
+            ],
+            env={**env_with_passwords(sim, home), **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -3,49 +3,19 @@ characters while an export to a file or a pipe stays byte-exact."""
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from test_cli import env_with_passwords, run
+from cli_fixtures import CLI, env_with_passwords, run
+from cli_screen_fixtures import run_in_pty
 
 from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
 
-CLI = [sys.executable, "-m", "tui_inventory"]
 HOSTILE_NAME = "Evil\x1b[31mRed\x1b]0;title\x07 \x9b2J end"
-
-
-def run_in_pty(args: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, bytes]:
-    """Run the CLI with stdout on a pseudo-terminal (as typed by hand); its output and status."""
-    master, slave = pty.openpty()
-    with subprocess.Popen(
-        [*CLI, *args], env=env, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
-    ) as proc:
-        os.close(slave)
-        chunks: list[bytes] = []
-        try:
-            while True:
-                ready, _, _ = select.select([master], [], [], timeout)
-                if not ready:
-                    proc.kill()
-                    raise AssertionError(f"no output for {timeout} s: {b''.join(chunks)[-2000:]!r}")
-                try:
-                    data = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-        finally:
-            os.close(master)
-        return proc.wait(timeout=timeout), b"".join(chunks)
 
 
 def changed_store(

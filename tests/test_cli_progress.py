@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from test_cli import env_with_passwords, run
-from test_cli_history_export import run_in_pty
-from test_cli_sync_report import RESULT
+from cli_fixtures import env_with_passwords, run
+from cli_screen_fixtures import RESULT, run_in_pty
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -3,30 +3,11 @@ stdout, and on a failure why, on stderr, each cause once however many inventorie
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-from test_cli import env_with_passwords, free_port, run, write_config
-
-RESULT = re.compile(
-    r"^(services|carriers|resources): (succeeded|failed|held|partial|cancelled)( \(.*\))? — "
-    r"received (\d+), created (\d+), updated (\d+), unchanged (\d+), skipped (\d+), "
-    r"removed (\d+), failed (\d+)$",
-    re.MULTILINE,
-)
-
-
-def results(stdout: str) -> dict[str, dict[str, Any]]:
-    """The last result line of each inventory, as state and counters."""
-    out: dict[str, dict[str, Any]] = {}
-    for m in RESULT.finditer(stdout):
-        names = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
-        out[m.group(1)] = {
-            "state": m.group(2),
-            **dict(zip(names, map(int, m.groups()[3:]), strict=True)),
-        }
-    return out
+from cli_fixtures import env_with_passwords, free_port, run, write_config
+from cli_screen_fixtures import RESULT, results
 
 
 def sync_once(tmp_path: Path, sim: Any, env: dict[str, str], *extra: str, **settings: Any) -> Any:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from app_fixtures import make_app, screen_text, wait_for
-from test_cli import env_with_passwords, run, write_config
-from test_cli_sync_report import results
+from cli_fixtures import env_with_passwords, run, write_config
+from cli_screen_fixtures import results
 
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.simulator.generate import key_of

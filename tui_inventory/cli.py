@@ -12,16 +12,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from tui_inventory import KINDS, __version__
-from tui_inventory.config import (
+from tui_inventory.config import (  # noqa: F401  (importable from here)
     APIS,
     KEYS,
     KEYS_BY_NAME,
     Config,
     default_db_url,
     load_config,
+    resolve_config,
+    resolve_db,
     save_config,
 )
 from tui_inventory.errors import ConfigError, InventoryError, SecretsError
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--json-log",
         action="store_true",
         help="progress as JSON lines (always so for the daemon)",
+    )
+    sync.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="the daemon serves /metrics, /livez and /readyz there (or the setting ops.listen)",
     )
     # Hidden: how long the lease outlives its holder (seconds); short in tests of takeovers.
     sync.add_argument("--lease-ttl", type=float, default=None, help=argparse.SUPPRESS)
@@ -347,11 +353,3 @@ def _report_problems(cfg: Config) -> None:
             "remove them from the file",
             file=sys.stderr,
         )
-
-
-def resolve_db(args: argparse.Namespace) -> str:
-    return args.db or os.environ.get("TUI_INVENTORY_DB") or default_db_url()
-
-
-def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
-    return load_config(Path(args.config) if args.config else None, lenient=lenient)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from tui_inventory import KINDS
-from tui_inventory.config import DB_ENV, Config
+from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
 from tui_inventory.report import Outcome, counts_line, line_reporter
@@ -55,8 +55,6 @@ def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
 def existing_store(args: argparse.Namespace) -> str:
     """The database of a command that only reads. A SQLite file must exist already: opening one
     creates it, and a mistyped path would show an empty inventory instead of the mistake."""
-    from tui_inventory.cli import resolve_db
-
     url = resolve_db(args)
     path = sqlite_path(url)
     if path is None or path.is_file():
@@ -69,8 +67,6 @@ def existing_store(args: argparse.Namespace) -> str:
 
 
 def sync(args: argparse.Namespace) -> int:
-    from tui_inventory.cli import resolve_config, resolve_db
-
     cfg = resolve_config(args)
     if args.buildup and args.update:
         raise InventoryError("choose --buildup or --update, not both")
@@ -78,10 +74,19 @@ def sync(args: argparse.Namespace) -> int:
     # The daemon always logs JSON lines (one object per line, for journald and log shippers).
     json_log = bool(getattr(args, "json_log", False)) or not args.once
     lease_ttl = getattr(args, "lease_ttl", None)
+    serve = getattr(args, "serve", None)
+    if serve and args.once:
+        raise InventoryError("--serve is for the daemon: drop --once")
     with Store(resolve_db(args)) as store:
         reporter = JsonReporter() if json_log else line_reporter()
         extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
-        engine = _engine(cfg, store, on_event=reporter, **extra)
+        if not args.once:  # the daemon's metrics follow its engine and its HTTP clients
+            from tui_inventory.ops.metrics import METRICS
+
+            extra["client_factory"] = METRICS.client_factory()
+            engine = _engine(cfg, store, on_event=_both(reporter, METRICS), **extra)
+        else:
+            engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
             if isinstance(reporter, JsonReporter):
                 outcome, json_reporter = Outcome(), reporter
@@ -105,7 +110,18 @@ def sync(args: argparse.Namespace) -> int:
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
         daemon.install_signal_handlers()
-        return daemon.run()
+        from tui_inventory.ops.service import Service
+
+        with Service(store, cfg, reporter, listen=serve):
+            return daemon.run()
+
+
+def _both(first: Callable[[ev.Event], None], second: Callable[[ev.Event], None]) -> Any:
+    def on_event(event: ev.Event) -> None:
+        first(event)
+        second(event)
+
+    return on_event
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -362,7 +378,6 @@ def demo(args: argparse.Namespace) -> int:
 
 def console(args: argparse.Namespace) -> int:
     from tui_inventory.app.main import run_console
-    from tui_inventory.cli import resolve_config, resolve_db
 
     # Leniently: a bad value takes the operator to Settings to mend it (see the app).
     cfg = resolve_config(args, lenient=True)

@@ -6,6 +6,7 @@ anything that looks like one.
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -92,6 +93,12 @@ KEYS: tuple[Key, ...] = (
         0.5,
         "A cleanup that would remove more than this share of a type is held back.",
     ),
+    Key(
+        "ops.listen",
+        str,
+        None,
+        "HOST:PORT of the daemon's /metrics, /livez and /readyz; off when empty.",
+    ),
 )
 KEYS_BY_NAME = {k.name: k for k in KEYS}
 
@@ -139,11 +146,17 @@ class Problem:
 
 
 @dataclass
+class OpsSettings:
+    listen: str | None = None
+
+
+@dataclass
 class Config:
     tmf638: Tmf638Settings = field(default_factory=Tmf638Settings)
     tmf639: Tmf639Settings = field(default_factory=Tmf639Settings)
     http: HttpSettings = field(default_factory=HttpSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
     path: Path | None = None
     # Refused values of a file loaded leniently, by dotted name (the key keeps its default).
     problems: dict[str, Problem] = field(default_factory=dict)
@@ -274,6 +287,21 @@ def validate_value(key: Key, value: Any) -> None:
         raise ConfigError(f"{name} must start with '/', not {value!r}")
     if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
         raise ConfigError(f"http.ca_bundle names no readable file: {value}")
+    if name == "ops.listen":
+        parse_listen(value, name)
+
+
+def parse_listen(value: str, name: str = "ops.listen") -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets: `[::1]:9464`) as (host, port); port 0 takes any
+    free port. Raises ConfigError in one sentence."""
+    host, sep, port = value.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(
+            f"{name} must be HOST:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), not {value[:80]!r}"
+        )
+    return host, int(port)
 
 
 def _number(value: float) -> str:
@@ -344,6 +372,17 @@ def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Con
                 )
                 raise ConfigError(f"{cfg_path}: {exc.message} ({mend})") from None
     return cfg
+
+
+def resolve_db(args: argparse.Namespace) -> str:
+    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file."""
+    return str(args.db or default_db_url())
+
+
+def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
+    """The settings a command works with: `--config`, else the default file (`lenient`: see
+    `load_config`)."""
+    return load_config(Path(args.config) if args.config else None, lenient=lenient)
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:

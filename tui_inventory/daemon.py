@@ -15,13 +15,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-import peewee as pw
-
 from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
+from tui_inventory.store.db import UNAVAILABLE
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 
@@ -47,8 +47,15 @@ class JsonReporter:
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._closed = False  # the reader went away: the sync goes on, unwritten
+        # Told every line written (its event name and fields): systemd's STATUS= follows them.
+        self.on_emit: Callable[[str, dict[str, Any]], None] | None = None
 
     def emit(self, level: str, event: str, **fields: Any) -> None:
+        if self.on_emit is not None:
+            try:
+                self.on_emit(event, fields)
+            except Exception:  # a broken listener must never break the daemon
+                log.exception("the daemon's status listener failed")
         record = {"time": _iso(datetime.now(UTC)), "level": level, "event": event, **fields}
         line = json.dumps(record, ensure_ascii=True, default=str)
         with self._lock:
@@ -199,7 +206,7 @@ class Daemon:
                 wait = standby
             except InventoryError as exc:
                 emit("error", "run_failed", message=exc.message)
-            except (pw.OperationalError, pw.InterfaceError) as exc:
+            except UNAVAILABLE as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 emit("error", "database_unavailable", message=first, retry_in=DB_RETRY)
                 wait = DB_RETRY

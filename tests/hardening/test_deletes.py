@@ -1,7 +1,7 @@
 """Safe deletes under hostile upstreams: a listing that suddenly comes back empty, and gaps anywhere
 in a buildup (first page, middle, last, the empty page that ends it, the part before a resume).
 
-The rule tests prove the guard and the gap rule once (tests/test_sync_rules.py); these push them to
+The rule tests prove the guard and the gap rule once (tests/unit/test_sync_rules.py); these push them to
 the cases an operator meets: 10,000 instances at stake, every position of a gap.
 """
 

@@ -3,7 +3,7 @@ and never answers, the null backend configured, a real Secret Service that is lo
 happens, nothing claims a password was saved when it was not, and a sync whose keyring hangs or is
 locked ends promptly with the keyring's sentence instead of hanging.
 
-tests/test_secrets.py covers the same refusals with stand-in backends (fail, null, plain text,
+tests/unit/test_secrets.py covers the same refusals with stand-in backends (fail, null, plain text,
 hanging, failing, forgetful) and the real Secret Service saving and reading; these use the real
 detection in a real process, a real socket, a real locked collection. The console's side (it stays
 responsive and says so on screen) is in the console's tests.

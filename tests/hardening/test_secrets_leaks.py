@@ -3,7 +3,7 @@ password, no basic-auth `user:password` base64 and no session cookie the upstrea
 the config file, the database, the log files, the exported files, the commands' output or a crash
 report, even one rendered with every frame's local variables.
 
-tests/test_cli.py proves the passwords' absence after a plain failing run; this adds the upstream's
+tests/e2e/test_cli.py proves the passwords' absence after a plain failing run; this adds the upstream's
 session cookies, a crash, the exports of every format, and crash reports with locals.
 """
 

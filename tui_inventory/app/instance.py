@@ -137,7 +137,6 @@ class InstanceScreen(Screen[None]):
             last = next((r for r in revisions if r.change == "removed"), None)
             fields = {k: v[0] for k, v in last.changes.items()} if last else {}
         snap = _Snapshot(definition, record, fields, revisions)
-        inst = store.m.instance
         for f in definition.fields:
             refs = fields.get(f.name)
             if f.type != REFS or not isinstance(refs, list):
@@ -145,8 +144,7 @@ class InstanceScreen(Screen[None]):
             ids = [r["id"] for r in refs if isinstance(r, dict) and isinstance(r.get("id"), str)]
             stored: set[str] = set()
             if f.target and ids:
-                q = inst.select(inst.key).where((inst.kind == f.target) & inst.key.in_(ids[:500]))
-                stored = {k for (k,) in q.tuples()}
+                stored = store.stored_keys(f.target, ids[:500])
             snap.links[f.name] = [_link(f.target, r, stored) for r in refs[:500]]
         if record is not None:
             snap.referenced_by = InventoryQuery(store).referenced_by(self.kind, self.key)

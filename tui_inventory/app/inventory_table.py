@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, cast
 
-import peewee as pw
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -29,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
+from tui_inventory.store.db import is_interrupted
 from tui_inventory.store.query import SORTS, InventoryQuery, Row, TableQuery
 from tui_inventory.store.repo import Store
 from tui_inventory.text import plain
@@ -146,7 +146,7 @@ class Reader:
 
     @staticmethod
     def interrupted(error: BaseException | None) -> bool:
-        return isinstance(error, pw.OperationalError) and "interrupted" in str(error)
+        return is_interrupted(error)
 
     def close(self) -> None:
         self.interrupt()

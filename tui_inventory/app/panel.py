@@ -21,15 +21,20 @@ from textual.widget import Widget
 from textual.widgets import Button, ProgressBar, Static
 
 from tui_inventory.store.progress import TypeProgress
+from tui_inventory.store.snapshot import Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
+
+from .trends import Trends
 
 if TYPE_CHECKING:
     from tui_inventory.store.lease import LeaseInfo
     from tui_inventory.store.repo import HeldRecord
 
-    from .dashboard import Snapshot
+
+# A sync elsewhere is read about once a second: a point of its rate line per read.
+ELSEWHERE_WINDOW = 0.5
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
@@ -114,7 +119,8 @@ class InventoryPanel(Widget):
     InventoryPanel ProgressBar { height: 1; display: none; }
     InventoryPanel.-running ProgressBar { display: block; }
     InventoryPanel ProgressBar Bar { width: 1fr; }
-    InventoryPanel .details { height: auto; color: $text-muted; }
+    InventoryPanel .body { height: auto; }
+    InventoryPanel .details { width: 1fr; height: auto; color: $text-muted; }
     InventoryPanel .held { height: auto; display: none; }
     InventoryPanel.-held .held { display: block; }
     InventoryPanel .held Static { width: 1fr; height: auto; color: $warning; }
@@ -143,13 +149,19 @@ class InventoryPanel(Widget):
             yield Static(classes="state")
             yield Static(classes="detail")
         yield ProgressBar(show_eta=False, show_percentage=False)
-        yield Static(classes="details")
+        with Horizontal(classes="body"):
+            yield Static(classes="details")
+            yield Trends(self.kind)
         with Horizontal(classes="held"):
             yield Static(id=f"held-{self.kind}")
             yield Button("Review", id=f"review-{self.kind}", compact=True, variant="warning")
 
     def on_mount(self) -> None:
         self.render_panel()
+
+    @property
+    def trends(self) -> Trends:
+        return self.query_one(Trends)
 
     @property
     def progress(self) -> str:
@@ -167,11 +179,15 @@ class InventoryPanel(Widget):
         self.live = "building" if event.mode == "buildup" else "updating"
         self.note = f"resumed at page {event.first_page}" if event.first_page > 1 else ""
         self.figures = None
+        self.trends.rate.reset()
+        self.trends.show_rate()
         self.render_panel()
 
     def page_stored(self, event: ev.PageStored) -> None:
         self.figures = Figures.of_page(event, self.gaps)
         self.run_counters = event.counters.as_dict()
+        if self.trends.rate.add(event.elapsed, event.counters.received):
+            self.trends.show_rate()
         self.render_panel()
 
     def gap_recorded(self) -> None:
@@ -180,6 +196,9 @@ class InventoryPanel(Widget):
     def type_finished(self, event: ev.TypeFinished | None = None) -> None:
         if event is not None:
             self.result, self.result_at = event, time.monotonic()
+        figures = self.figures
+        if figures is not None and self.trends.rate.flush(figures.elapsed, figures.received):
+            self.trends.show_rate()  # the type's last seconds: a short run still has its point
         self.live = None
         self.figures = None
         self.render_panel()
@@ -195,6 +214,11 @@ class InventoryPanel(Widget):
             elsewhere = self._running_elsewhere()
             self.figures = Figures.of_type_run(elsewhere) if elsewhere is not None else None
             self.run_counters = elsewhere.counters.as_dict() if elsewhere is not None else None
+            f = self.figures
+            if f is not None and self.trends.rate.add(f.elapsed, f.received, ELSEWHERE_WINDOW):
+                self.trends.show_rate()
+        if self.kind in snapshot.sizes:
+            self.trends.show_sizes(snapshot.sizes[self.kind])
         self.render_panel()
 
     def set_writable(self, writable: bool) -> None:

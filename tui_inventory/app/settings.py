@@ -43,6 +43,7 @@ SECTIONS = {
     "tmf639": "TMF639 — resources",
     "http": "HTTP",
     "sync": "Sync",
+    "ops": "Operations",
 }
 TEST_PATH_KEY = {"tmf638": "tmf638.services_path", "tmf639": "tmf639.resources_path"}
 KEYRING_TIMEOUT = 5.0  # seconds before a keyring call that does not answer is given up

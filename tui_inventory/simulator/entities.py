@@ -1,19 +1,17 @@
 """Builders of services and carriers in the canonical (ses gateway) shape; resources are in `resources`.
 
-Each takes the `World` (for keys, sites and what exists) and an index, and draws everything else
+Each takes the `World` (`simulator.world`: for keys, sites and what exists) and an index, and draws everything else
 from its own seeded stream, so an entity is the same whenever and wherever it is generated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui_inventory.simulator import names
 from tui_inventory.simulator.names import GATEWAYS, SATELLITES, SEGMENTS, Rng
-
-if TYPE_CHECKING:
-    from tui_inventory.simulator.generate import World
+from tui_inventory.simulator.world import World
 
 Entity = dict[str, Any]
 

@@ -12,7 +12,6 @@ Layout (index → entity), chosen so relationships are coherent without material
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from tui_inventory.simulator import entities, names, resources
@@ -23,6 +22,7 @@ from tui_inventory.simulator.names import (
     Rng,
     Satellite,
 )
+from tui_inventory.simulator.world import Infra, Site
 
 Entity = entities.Entity
 
@@ -88,25 +88,6 @@ def resource_type(entity: Entity) -> str:
 
 def is_excluded_type(type_name: str) -> bool:
     return type_name.lower() in _EXCLUDED_LOWER
-
-
-@dataclass(frozen=True)
-class Infra:
-    key: str
-    role: str  # satellite | gateway | transponder
-    sat: int  # index into SATELLITES (gateways: index into GATEWAYS)
-    number: int = 0  # transponder number on its satellite
-
-
-@dataclass(frozen=True)
-class Site:
-    number: int
-    segment: int
-    name: str
-    customer_id: str
-    customer_name: str
-    gateway: int
-    reseller: tuple[str, str] | None
 
 
 def _infra_catalogue() -> list[Infra]:

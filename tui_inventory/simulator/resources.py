@@ -5,7 +5,7 @@ terminals, and the resource types the product filters out (named in each of the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui_inventory.simulator import names
 from tui_inventory.simulator.entities import (
@@ -17,9 +17,7 @@ from tui_inventory.simulator.entities import (
     status,
 )
 from tui_inventory.simulator.names import GATEWAYS, SATELLITES, SEGMENTS, Rng
-
-if TYPE_CHECKING:
-    from tui_inventory.simulator.generate import Infra, World
+from tui_inventory.simulator.world import Infra, World
 
 
 def _resource(

@@ -56,6 +56,18 @@ class PostgresDatabase(ReconnectMixin, pw.PostgresqlDatabase):  # type: ignore[m
     )
 
 
+DatabaseError = pw.PeeweeException  # what a read or write of either backend raises
+
+
+# A database that went away or cannot be reached now (a daemon retries after a while).
+UNAVAILABLE: tuple[type[Exception], ...] = (pw.OperationalError, pw.InterfaceError)
+
+
+def is_interrupted(error: BaseException | None) -> bool:
+    """Whether `error` is a SQLite statement stopped by `interrupt()` (a reader given up)."""
+    return isinstance(error, pw.OperationalError) and "interrupted" in str(error)
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
 

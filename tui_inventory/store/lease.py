@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import peewee as pw
 
 from tui_inventory.errors import LeaseHeld
-from tui_inventory.store.repo import Store, now_iso
+from tui_inventory.store.base import StoreBase
+from tui_inventory.store.records import now_iso
 from tui_inventory.store.schema import LEASE_LOCK, advisory_lock, is_postgres
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def database_time(store: Store) -> float:
+def database_time(store: StoreBase) -> float:
     """Now, in seconds since the epoch, by the clock every host of this database agrees on."""
     if is_postgres(store.db):
         (value,) = store.db.execute_sql("SELECT EXTRACT(EPOCH FROM clock_timestamp())").fetchone()
@@ -70,7 +71,7 @@ def database_time(store: Store) -> float:
     return time.time()  # a SQLite file is shared by the processes of one host
 
 
-def current_lease(store: Store, *, for_update: bool = False) -> LeaseInfo | None:
+def current_lease(store: StoreBase, *, for_update: bool = False) -> LeaseInfo | None:
     lease = store.m.lease
     query = lease.select().where(lease.name == LEASE_NAME)
     if for_update and is_postgres(store.db):
@@ -81,7 +82,7 @@ def current_lease(store: Store, *, for_update: bool = False) -> LeaseInfo | None
     return LeaseInfo(row.holder, row.host, row.pid, row.since, row.expires)
 
 
-def live_lease(store: Store) -> LeaseInfo | None:
+def live_lease(store: StoreBase) -> LeaseInfo | None:
     """The lease if a sync holds it now (not expired, holder alive), else None."""
     info = current_lease(store)
     return info if lease_is_live(info, database_time(store)) else None
@@ -102,7 +103,7 @@ class SyncLease:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreBase,
         ttl: float = DEFAULT_TTL,
         *,
         on_lost: Callable[[], None] | None = None,

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import peewee as pw
 
+from tui_inventory.domain import FrozenCounters
+from tui_inventory.store.bookkeeping import BookkeepingStore
 from tui_inventory.store.lease import LeaseInfo, current_lease, database_time, lease_is_live
-from tui_inventory.sync.events import FrozenCounters
+from tui_inventory.store.records import BuildupRecord
 from tui_inventory.tmf.definitions import DEFINITIONS
-
-if TYPE_CHECKING:
-    from tui_inventory.store.repo import BuildupRecord, Store
 
 _COUNTERS = tuple(FrozenCounters.__dataclass_fields__)
 
@@ -86,7 +85,7 @@ def _elapsed(started: str, finished: str | None, now: float) -> float:
         return 0.0
 
 
-def live_progress(store: Store) -> LiveProgress:
+def live_progress(store: BookkeepingStore) -> LiveProgress:
     m = store.m
     now = database_time(store)
     info = current_lease(store)

@@ -17,6 +17,7 @@ from typing import Any
 
 from tui_inventory import KINDS
 from tui_inventory.config import Config
+from tui_inventory.domain import Counters, FrozenCounters
 from tui_inventory.errors import (
     AuthFailed,
     Cancelled,
@@ -30,7 +31,6 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store, now_iso
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
-from tui_inventory.sync.events import Counters, FrozenCounters
 from tui_inventory.sync.pages import PageStream
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.store_process import available as store_process_available
@@ -629,7 +629,7 @@ class SyncEngine:
             with store.transaction():
                 store.hold_cleanup(kind, self._run_id, scope, would, total)
                 if scope == "buildup":
-                    store.m.buildup.delete().where(store.m.buildup.kind == kind).execute()
+                    store.drop_buildup(kind)
             result.state = "held"
             result.reason = (
                 f"cleanup held back: it would remove {would} of {total} {kind} "
@@ -680,7 +680,7 @@ class SyncEngine:
         with self.store.transaction():
             self.store.drop_held(kind)
             if self.store.buildup(kind) is None:
-                self.store.m.tracked.delete().where(self.store.m.tracked.kind == kind).execute()
+                self.store.forget_tracked(kind)
         self._log("info", kind, f"{kind}: held-back cleanup discarded by the operator")
 
 

@@ -5,44 +5,9 @@ Every event is a frozen dataclass of plain values, safe to hand to another threa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
-
-@dataclass
-class Counters:
-    """What one run did to one type (SPEC §4)."""
-
-    received: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    removed: int = 0
-    failed: int = 0
-
-    def add(self, other: Counters) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def frozen(self) -> FrozenCounters:
-        return FrozenCounters(**self.as_dict())
-
-
-@dataclass(frozen=True)
-class FrozenCounters:
-    received: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    removed: int = 0
-    failed: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+from tui_inventory.domain import Counters, FrozenCounters  # (importable from here too)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from tui_inventory.domain import Counters
 from tui_inventory.errors import StoreError
-from tui_inventory.sync.events import Counters
 from tui_inventory.sync.writer import (
     OnStored,
     PageWriter,

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tui_inventory.domain import Counters
 from tui_inventory.errors import StoreError
 from tui_inventory.store.repo import Encoded, Store, encode
-from tui_inventory.sync.events import Counters
 from tui_inventory.tmf.mapping import Mapped
 
 QUEUE_DEPTH = 2  # pages queued for a writer thread beyond the one it stores

@@ -4,62 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomli_w
+from cli_fixtures import CLI, env_with_passwords, free_port, run, write_config
 
 from tui_inventory import KINDS
 from tui_inventory.store.repo import Store
-
-CLI = [sys.executable, "-m", "tui_inventory"]
-
-
-def write_config(path: Path, sim: Any, **extra: Any) -> Path:
-    data: dict[str, dict[str, Any]] = {}
-    settings = dict(sim.settings("ses"))
-    settings.update(extra)
-    for name, value in settings.items():
-        section, key = name.split(".", 1)
-        data.setdefault(section, {})[key] = value
-    path.write_text(tomli_w.dumps(data))
-    return path
-
-
-def env_with_passwords(sim: Any | None, home: Path, **overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-    )
-    if sim is not None:
-        env["TUI_INVENTORY_TMF638_PASSWORD"] = sim.passwords["tmf638"]
-        env["TUI_INVENTORY_TMF639_PASSWORD"] = sim.passwords["tmf639"]
-    env.update(overrides)
-    return env
-
-
-def run(
-    args: list[str], env: dict[str, str], timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def assert_one_clear_sentence(done: subprocess.CompletedProcess[str], *needles: str) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from test_tmux_e2e import console_command
+from cli_fixtures import ROOT, console_command
 
 from tui_inventory.store.repo import Store
 from tui_inventory.text import plain
@@ -127,7 +127,7 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[list[str]], Terminal]]:
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "PYTHONPATH": str(ROOT),
     }
     started: list[Terminal] = []
 

@@ -12,22 +12,15 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_fixtures import ROOT, console_command
 
 STORED = re.compile(r"(\d+) stored")
 SESSION = "e2e"
-
-
-def console_command() -> list[str]:
-    script = Path(sys.executable).with_name("tui-inventory")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "tui_inventory"]
 
 
 class Tmux:
@@ -70,7 +63,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_STATE_HOME": str(home / "state"),
         "XDG_CACHE_HOME": str(home / "cache"),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "PYTHONPATH": str(ROOT),
     }
     command = [
         *console_command(),
@@ -136,6 +129,6 @@ def test_console_command_is_runnable() -> None:
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0 and "demo" in done.stdout

@@ -7,7 +7,7 @@ it serves (ses, TMF v4, TMF v5), read with both dialects, plus the payload fixtu
 deterministic mutations of both (case changes, repeated spellings, wrong types, junk members);
 the digests in fixtures/mapping_golden.json were taken from the mapping before its speed-up.
 
-A deliberate change of output regenerates them: `python tests/test_mapping_golden.py --write`.
+A deliberate change of output regenerates them: `python tests/unit/test_mapping_golden.py --write`.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ import json
 import random
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
+
+from cli_fixtures import FIXTURES
 
 from tui_inventory.simulator.dataset import Dataset
 from tui_inventory.simulator.render import encode, render
 from tui_inventory.tmf.mapping import Skip, entity_key, map_entity
 
-HERE = Path(__file__).parent
-GOLDEN = HERE / "fixtures" / "mapping_golden.json"
-PAYLOADS = HERE / "fixtures" / "payloads"
+GOLDEN = FIXTURES / "mapping_golden.json"
+PAYLOADS = FIXTURES / "payloads"
 KINDS = ("services", "carriers", "resources")
 SHAPES = {"ses": None, "v4": 4, "v5": 5}
 DIALECTS = ("ses", "tmf630")

@@ -30,6 +30,7 @@ SPEC_DEFAULTS: dict[str, Any] = {
     "sync.page_concurrency": 4,
     "sync.dialect": "ses",
     "sync.max_delete_fraction": 0.5,
+    "ops.listen": None,
 }
 
 

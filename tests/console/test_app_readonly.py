@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 from app_fixtures import sim_config, wait_for
+from cli_fixtures import CLI, env_with_passwords, write_config
 from daemon_fixtures import DaemonProcess
-from test_cli import CLI, env_with_passwords, write_config
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static

@@ -1,6 +1,6 @@
 """The Settings screen driven by Pilot: passwords into a real Secret Service, validation, the
 connection test against the simulator on loopback. A keyring that is missing, switched off, hangs or
-is locked: tests/test_app_keyring.py."""
+is locked: tests/console/test_app_keyring.py."""
 
 from __future__ import annotations
 

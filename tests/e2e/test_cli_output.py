@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import CLI, env_with_passwords, free_port, run, write_config
+from cli_fixtures import CLI, env_with_passwords, free_port, run, write_config
 
 from tui_inventory.errors import TypeFailed
 from tui_inventory.store.repo import Store

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_fixtures import FIXTURES
 
 from tui_inventory.tmf.definitions import DEFINITIONS, OTHER_FIELDS
 from tui_inventory.tmf.mapping import (
@@ -25,7 +25,7 @@ from tui_inventory.tmf.mapping import (
     map_entity,
 )
 
-PAYLOADS = Path(__file__).parent / "fixtures" / "payloads"
+PAYLOADS = FIXTURES / "payloads"
 KINDS = ("services", "carriers", "resources")
 
 

@@ -149,7 +149,7 @@ def test_a_json_log_whose_reader_went_away_is_no_longer_written_and_says_so_once
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_sync_once_with_json_log(sim: Any, store_url: str, tmp_path: Path) -> None:
-    from test_cli import env_with_passwords, run, write_config
+    from cli_fixtures import env_with_passwords, run, write_config
 
     config = write_config(tmp_path / "c.toml", sim, **{"sync.records_per_page": 50})
     done = run(

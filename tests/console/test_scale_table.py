@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from app_fixtures import screen_text, wait_for
+from cli_fixtures import ROOT
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -20,7 +21,7 @@ from tui_inventory.config import Config
 from tui_inventory.store.query import TableQuery
 from tui_inventory.store.repo import Store
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
 from benchmarks.loader import load
 
 N = 200_000
