@@ -52,6 +52,7 @@ from .dashboard import Dashboard, Snapshot
 from .footer import ConsoleFooter
 from .help import HelpScreen
 from .inventory import InventoryView
+from .mend import mend_first
 from .messages import (
     CleanupSettled,
     DataChanged,
@@ -224,16 +225,6 @@ class InventoryApp(App[int]):
             self.sub_title = " · ".join(s for s in (self.sub_title, "read-only") if s)
         self.dashboard.reload()  # then poll: see on_dashboard_loaded
         self._show_status()
-        if self.config.bad_values():  # a bad value in the file: mend it first (no sync till then)
-            self.action_settings()
-            names = ", ".join(self.config.bad_values())
-            self.notify(
-                f"The settings file has bad values ({names}): mend them here and save; no sync "
-                "runs until then.",
-                title="Settings",
-                severity="error",
-                timeout=15,
-            )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -498,10 +489,8 @@ class InventoryApp(App[int]):
         self._schedule_poll(min(POLL_RETRY_CAP, FOLLOW_POLL * 2**self._poll_failures))
 
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
-        mended = bool(self.config.bad_values()) and not message.config.bad_values()
+        self._started &= not self.config.bad_values()  # mended: the first run, at the next read
         self.config = message.config
-        if mended:  # the first run waited for the file to be mended
-            self.dashboard.reload()
         if self.sync.next_at is not None:
             self._schedule()
 
@@ -551,10 +540,7 @@ class InventoryApp(App[int]):
     def _first_run(self, snapshot: Snapshot) -> None:
         """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule.
         While another process syncs, nothing: its lease's end schedules this console's run."""
-        if self.readonly or not self.autostart or self.watching is not None:
-            return
-        if self.config.bad_values():
-            self._started = False  # decided again once Settings has mended the file
+        if mend_first(self) or self.readonly or not self.autostart or self.watching is not None:
             return
         if not snapshot.completed_buildup:
             self.start_sync("buildup")

@@ -37,6 +37,7 @@ from tui_inventory.tmf.client import RetryPolicy, TmfClient
 
 from .confirm import ConfirmDialog
 from .footer import ConsoleFooter
+from .mend import show_refused, shown_value
 
 SECTIONS = {
     "tmf638": "TMF638 — services and carriers",
@@ -84,15 +85,10 @@ class SettingField(Vertical):
     SettingField.-invalid .error { display: block; }
     """
 
-    def __init__(self, key: Key, value: Any, problem: str | None = None) -> None:
+    def __init__(self, key: Key, value: Any) -> None:
         super().__init__(id=field_id(key.name))
         self.key = key
         self.value = value
-        self.problem = problem  # why the file's value was refused (the field shows that value)
-
-    def on_mount(self) -> None:
-        if self.problem is not None:
-            self.show_error(self.problem)
 
     def compose(self) -> ComposeResult:
         key, value = self.key, self.value
@@ -246,13 +242,7 @@ class SettingsScreen(Screen[None]):
                 for key in KEYS:
                     if key.section != section:
                         continue
-                    problem = self.config.problems.get(key.name)
-                    if problem is None:
-                        yield SettingField(key, self.config.get(key.name))
-                    elif key.kind is bool or key.choices:  # a list cannot show the bad value
-                        yield SettingField(key, key.default, f"{problem.message} (in the file)")
-                    else:
-                        yield SettingField(key, problem.raw, problem.message)
+                    yield SettingField(key, shown_value(self.config, key))
                     if key.name == f"{section}.username":
                         yield PasswordField(section)
                 if section in APIS:
@@ -265,6 +255,7 @@ class SettingsScreen(Screen[None]):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
+        show_refused(self)  # a value the settings file holds and the rules refuse
         self.set_read_only(self.read_only)
         self._check_keyring()
 

@@ -31,11 +31,11 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store, now_iso
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
-from tui_inventory.sync.pages import PageStream
+from tui_inventory.sync.pages import PageStream, strays_gap
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.store_process import available as store_process_available
 from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
-from tui_inventory.tmf.client import Page, RetryPolicy, TmfClient
+from tui_inventory.tmf.client import RetryPolicy, TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
 from tui_inventory.tmf.mapping import Mapped, Skip, entity_key, map_entity
 
@@ -394,20 +394,6 @@ class SyncEngine:
                 )
         return out
 
-    def _strays(
-        self, kind: str, page: Page, result: TypeResult, skip_log: dict[str, int]
-    ) -> str | None:
-        """Count a page's entries that are not objects as skipped (logged as null keys are);
-        the page's gap reason (no cleanup may trust a listing that lost entities), or None."""
-        if not page.strays:
-            return None
-        result.counters.received += page.strays
-        result.counters.skipped += page.strays
-        n = len(page.items) + page.strays
-        message = f"{page.strays} of {n} entities on page {page.number} are not JSON objects"
-        self._skip_log(kind, "not-object", f"skipped: {message}", skip_log)
-        return f"{message}; the {len(page.items)} others were stored"
-
     def _skip_log(self, kind: str, reason: str, message: str, skip_log: dict[str, int]) -> None:
         n = skip_log.get(reason, 0) + 1
         skip_log[reason] = n
@@ -535,8 +521,9 @@ class SyncEngine:
                 mapped = self._prepare(kind, page.items, seen, result, skip_log)
                 if not buildup:
                     seen_in_run.update(m.key for m in mapped)
-                failure = self._strays(kind, page, result, skip_log)
-                prepared(number, mapped, len(page.items) + page.strays, failure)
+                if failure := strays_gap(page, result.counters):  # logged as null keys are
+                    self._skip_log(kind, "not-object", f"skipped: {failure[0]}", skip_log)
+                prepared(number, mapped, len(page.items) + page.strays, failure and failure[1])
                 if page.is_last(size):
                     stream.stop()
         finally:
