@@ -10,6 +10,10 @@ The simulator runs in its own process (`tui-inventory simulate`), as a real upst
 work does not share this process's interpreter lock. Each figure is the median of --runs runs.
 
     python benchmarks/buildup_bench.py [--runs 3] [--services 4000 --carriers 1000 --resources 20000]
+        [--db postgresql://postgres@127.0.0.1/tui_bench_buildup]
+
+--db stores into a PostgreSQL database of the benchmark's own (it must exist; it is emptied before
+each buildup) instead of a new SQLite file per buildup.
 """
 
 from __future__ import annotations
@@ -184,11 +188,26 @@ class PrepareOnlyEngine(SyncEngine):
         return DroppingSink()
 
 
+DB: str | None = None  # --db: a PostgreSQL database, emptied before each buildup
+TABLES = (
+    "instance, revision, sync_run, type_run, buildup, tracked_key, gap, held_cleanup, "
+    "log_entry, lease, instance_count"
+)
+
+
+def empty(url: str) -> None:
+    """Empty a PostgreSQL store (the benchmark's own) for the next buildup."""
+    with Store(url) as store:
+        store.db.execute_sql(f"TRUNCATE {TABLES} RESTART IDENTITY")
+
+
 def buildup(
     sim: Simulator, cfg: Config, workdir: Path, engine_class: type[SyncEngine] = SyncEngine
 ) -> tuple[float, int]:
     db = workdir / f"bench-{time.monotonic_ns()}.db"
-    with Store(str(db)) as store:
+    if DB is not None:
+        empty(DB)
+    with Store(DB or str(db)) as store:
         engine = engine_class(cfg, store, passwords=sim.passwords.get)
         start = time.perf_counter()
         result = engine.run("buildup")
@@ -272,7 +291,10 @@ def main() -> None:
     p.add_argument("--page-size", type=int, default=50)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--only", choices=("a", "b"))
+    p.add_argument("--db", help="a postgresql:// URL of a database of the benchmark's own")
     args = p.parse_args()
+    global DB
+    DB = args.db
     logging.basicConfig(level=logging.ERROR)  # the sync's skip and retry lines are not figures
     sizes = {"services": args.services, "carriers": args.carriers, "resources": args.resources}
     if args.only in (None, "a"):

@@ -10,10 +10,11 @@ A search's rows are shown when the first screen of its matching rows is (a broad
 before its count, with "counting…"); the time until its count is shown too is reported on the
 line below it, without a target of its own.
 
-    python benchmarks/table_bench.py [--instances 1000000] [--runs 5] [--db PATH]
+    python benchmarks/table_bench.py [--instances 1000000] [--runs 5] [--db PATH | URL]
 
 The store is built once by benchmarks/loader.py (in another process, so its memory is not
-counted) and kept at --db for the next run.
+counted) and kept at --db for the next run. --db may be a postgresql:// URL of a database of
+its own (created beforehand, e.g. `createdb -U postgres tui_bench_1m`): the same steps run there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from tui_inventory.app.inventory import InventoryTable, InventoryView  # noqa: E402
 from tui_inventory.app.main import InventoryApp  # noqa: E402
 from tui_inventory.config import Config  # noqa: E402
+from tui_inventory.store.db import describe, sqlite_path  # noqa: E402
 from tui_inventory.store.repo import Store  # noqa: E402
 
 COUNT = "  its count shown "  # (a label's start: no target)
@@ -55,12 +57,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def ensure_store(db: Path, n: int) -> None:
-    if db.exists():
-        with Store(str(db)) as store:
+def ensure_store(db: str, n: int) -> None:
+    file = sqlite_path(db)
+    if file is None or file.exists():
+        with Store(db) as store:
             if store.count("resources") >= n:
                 return
-        db.unlink()
+            if file is None and store.count("resources"):
+                raise SystemExit(f"{describe(db)} holds fewer than {n:,} resources: drop it first")
+    if file is not None and file.exists():
+        file.unlink()
     print(f"building a store of {n:,} resources at {db} (once) …", flush=True)
     t0 = time.perf_counter()
     loader = ROOT / "benchmarks" / "loader.py"
@@ -96,7 +102,7 @@ async def timed(pilot: Pilot[Any], table: InventoryTable, act: Callable[[], obje
     return (time.perf_counter() - t0) * 1000
 
 
-async def run(db: Path, runs: int) -> dict[str, list[float]]:
+async def run(db: str, runs: int) -> dict[str, list[float]]:
     with Store(str(db)) as store:
         row = store.get("resources", "RES-00123456")
         assert row is not None
@@ -159,8 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    default = Path(tempfile.gettempdir()) / "tui-inventory-table-bench.db"
-    parser.add_argument("--db", type=Path, default=default)
+    default = str(Path(tempfile.gettempdir()) / "tui-inventory-table-bench.db")
+    parser.add_argument("--db", default=default, help="a SQLite path or a postgresql:// URL")
     args = parser.parse_args()
     ensure_store(args.db, args.instances)
     with Store(str(args.db)):  # opened (and its schema brought up to date) before measuring
@@ -168,7 +174,9 @@ def main() -> None:
     before = peak_rss_mb()
     results = asyncio.run(run(args.db, args.runs))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{args.instances:,} resources, median of {args.runs} runs (ms); load average {load}:")
+    print(
+        f"\n{describe(args.db)}: {args.instances:,} resources, median of {args.runs} runs (ms); load average {load}:"
+    )
     for label, times in results.items():
         target = 50 if label.startswith("search") else 100
         median = statistics.median(times)

@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults",
         metavar="SPEC",
         help="faults on chosen pages, KIND:FAULT@PAGE[xTIMES] comma-separated, e.g. "
-        "services:504@3x2,resources:502@5 (TIMES: requests that fail, -1 always; the fault "
-        "kinds are listed below)",
+        "services:504@3x2,resources:502@5 (TIMES: requests that fail, -1 always), and on "
+        "events, events:NAME=P or events:real (the fault kinds are listed below)",
     )
     sim.add_argument(
         "--changes-per-poll",
@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         help="upstream changes each periodic update (a services listing with updatedDaysAgo) "
         "finds (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--change-rate",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="change N instances a second, each told by an event to the registered hubs "
+        "(default: %(default)s)",
     )
 
     cfg = sub.add_parser("config", help="show or change settings")
@@ -186,11 +194,17 @@ def _simulated_data(
 
 
 def _faults_epilog() -> str:
-    from tui_inventory.simulator.faults import FAULT_HELP
+    from tui_inventory.simulator.faults import EVENT_FAULT_HELP, FAULT_HELP
 
     width = max(len(name) for name in FAULT_HELP)
     lines = [f"  {name:<{width}}  {text}" for name, text in FAULT_HELP.items()]
-    return "fault kinds (--faults KIND:FAULT@PAGE[xTIMES]):\n" + "\n".join(lines)
+    events = [f"  {name:<{width}}  {text}" for name, text in EVENT_FAULT_HELP.items()]
+    return (
+        "fault kinds (--faults KIND:FAULT@PAGE[xTIMES]):\n"
+        + "\n".join(lines)
+        + "\n\nevent faults (--faults events:NAME=P, P the probability between 0 and 1):\n"
+        + "\n".join(events)
+    )
 
 
 # The status a shell shows for a process that SIGPIPE ended (128 + SIGPIPE).
@@ -262,6 +276,7 @@ def dispatch(args: argparse.Namespace) -> int:
             seed=args.seed,
             faults=args.faults,
             changes_per_poll=args.changes_per_poll,
+            change_rate=args.change_rate,
         )
     if command == "config":
         return config_command(args)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any, TextIO, cast
 
 from tui_inventory import KINDS
@@ -20,6 +21,7 @@ from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
 from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
+from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
@@ -110,7 +112,12 @@ def sync(args: argparse.Namespace) -> int:
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
         daemon.install_signal_handlers()
+        from tui_inventory.ops.metrics import event_outcome
         from tui_inventory.ops.service import Service
+
+        daemon.events.on_applied = lambda applied: METRICS.count_event(
+            event_outcome(applied.outcome)
+        )
 
         with Service(store, cfg, reporter, listen=serve):
             return daemon.run()
@@ -338,6 +345,9 @@ def history(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_CHANGE_RATE = 0.5  # upstream changes a second in the demo, each told by an event
+
+
 def demo(args: argparse.Namespace) -> int:
     """The console (or a printed run) on an embedded simulator, in a throw-away directory."""
     from tui_inventory.simulator import Simulator
@@ -356,6 +366,11 @@ def demo(args: argparse.Namespace) -> int:
         cfg = Config(path=Path(tmp) / "config.toml")
         for name, value in sim.settings("ses").items():
             cfg.set(name, value)
+        if not args.headless:  # changes arrive live by event (SPEC §10), on loopback only
+            cfg.set("events.enabled", True)
+            cfg.set("events.listen", "127.0.0.1:0")
+            os.environ.setdefault(EVENTS_TOKEN_ENV, token_urlsafe(32))  # this process's alone
+            sim.events.start_changes(DEMO_CHANGE_RATE)
         db_url = args.db or str(Path(tmp) / "demo.db")
         passwords = sim.passwords
         if not args.headless:

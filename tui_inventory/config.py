@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ MIN_UPDATE_FREQUENCY = 3600
 MAX_UPDATE_FREQUENCY = 432000
 DIALECTS = ("ses", "tmf630")
 APIS = ("tmf638", "tmf639")
+DEFAULT_EVENTS_LISTEN = "0.0.0.0:8639"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,14 @@ KEYS: tuple[Key, ...] = (
         None,
         "HOST:PORT of the daemon's /metrics, /livez and /readyz; off when empty.",
     ),
+    Key("events.enabled", bool, False, "Listen for the upstream's event notifications (SPEC §10)."),
+    Key("events.listen", str, DEFAULT_EVENTS_LISTEN, "The event listener's address (host:port)."),
+    Key(
+        "events.callback_url",
+        str,
+        None,
+        "The address the upstream reaches the listener at; default http://<hostname>:<port>.",
+    ),
 )
 KEYS_BY_NAME = {k.name: k for k in KEYS}
 
@@ -151,12 +161,35 @@ class OpsSettings:
 
 
 @dataclass
+class EventsSettings:
+    enabled: bool = False
+    listen: str = DEFAULT_EVENTS_LISTEN
+    callback_url: str | None = None
+
+    def listen_address(self) -> tuple[str, int]:
+        """`events.listen` as (host, port); the value is validated when set."""
+        return parse_listen(self.listen, "events.listen")
+
+    def callback_base(self, bound_port: int | None = None) -> str:
+        """The callback address without the token: the setting, or http://<hostname>:<port>
+        (`bound_port`: the port the listener got, when `events.listen` asked for any)."""
+        if self.callback_url:
+            return self.callback_url.rstrip("/")
+        host, port = self.listen_address()
+        port = bound_port or port
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+@dataclass
 class Config:
     tmf638: Tmf638Settings = field(default_factory=Tmf638Settings)
     tmf639: Tmf639Settings = field(default_factory=Tmf639Settings)
     http: HttpSettings = field(default_factory=HttpSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     ops: OpsSettings = field(default_factory=OpsSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
     path: Path | None = None
     # Refused values of a file loaded leniently, by dotted name (the key keeps its default).
     problems: dict[str, Problem] = field(default_factory=dict)
@@ -270,7 +303,7 @@ def validate_value(key: Key, value: Any) -> None:
         )
     if key.choices and value not in key.choices:
         raise ConfigError(f"{name} must be one of {', '.join(key.choices)}, not {value!r}")
-    if name.endswith(".url"):
+    if name.endswith(".url") or name == "events.callback_url":
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
@@ -287,7 +320,7 @@ def validate_value(key: Key, value: Any) -> None:
         raise ConfigError(f"{name} must start with '/', not {value!r}")
     if name == "http.ca_bundle" and not Path(value).expanduser().is_file():
         raise ConfigError(f"http.ca_bundle names no readable file: {value}")
-    if name == "ops.listen":
+    if name in ("ops.listen", "events.listen"):
         parse_listen(value, name)
 
 

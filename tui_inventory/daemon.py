@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from tui_inventory.config import Config
 from tui_inventory.errors import InventoryError, LeaseHeld
+from tui_inventory.events.runner import EventsInProcess
 from tui_inventory.store.db import UNAVAILABLE
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
@@ -166,6 +167,10 @@ class Daemon:
             listener(event)
 
         engine.on_event = on_event
+        # Event notifications (SPEC §10), when events.enabled: listening under the lease.
+        self.events = EventsInProcess(
+            engine, say=lambda level, event, fields: reporter.emit(level, event, **fields)
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -194,7 +199,9 @@ class Daemon:
         while not self._stop.is_set():
             wait = frequency
             try:
-                result = self.engine.run(self.mode, allow_mass_delete=self.allow_mass_delete)
+                self.events.start()
+                with self.events.around_run():
+                    result = self.engine.run(self.mode, allow_mass_delete=self.allow_mass_delete)
                 self.mode = "auto"
                 waiting_for_lease = False
                 if result.state == "cancelled" and not self._stop.is_set():
@@ -217,5 +224,6 @@ class Daemon:
                 emit("info", "waiting", next_run_at=_iso(next_at), seconds=wait)
             self._stop.wait(wait)
         emit("info", "stopping", signal=self._signal)
+        self.events.stop()
         emit("info", "daemon_stopped")
         return 0

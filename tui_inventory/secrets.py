@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from secrets import token_urlsafe
 from typing import TypeVar
 
 import keyring
@@ -331,3 +332,34 @@ def password_source(api: str) -> str:
     if _env_password(api) is not None:
         return "environment"
     return "keyring" if get_password(api) is not None else "none"
+
+
+# -- the events token (SPEC §10): the secret path segment of the listener's callback address ----
+
+EVENTS_TOKEN_ENV = "TUI_INVENTORY_EVENTS_TOKEN"
+EVENTS_USER = "events"  # its keyring entry, beside the APIs' passwords
+
+
+def events_token(timeout: float = 5.0) -> str:
+    """The listener's secret token: the environment variable, else the keyring entry `events`,
+    made (a random URL-safe secret) and saved there on first use. Registered with the log
+    redaction whichever way it came. Raises SecretsError when the keyring cannot keep it."""
+    value = os.environ.get(EVENTS_TOKEN_ENV) or None
+    if value is not None:
+        logs.register_secret(value)
+        return value
+    backends = _backends(timeout)
+    value = _keyring_get(backends, EVENTS_USER, "reading the events token", timeout)
+    if value is not None:
+        return value
+    value = token_urlsafe(32)
+    logs.register_secret(value)
+    backend = backends[0]
+    doing = "saving the events token"
+    _call(partial(backend.set_password, SERVICE, EVENTS_USER, value), backend, doing, timeout)
+    if _call(partial(backend.get_password, SERVICE, EVENTS_USER), backend, doing, timeout) != value:
+        raise SecretsError(
+            f"the keyring ({_backend_name(backend)}) did not keep the events token; set "
+            f"{EVENTS_TOKEN_ENV} instead"
+        )
+    return value

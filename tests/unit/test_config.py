@@ -31,6 +31,9 @@ SPEC_DEFAULTS: dict[str, Any] = {
     "sync.dialect": "ses",
     "sync.max_delete_fraction": 0.5,
     "ops.listen": None,
+    "events.enabled": False,
+    "events.listen": "0.0.0.0:8639",
+    "events.callback_url": None,
 }
 
 

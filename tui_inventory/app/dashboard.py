@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_inventory import KINDS
 from tui_inventory.store.db import DatabaseError
+from tui_inventory.store.events import EventStatus
 from tui_inventory.store.snapshot import Snapshot, read_snapshot  # importable from here
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
@@ -41,6 +42,14 @@ LEVELS = {
     "warning": ("WARN ", "bold yellow"),
     "error": ("ERROR", "bold red"),
 }
+
+
+def events_text(status: EventStatus | None) -> str:
+    """· events live, 12 arrived, last 10:41:07" — or off."""
+    if status is None or not status.live:
+        return " · events off"
+    last = f", last {local_time(status.last_at)}" if status.last_at else ""
+    return f" · events live, {status.received} arrived{last}"
 
 
 class SyncLog(RichLog):
@@ -224,6 +233,7 @@ class Dashboard(VerticalScroll):
             line.append(f" · next sync at {datetime.fromtimestamp(next_at):%H:%M:%S}")
         if self.snapshot is not None:
             line.append(f" · last sync {local_time(self.snapshot.last_sync)}")
+            line.append(events_text(self.snapshot.events))
         if problem:
             line.append(f"\n⚠ cannot read the database: {plain(problem)}", style="bold red")
         self.query_one("#status", Static).update(line)

@@ -49,6 +49,7 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 from .changes import ChangesView
 from .confirm import cleanup_dialog
 from .dashboard import Dashboard, Snapshot
+from .events_link import EventsLink
 from .footer import ConsoleFooter
 from .help import HelpScreen
 from .inventory import InventoryView
@@ -223,6 +224,9 @@ class InventoryApp(App[int]):
             self.sub_title = f"simulator at {self.demo.base_url}"
         if self.readonly:
             self.sub_title = " · ".join(s for s in (self.sub_title, "read-only") if s)
+        if self.config.events.enabled and not self.readonly:  # SPEC §10: listen while syncing
+            self.sync.events = EventsLink(self.sync._new_engine())
+            self.main_screen.mount(self.sync.events)
         self.dashboard.reload()  # then poll: see on_dashboard_loaded
         self._show_status()
 
@@ -456,7 +460,7 @@ class InventoryApp(App[int]):
             self.dashboard.log_line("info", "the database can be read again")
         takeover = False
         if not self.sync.running and not snapshot.sync_running:
-            takeover = self._set_watching(snapshot.lease)
+            takeover = self._set_watching(self._foreign(snapshot.lease))
         if snapshot.revision != self._revision:
             self._revision = snapshot.revision
             if not self.sync.running:
@@ -495,6 +499,13 @@ class InventoryApp(App[int]):
             self._schedule()
 
     # -- another process's sync ---------------------------------------------------------------
+
+    def _foreign(self, lease: LeaseInfo | None) -> LeaseInfo | None:
+        """The lease unless this console's own events hold it."""
+        own = self.sync.events.lease if self.sync.events is not None else None
+        return (
+            None if lease is not None and own is not None and lease.holder == own.holder else lease
+        )
 
     def _set_watching(self, lease: LeaseInfo | None) -> bool:
         """Follow the sync lease another process holds (None: nobody's); True when it was

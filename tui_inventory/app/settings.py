@@ -31,6 +31,7 @@ from tui_inventory.errors import (
     SecretsError,
     UpstreamError,
 )
+from tui_inventory.events.check import check_callback
 from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
@@ -45,6 +46,7 @@ SECTIONS = {
     "http": "HTTP",
     "sync": "Sync",
     "ops": "Operations",
+    "events": "Events — notifications beside polling",
 }
 TEST_PATH_KEY = {"tmf638": "tmf638.services_path", "tmf639": "tmf639.resources_path"}
 KEYRING_TIMEOUT = 5.0  # seconds before a keyring call that does not answer is given up
@@ -245,9 +247,10 @@ class SettingsScreen(Screen[None]):
                     yield SettingField(key, shown_value(self.config, key))
                     if key.name == f"{section}.username":
                         yield PasswordField(section)
-                if section in APIS:
+                if section in APIS or section == "events":
+                    label = "Test callback" if section == "events" else "Test connection"
                     with Horizontal(classes="test"):
-                        yield Button("Test connection", id=f"test-{section}", compact=True)
+                        yield Button(label, id=f"test-{section}", compact=True)
                         yield Static(id=f"test-result-{section}")
         with Horizontal(id="actions"):
             yield Button("Save", id="save", variant="primary", compact=True)
@@ -427,6 +430,10 @@ class SettingsScreen(Screen[None]):
             if new is None:
                 result.update(Text("Fix the settings marked above first."))
                 return
+            if api == "events":
+                result.update(Text("Testing…"))
+                self._test_callback(new)
+                return
             if not new.url_for(api):
                 result.update(Text(f"Set {api}.url first."))
                 return
@@ -461,6 +468,15 @@ class SettingsScreen(Screen[None]):
             self.post_message(self.Tested(api, False, test_verdict(exc)))
             return
         self.post_message(self.Tested(api, True, f"Success: {plain(sentence)}"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="callback-test")
+    def _test_callback(self, cfg: Config) -> None:
+        try:
+            sentence = check_callback(cfg)
+        except InventoryError as exc:
+            self.post_message(self.Tested("events", False, plain(exc.message)))
+            return
+        self.post_message(self.Tested("events", True, f"Success: {plain(sentence)}"))
 
     def on_settings_screen_tested(self, message: SettingsScreen.Tested) -> None:
         result = self.query_one(f"#test-result-{message.api}", Static)

@@ -26,6 +26,7 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import PasswordSource, RunResult, SyncEngine
 from tui_inventory.text import plain
 
+from .events_link import EventsLink
 from .messages import (
     CleanupSettled,
     SyncEvent,
@@ -85,6 +86,7 @@ class SyncWorker(Widget):
         self.next_at: float | None = None  # time.time() of the next scheduled run
         self._idle = threading.Event()  # no worker thread is using the store
         self._idle.set()
+        self.events: EventsLink | None = None  # event notifications, when this console has them
 
     # -- state (UI thread) ------------------------------------------------------------------
 
@@ -189,7 +191,12 @@ class SyncWorker(Widget):
                 mode = engine.choose_mode()
             if mode == "update" and self._before_update is not None:
                 self._before_update()
-            return engine.run(mode, allow_mass_delete=allow_mass_delete)
+            link = self.events
+            if link is None:
+                return engine.run(mode, allow_mass_delete=allow_mass_delete)
+            engine.shared_lease = link.lease  # the lease the events hold (None: not started)
+            with link.around_run():
+                return engine.run(mode, allow_mass_delete=allow_mass_delete)
         finally:
             self._store.close()  # this thread's connection only (peewee keeps one per thread)
             self._idle.set()

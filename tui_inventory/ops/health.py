@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import peewee as pw
-
 from tui_inventory import KINDS
 from tui_inventory.errors import InventoryError
+from tui_inventory.store.db import DatabaseError
 from tui_inventory.store.freshness import last_successes
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def readiness(store: Store, update_frequency: float, now: float | None = None) -
             successes = last_successes(store)
         finally:
             store.db.close()  # this thread's connection: a probe leaves none behind
-    except (pw.PeeweeException, InventoryError) as exc:
+    except (DatabaseError, InventoryError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return [Check("store", False, f"the store does not answer ({first})")]
     checks = [Check("store", True, "the store answers")]

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
-import peewee as pw
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tui_inventory import KINDS, __version__
 from tui_inventory.errors import InventoryError
+from tui_inventory.store.db import DatabaseError
 from tui_inventory.store.freshness import last_successes
 from tui_inventory.store.lease import live_lease
 from tui_inventory.sync import events as ev
@@ -194,7 +194,7 @@ class StoreCollector(Collector):
             successes = last_successes(store)
             holds = store.held_cleanups()
             info = live_lease(store)
-        except (pw.PeeweeException, InventoryError) as exc:
+        except (DatabaseError, InventoryError) as exc:
             log.warning("metrics: the store did not answer: %s", exc)
             return
         finally:
@@ -233,6 +233,14 @@ class StoreCollector(Collector):
 
 # The process's metrics: counters count from the moment the process starts.
 METRICS = Metrics()
+
+
+def event_outcome(stored: str) -> EventOutcome:
+    """What the event stream did with a notice (`created`, `changed`, `removed`, `unchanged`,
+    `kept`, `skipped`, `duplicate`, `failed`) as the metric's outcome."""
+    if stored in ("duplicate", "failed"):
+        return stored  # type: ignore[return-value]
+    return "applied"
 
 
 def count_event(outcome: EventOutcome) -> None:

@@ -163,6 +163,7 @@ class Upstream:
         self.auto_tick = False
         self.cache = PageCache(cache_bytes)
         self._last_auto_tick = 0.0
+        self.extra_routes: list[Route] = []  # the event provider's (see `simulator.provider`)
 
     def app(self) -> Starlette:
         routes = [Route("/", self._index)]
@@ -171,7 +172,7 @@ class Upstream:
             for version in (4, 5):
                 path = f"/tmf630/v{version}/{api}/{collection}"
                 routes.append(Route(path, self._endpoint("tmf630", version, kind)))
-        return Starlette(routes=routes)
+        return Starlette(routes=routes + self.extra_routes)
 
     def _endpoint(
         self, dialect: str, version: int | None, kind: str

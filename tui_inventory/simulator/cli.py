@@ -47,6 +47,7 @@ def serve(
     seed: int,
     faults: str | None,
     changes_per_poll: int = 5,
+    change_rate: float = 0.0,
     host: str = "127.0.0.1",
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -66,6 +67,7 @@ def serve(
             port=port,
             host=host,
             auto_tick=True,
+            change_rate=change_rate,
         )
     except ValueError as exc:
         print(f"tui-inventory simulate: {exc}", file=err)
@@ -91,6 +93,12 @@ def serve(
         if changes_per_poll:
             print(
                 f"Each periodic update (updatedDaysAgo=0) finds {changes_per_poll} new upstream changes.",
+                file=out,
+            )
+        if change_rate:
+            print(
+                f"{change_rate:g} instances change a second, each told by an event to the hubs "
+                "registered at {TMF API URL}/hub.",
                 file=out,
             )
         print("Press Ctrl-C to stop.", file=out, flush=True)

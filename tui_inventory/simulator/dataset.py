@@ -297,22 +297,30 @@ class Dataset:
             self.clock += 1
             for kind in KINDS:
                 self._versions[kind] += 1
-            rng = Rng(self.seed, 77, self.clock)
-            changed: list[tuple[str, str]] = []
-            kinds = [k for k in KINDS if len(self._listings[k])]
-            if not kinds:
-                return changed
-            weighted = [k for k in kinds for _ in range(_TICK_WEIGHTS[k])]
-            for _ in range(self.changes_per_poll):
-                kind = rng.choice(weighted)
-                key = self._new_entity(kind) if rng.chance(_NEW_ENTITY_CHANCE) else None
-                if key is None:
-                    key = self._random_key(kind, rng)
-                    if key is None:
-                        continue
-                    self._change(kind, key, rng)
-                changed.append((kind, key))
+            return self._random_changes(self.changes_per_poll, Rng(self.seed, 77, self.clock))
+
+    def change_now(self, count: int, salt: int) -> list[tuple[str, str]]:
+        """`count` upstream changes at the current tick (the clock stays): what happens upstream
+        between two polls, told by events. `salt` makes each call's choices its own."""
+        with self.lock:
+            return self._random_changes(count, Rng(self.seed, 91, salt))
+
+    def _random_changes(self, count: int, rng: Rng) -> list[tuple[str, str]]:
+        changed: list[tuple[str, str]] = []
+        kinds = [k for k in KINDS if len(self._listings[k])]
+        if not kinds:
             return changed
+        weighted = [k for k in kinds for _ in range(_TICK_WEIGHTS[k])]
+        for _ in range(count):
+            kind = rng.choice(weighted)
+            key = self._new_entity(kind) if rng.chance(_NEW_ENTITY_CHANCE) else None
+            if key is None:
+                key = self._random_key(kind, rng)
+                if key is None:
+                    continue
+                self._change(kind, key, rng)
+            changed.append((kind, key))
+        return changed
 
     def _new_entity(self, kind: str) -> str | None:
         i = self._next_new[kind]

@@ -31,11 +31,18 @@ FAULT_HELP: dict[str, str] = {
     "truncated": "the real page cut in half (JSON that does not parse)",
     "not-objects": "a JSON list of numbers, text and null: not one entity",
     "junk": "the real page with two of every three entities replaced by non-objects",
-    "wrong-types": "the real page with fields of the wrong JSON type (a number for a name, an "
-    "object for a status, a list where an object belongs)",
+    "wrong-types": "the real page with fields of the wrong JSON type (a number for a name…)",
     "empty": "an empty list (ends the listing early)",
 }
 FAULTS: tuple[str, ...] = tuple(FAULT_HELP)
+# The faults of the events the simulator POSTs to its hubs (see `provider`), for the help.
+EVENT_FAULT_HELP: dict[str, str] = {
+    "drop": "an event is not sent",
+    "repeat": "an event is sent twice",
+    "reorder": "an event is held back until after the next one",
+    "truncate": "an event's body is cut in half",
+    "real": "events:real: events in one real TMF639 server's shape (no probability)",
+}
 RETRY_AFTER_FAULTS = ("429", "503")
 _SPEC_ITEM = re.compile(
     r"^(?P<kind>[a-z]+):(?P<fault>[a-z0-9-]+)@(?P<page>\d+)(?:x(?P<times>-?\d+))?$"
@@ -66,19 +73,29 @@ def _validated(kind: str, page: int, fault: str, times: int, retry_after: str | 
     return Fault(kind, page, fault, times, retry_after)
 
 
+def event_items(spec: str | None) -> list[str]:
+    """The event faults of a SPEC string (`events:drop=0.1` -> `drop=0.1`)."""
+    items = [raw.strip() for raw in (spec or "").split(",")]
+    return [item[len("events:") :] for item in items if item.startswith("events:")]
+
+
 def parse_spec(spec: str) -> list[Fault]:
     """Parse a SPEC string; raises ValueError with one clear sentence for a bad one."""
     faults = []
+    events = False
     for raw in spec.split(","):
         item = raw.strip()
         if not item:
+            continue
+        if item.startswith("events:"):  # event faults: see `simulator.provider`
+            events = True
             continue
         match = _SPEC_ITEM.match(item)
         if match is None:
             raise ValueError(f"bad fault {item!r}: {_SPEC_HELP}")
         times = int(match["times"]) if match["times"] is not None else 1
         faults.append(_validated(match["kind"], int(match["page"]), match["fault"], times, None))
-    if not faults:
+    if not faults and not events:
         raise ValueError(f"empty fault list: {_SPEC_HELP}")
     return faults
 

@@ -23,7 +23,8 @@ from tui_inventory.simulator.app import (
     Upstream,
 )
 from tui_inventory.simulator.dataset import Dataset
-from tui_inventory.simulator.faults import Faults
+from tui_inventory.simulator.faults import Faults, event_items
+from tui_inventory.simulator.provider import EventFaults, Provider
 
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
@@ -85,7 +86,10 @@ class Simulator:
         *,
         auto_tick: bool = False,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        change_rate: float = 0.0,
     ) -> None:
+        if change_rate < 0:
+            raise ValueError("change_rate cannot be negative")
         if latency_ms < 0:
             raise ValueError("latency_ms cannot be negative")
         if not 0 <= port <= 65535:
@@ -104,6 +108,15 @@ class Simulator:
             self.dataset, self.faults, latency_ms=latency_ms, cache_bytes=cache_bytes
         )
         self._upstream.auto_tick = auto_tick
+        # The event provider (SPEC §10): hubs, one entity by key, events for the changes it makes.
+        self.events = Provider(
+            self.dataset,
+            self._upstream._authorized,
+            EventFaults.parse(event_items(faults)),
+            seed,
+        )
+        self._upstream.extra_routes = self.events.routes()
+        self.change_rate = change_rate
         self.host = host
         self._requested_port = port
         self._port: int | None = None
@@ -222,6 +235,9 @@ class Simulator:
                 self.stop()
                 raise SimulatorError(f"the simulator did not start: {failure or 'timed out'}")
             time.sleep(0.002)
+        self.events.start()
+        if self.change_rate > 0:
+            self.events.start_changes(self.change_rate)
         return self
 
     def _bind(self) -> socket.socket:
@@ -252,6 +268,7 @@ class Simulator:
     def stop(self) -> None:
         """Stop serving and join the thread; safe to call twice."""
         server, thread, sock = self._server, self._thread, self._socket
+        self.events.stop()
         if server is not None:
             server.request_exit()
         if thread is not None:

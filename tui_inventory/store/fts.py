@@ -18,8 +18,8 @@ for all of them (triggers, row by row, made a buildup several times slower); cha
 are kept current by triggers, whatever updates or deletes rows — a removal replays the old row's
 stored text, so the contentless index is told exactly the tokens it holds. Whatever inserts
 instances other than `Store.store_page` fills `search_text` and calls `index_new_rows` or
-`rebuild`. On PostgreSQL nothing is created here but the sort indexes: the queries count and
-search with plain SQL there.
+`rebuild`. On PostgreSQL nothing is created here but the sort indexes: its search index and counts
+are `tui_inventory.store.pg_search`'s.
 """
 
 from __future__ import annotations
@@ -202,6 +202,9 @@ def index_new_rows(
 def rebuild(db: pw.Database) -> None:
     """Index every instance afresh (after instances were copied in by other means)."""
     if not isinstance(db, pw.SqliteDatabase):
+        from tui_inventory.store import pg_search  # (it imports this module)
+
+        pg_search.rebuild(db)
         return
     db.execute_sql(f"DELETE FROM {COUNTS_TABLE}")
     for kind in DEFINITIONS:

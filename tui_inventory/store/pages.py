@@ -11,7 +11,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.domain import Counters
-from tui_inventory.store import fts
+from tui_inventory.store import fts, pg_search
 from tui_inventory.store.base import StoreBase
 from tui_inventory.store.fts import search_text
 from tui_inventory.store.records import (
@@ -122,8 +122,11 @@ class PageStore(StoreBase):
                     )
                     revisions.append((kind, key, stamp, run, "changed", e.name, changes))
                     counters.updated += 1
-            self._executemany(insert_sql, inserts)
-            self._executemany(update_sql, updates)
+            if self.is_postgres:  # with each row's words for the search index
+                pg_search.write(self.db, inserts, updates)
+            else:
+                self._executemany(insert_sql, inserts)
+                self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
         if counters.created:
             fts.index_new_rows(self.db, kind, newest, statuses)
@@ -194,12 +197,16 @@ class PageStore(StoreBase):
     # -- instances: reads ---------------------------------------------------------------------
 
     def count(self, kind: str) -> int:
+        if self.is_postgres:  # the counts table (a count of the rows reads them all)
+            return pg_search.kind_counts(self.db).get(kind, 0)
         inst = self.m.instance
         return inst.select().where(inst.kind == kind).count()
 
     def counts(self) -> dict[str, int]:
         inst = self.m.instance
-        rows = inst.select(inst.kind, pw.fn.COUNT(inst.id)).group_by(inst.kind).tuples()
+        rows: Any = inst.select(inst.kind, pw.fn.COUNT(inst.id)).group_by(inst.kind).tuples()
+        if self.is_postgres:  # the counts table (a count of the rows reads them all)
+            rows = pg_search.kind_counts(self.db).items()
         out = dict.fromkeys(DEFINITIONS, 0)
         out.update({k: n for k, n in rows})
         return out

@@ -96,7 +96,8 @@ def live_progress(store: BookkeepingStore) -> LiveProgress:
         return lease is not None and lease.host == host and lease.pid == pid
 
     run: RunProgress | None = None
-    row = m.run.select().order_by(m.run.id.desc()).dicts().first()
+    # The event stream's long-lived run has its own line (the dashboard's events status).
+    row = m.run.select().where(m.run.mode != "event").order_by(m.run.id.desc()).dicts().first()
     if row is not None:
         state = row["state"]
         if state == "running" and not alive(row["host"], row["pid"]):
@@ -119,7 +120,7 @@ def live_progress(store: BookkeepingStore) -> LiveProgress:
         t: dict[str, Any] | None = (
             tr.select(tr, r.host, r.pid)
             .join(r, on=(r.id == tr.run))
-            .where(tr.kind == kind)
+            .where((tr.kind == kind) & (tr.mode != "event"))
             .order_by(tr.run.desc())
             .dicts()
             .first()

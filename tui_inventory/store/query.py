@@ -13,8 +13,9 @@ term is a word of its key, name, status, type, site or of a text or number value
 last term only the beginning of a word while it is still being typed (not followed by a space;
 see `search.complete`). SQLite answers from the FTS5 index of the kind (`tui_inventory.store.search`);
 a search with few matches is then sorted whole, one with many is read in index order like the
-whole table. PostgreSQL matches with word-start regular expressions over the same columns and the
-fields' JSON text.
+whole table. PostgreSQL answers from a GIN index of the same words (`tui_inventory.store.pg_search`):
+a search with few matches is sorted whole, one with many read in the sort order's index, each row
+tested (the planner's choice), its first screen before its count.
 
 A broad search on SQLite (hundreds of thousands of matches) is not collected before its first
 rows are shown: a window near the start, the end or a known position is found by walking the sort
@@ -40,8 +41,8 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import StoreError
-from tui_inventory.store import search
-from tui_inventory.store.fts import COUNTS_TABLE, PG_LEAVES, UNSEARCHED, fts_table
+from tui_inventory.store import pg_search, search
+from tui_inventory.store.fts import COUNTS_TABLE, fts_table
 from tui_inventory.store.repo import Store
 from tui_inventory.store.search import complete, search_terms
 from tui_inventory.tmf.definitions import REFS
@@ -52,6 +53,7 @@ MATERIALIZE = 5000  # a search with at most this many matches is sorted whole
 PROBE_ROWS = 2000  # a broad search's window this near a known position is found by testing...
 PROBES = 512  # ...rows of the sort order against the index, at most this many one by one,
 BLOCK_MAX = 4096  # and at most this many at once
+PG_STEP = 256  # PostgreSQL: rows a window read skips before it seeks an anchor instead
 _MAX_ANCHORS = 20_000
 _MAX_PLANS = 16
 _NO_STEP = 1 << 62
@@ -161,12 +163,13 @@ class InventoryQuery:
             if self._sorted_whole(q, plan):
                 ids = self._ids(q, plan)
                 return self._rows_by_id(list(ids[offset : offset + limit]))
-            if plan.broad and not self._filled(q):
+            if self.sqlite and plan.broad and not self._filled(q):
                 rows = self._probe_window(q, plan, offset, limit)
                 if rows is not None:
                     return rows
                 self._fill(q, plan)
-            step = STEP if q.search is None else _NO_STEP  # each search statement costs alike
+            step = STEP if self.sqlite else PG_STEP
+            step = step if q.search is None else _NO_STEP  # each search statement costs alike
             return self._keyset_window(q, plan, offset, limit, step)
 
     def statuses(self, kind: str, search: str | None = None) -> list[tuple[str, int]]:
@@ -190,7 +193,7 @@ class InventoryQuery:
         inst = self.inst
         with self._read():
             plan = self._open(q)
-            if plan.broad:
+            if self.sqlite and plan.broad:
                 self._fill(q, plan)  # counting the rows before it takes them all
             found = (
                 inst.select(inst.id, getattr(inst, q.sort))
@@ -303,9 +306,13 @@ class InventoryQuery:
         """The query's plan; for a search on SQLite, also its FTS5 query, whether it is broad
         (a few hundred microseconds to tell) and, when it is not, its matches (`_fill`)."""
         plan = self._plan(q)
-        if not self.sqlite or q.search is None:
+        if q.search is None:
             return plan
         db = self.store.db
+        if not self.sqlite:
+            if plan.broad is None:
+                plan.broad = pg_search.is_broad(db, q.kind, q.search, MATERIALIZE)
+            return plan
         if plan.match is None:
             plan.match = search.fts_query(db, q.kind, q.search)
         if plan.broad is None:
@@ -360,24 +367,8 @@ class InventoryQuery:
         """The search condition: the one place where the backends differ."""
         assert q.search is not None
         inst = self.inst
-        if not self.sqlite:  # the same text as the SQLite index holds, matched word by word
-            values = pw.NodeList(
-                (
-                    pw.SQL("(SELECT string_agg(v #>> '{}', ' ') FROM jsonb_path_query(("),
-                    inst.fields,
-                    pw.SQL(f")::jsonb - %s::text[], '{PG_LEAVES}') AS v)", [list(UNSEARCHED)]),
-                ),
-                glue="",
-            )
-            cols = (inst.key, inst.name, inst.status, inst.type, inst.site, values)
-            text = pw.fn.CONCAT_WS(" ", *cols)
-            terms = search_terms(q.search)
-            last = len(terms) - 1 if not complete(q.search) else len(terms)
-            cond = None
-            for i, t in enumerate(terms):
-                c = pw.Expression(text, "~*", "\\m" + t + ("" if i == last else "\\M"))
-                cond = c if cond is None else cond & c
-            return cond
+        if not self.sqlite:  # the words of the same text, in a GIN index
+            return pg_search.condition(inst, q.search)
         hits = pw.SQL("(SELECT id FROM temp.search_hits)")  # see `_fill`
         return pw.Expression(_plus(inst.id) if in_order else inst.id, pw.OP.IN, hits)
 
@@ -410,18 +401,10 @@ class InventoryQuery:
     # -- counting -----------------------------------------------------------------------------
 
     def _status_counts(self, kind: str) -> list[tuple[str, int]]:
-        if self.sqlite:
-            sql = f"SELECT status, n FROM {COUNTS_TABLE} WHERE kind = ? AND n > 0 ORDER BY status"
-            return [(s, n) for s, n in self.store.db.execute_sql(sql, (kind,)).fetchall()]
-        inst = self.inst
-        rows = (
-            inst.select(inst.status, pw.fn.COUNT(inst.id))
-            .where(inst.kind == kind)
-            .group_by(inst.status)
-            .order_by(inst.status)
-            .tuples()
-        )
-        return [(s, n) for s, n in rows]
+        if not self.sqlite:
+            return pg_search.status_counts(self.store.db, kind)
+        sql = f"SELECT status, n FROM {COUNTS_TABLE} WHERE kind = ? AND n > 0 ORDER BY status"
+        return [(s, n) for s, n in self.store.db.execute_sql(sql, (kind,)).fetchall()]
 
     def _search_status_counts(self, q: TableQuery, plan: _Plan) -> list[tuple[str, int]]:
         """A search's matches counted by status: on SQLite from its collected matches (the
@@ -440,7 +423,7 @@ class InventoryQuery:
 
     def _sorted_whole(self, q: TableQuery, plan: _Plan) -> bool:
         """Whether the query's rows are collected and sorted whole (a search with few matches;
-        every search on PostgreSQL), rather than read in index order."""
+        on either backend), rather than read in index order."""
         return q.search is not None and not plan.broad
 
     def _count(self, q: TableQuery, plan: _Plan) -> int:
@@ -448,7 +431,7 @@ class InventoryQuery:
             return plan.count
         if self._sorted_whole(q, plan):
             plan.count = len(self._ids(q, plan))
-        elif self.sqlite and q.search is None:
+        elif q.search is None:
             counts = dict(self._status_counts(q.kind))
             plan.count = counts.get(q.status, 0) if q.status is not None else sum(counts.values())
         elif self.sqlite and q.status is None:
@@ -632,23 +615,28 @@ class InventoryQuery:
     def _keyset_window(
         self, q: TableQuery, plan: _Plan, offset: int, limit: int, step: int
     ) -> list[Row]:
-        total = self._count(q, plan)
-        if offset >= total:
-            return []
-        limit = min(limit, total - offset)
+        # PostgreSQL reads a window near the start before the count (a broad search's is slow).
+        early = not self.sqlite and plan.count is None and offset + limit <= PROBE_ROWS
+        total = None if early else self._count(q, plan)
+        if total is not None:
+            if offset >= total:
+                return []
+            limit = min(limit, total - offset)
         last = offset + limit  # one past the window
         while True:
             reverse, skip, base, anchor = self._base(plan, offset, last, total)
             if skip <= step:
                 break
-            # Too far from any anchor: find the next one towards the window and remember it.
+            # Too far from any anchor: find the next one towards the window and remember it
+            # (PostgreSQL: the window's own, in one seek skipping over an index-only scan).
+            hop = step if self.sqlite else skip
             found = self._seek(
-                q, plan, anchor, reverse=reverse, skip=step - 1, limit=1, read="anchor"
+                q, plan, anchor, reverse=reverse, skip=hop - 1, limit=1, read="anchor"
             )
             if not found:  # cannot happen within one snapshot; never loop forever
                 break
             with self._lock:
-                plan.remember(base - step if reverse else base + step, *found[0])
+                plan.remember(base - hop if reverse else base + hop, *found[0])
         rows = self._seek(q, plan, anchor, reverse=reverse, skip=skip, limit=limit, read="rows")
         if reverse:
             rows.reverse()

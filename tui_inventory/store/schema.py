@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 import peewee as pw
 
 from tui_inventory.errors import StoreError
-from tui_inventory.store import fts
+from tui_inventory.store import event_schema, fts, pg_search
 from tui_inventory.store.db import write_transaction
 from tui_inventory.store.models import Models
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
 # ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
 # PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
@@ -81,6 +81,7 @@ def _search_text(db: pw.Database, m: Models) -> None:
 MIGRATIONS: dict[int, Migration] = {
     2: _buildup_page_size,
     3: _search_text,
+    4: event_schema.create_tables,  # event_seen and event_hub (SPEC §10)
 }  # version n -> the step from n-1
 
 
@@ -100,8 +101,8 @@ def stamps(db: pw.Database) -> dict[str, str]:
     if not db.table_exists("meta"):
         return {}
     rows = db.execute_sql(
-        f"SELECT name, value FROM meta WHERE name IN ({db.param}, {db.param})",
-        ("schema_version", FTS_STAMP),
+        f"SELECT name, value FROM meta WHERE name IN ({db.param}, {db.param}, {db.param})",
+        ("schema_version", FTS_STAMP, pg_search.STAMP),
     ).fetchall()
     return {name: value for name, value in rows}
 
@@ -116,6 +117,8 @@ def version_of(db: pw.Database) -> int | None:
 
 def is_current(db: pw.Database) -> bool:
     s = stamps(db)
+    if is_postgres(db) and s.get(pg_search.STAMP) != pg_search.VERSION:
+        return False  # (PostgreSQL's search index and counts: `pg_search`)
     return s.get("schema_version") == str(SCHEMA_VERSION) and s.get(FTS_STAMP) == fts.FTS_VERSION
 
 
@@ -149,8 +152,13 @@ def _upgrade(db: pw.Database, m: Models) -> None:
             MIGRATIONS[version](db, m)
     # A new database is created from the models; an upgraded one gets its new tables and indexes.
     db.create_tables(m.all, safe=True)
+    event_schema.create_tables(db)  # plain-SQL tables of their own module (not models)
     fts.ensure(db)
-    for name, value in (("schema_version", str(SCHEMA_VERSION)), (FTS_STAMP, fts.FTS_VERSION)):
+    stamped = [("schema_version", str(SCHEMA_VERSION)), (FTS_STAMP, fts.FTS_VERSION)]
+    if is_postgres(db):
+        pg_search.ensure(db)
+        stamped.append((pg_search.STAMP, pg_search.VERSION))
+    for name, value in stamped:
         m.meta.insert(name=name, value=value).on_conflict(
             conflict_target=[m.meta.name], update={m.meta.value: value}
         ).execute()

@@ -9,6 +9,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory import KINDS
+from tui_inventory.store.events import EventStatus, event_status
 from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.progress import LiveProgress
 from tui_inventory.store.records import BuildupRecord, HeldRecord
@@ -31,6 +32,7 @@ class Snapshot:
     requested: float = 0.0  # time.monotonic() when the read was asked for
     sync_running: bool = False  # our own sync was running when the read was asked for
     sizes: dict[str, list[int]] = field(default_factory=dict)  # per inventory, over its runs
+    events: EventStatus | None = None  # the latest event stream's (SPEC §10); None: never ran
 
     @property
     def lease(self) -> LeaseInfo | None:
@@ -72,5 +74,6 @@ def read_snapshot(
         revision=revision,
         requested=requested,
         sync_running=sync_running,
+        events=event_status(store),
         sizes={kind: size_points(counts.get(kind, 0), run_changes(store, kind)) for kind in KINDS},
     )

@@ -99,6 +99,9 @@ class SyncEngine:
         self._run_id = 0
         self._kind_of: dict[str, str] = {}  # api -> the inventory it is syncing now
         self._explained_passwords = False  # this run logged why no password could be had
+        # A lease the process holds beyond its runs (event notifications listen under it, see
+        # tui_inventory.events.runner): runs use it instead of taking and releasing their own.
+        self.shared_lease: SyncLease | None = None
 
     # -- control ----------------------------------------------------------------------------
 
@@ -145,8 +148,10 @@ class SyncEngine:
         self._explained_passwords = False
         # Losing the lease mid-run (another sync took it after our renewals failed) stops this
         # run at its next page, as a cancel does.
-        lease = SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
-        lease.acquire()
+        shared = self.shared_lease
+        lease = shared or SyncLease(self.store, ttl=self.lease_ttl, on_lost=self.cancel)
+        if shared is None:
+            lease.acquire()
         self._lease_holder = lease.holder  # each page commits only while it is still ours
         try:
             if mode == "auto":
@@ -182,7 +187,8 @@ class SyncEngine:
                 self._emit(ev.RunFinished(self._run_id, mode, "failed", f"internal error: {exc}"))
             raise
         finally:
-            lease.release()
+            if shared is None:
+                lease.release()
 
     def _open_sink(self, mode: str) -> PageSink:
         """The store process for a buildup's pages; a writer thread per type otherwise."""
