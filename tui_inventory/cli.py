@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
@@ -16,13 +17,16 @@ from tui_inventory import KINDS, __version__
 from tui_inventory.config import (  # noqa: F401  (importable from here)
     APIS,
     KEYS,
+    KEYS_BY_NAME,
+    Config,
     default_db_url,
     load_config,
     resolve_config,
     resolve_db,
     save_config,
 )
-from tui_inventory.errors import InventoryError
+from tui_inventory.errors import ConfigError, InventoryError, SecretsError
+from tui_inventory.text import plain
 
 log = logging.getLogger("tui_inventory")
 
@@ -43,15 +47,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="the console on an embedded simulator, no set-up needed")
+    demo = sub.add_parser(
+        "demo",
+        help="the console on an embedded simulator, no set-up needed",
+        description="The console on an embedded simulator, in a throw-away directory: its\n"
+        "settings and store go at the end (--db keeps the store). No set-up, no password.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     demo.add_argument(
         "--headless", action="store_true", help="no console: a buildup and an update, printed"
     )
-    demo.add_argument("--services", type=int, default=600)
-    demo.add_argument("--carriers", type=int, default=150)
-    demo.add_argument("--resources", type=int, default=3000)
-    demo.add_argument("--latency-ms", type=int, default=40)
-    demo.add_argument("--seed", type=int, default=1)
+    _simulated_data(demo, services=600, carriers=150, resources=3000, latency_ms=40)
+    demo.add_argument(
+        "--change-rate",
+        type=float,
+        default=0.5,
+        metavar="N",
+        help="the upstream changes N instances a second, each told to the console by an event "
+        "(0: no changes by event; default: %(default)s)",
+    )
 
     sync = sub.add_parser("sync", help="headless sync: one run (--once) or a daemon")
     sync.add_argument("--once", action="store_true", help="one run, then exit (0 only on success)")
@@ -90,33 +104,48 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace what a non-empty destination holds"
     )
 
-    sim = sub.add_parser("simulate", help="run the simulator alone")
-    sim.add_argument("--port", type=int, default=8638)
-    sim.add_argument("--services", type=int, default=1000)
-    sim.add_argument("--carriers", type=int, default=200)
-    sim.add_argument("--resources", type=int, default=5000)
-    sim.add_argument("--latency-ms", type=int, default=0)
-    sim.add_argument("--seed", type=int, default=1)
+    sim = sub.add_parser(
+        "simulate",
+        help="run the simulator alone",
+        description="The TMF638/TMF639 simulator alone, on 127.0.0.1 (both dialects), until\n"
+        "Ctrl-C. It prints its URLs, users and passwords, and the commands that point\n"
+        "tui-inventory at it.",
+        epilog=_faults_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sim.add_argument(
+        "--port", type=int, default=8638, help="TCP port (0: any free; default: %(default)s)"
+    )
+    _simulated_data(sim, services=1000, carriers=200, resources=5000, latency_ms=0)
     sim.add_argument(
         "--faults",
         metavar="SPEC",
-        help="e.g. services:504@3x2,resources:502@5; events: events:drop=0.1,events:repeat=0.1,"
-        "events:reorder=0.1,events:truncate=0.1 and events:real (the real provider's shape)",
+        help="faults on chosen pages, KIND:FAULT@PAGE[xTIMES] comma-separated, e.g. "
+        "services:504@3x2,resources:502@5 (TIMES: requests that fail, -1 always), and on "
+        "events, events:NAME=P or events:real (the fault kinds are listed below)",
     )
-    sim.add_argument("--changes-per-poll", type=int, default=5)
+    sim.add_argument(
+        "--changes-per-poll",
+        type=int,
+        default=5,
+        help="upstream changes each periodic update (a services listing with updatedDaysAgo) "
+        "finds (default: %(default)s)",
+    )
     sim.add_argument(
         "--change-rate",
         type=float,
         default=0.0,
         metavar="N",
-        help="change N instances a second, each told by an event to the registered hubs",
+        help="change N instances a second, each told by an event to the registered hubs "
+        "(default: %(default)s)",
     )
 
     cfg = sub.add_parser("config", help="show or change settings")
     csub = cfg.add_subparsers(dest="action", metavar="ACTION", required=True)
     csub.add_parser("show", help="every setting and where passwords come from")
     cset = csub.add_parser("set", help="set one key")
-    cset.add_argument("key", choices=[k.name for k in KEYS], metavar="KEY")
+    # Checked by `config set` itself: a password key gets pointed to set-password, not a list.
+    cset.add_argument("key", metavar="KEY", help=", ".join(k.name for k in KEYS))
     cset.add_argument("value")
     cpw = csub.add_parser("set-password", help="save an API's password in the OS keyring")
     cpw.add_argument("api", choices=APIS)
@@ -135,6 +164,55 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("key")
     hi.add_argument("--json", action="store_true")
     return p
+
+
+def _simulated_data(
+    parser: argparse.ArgumentParser,
+    *,
+    services: int,
+    carriers: int,
+    resources: int,
+    latency_ms: int,
+) -> None:
+    """The options of the simulated inventories, shared by `demo` and `simulate`."""
+    parser.add_argument(
+        "--services", type=int, default=services, help="services to generate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--carriers", type=int, default=carriers, help="carriers to generate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--resources",
+        type=int,
+        default=resources,
+        help="resources to generate (some filtered) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=latency_ms,
+        help="delay added to every response (ms) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="random seed: the same seed, the same inventories (default: %(default)s)",
+    )
+
+
+def _faults_epilog() -> str:
+    from tui_inventory.simulator.faults import EVENT_FAULT_HELP, FAULT_HELP
+
+    width = max(len(name) for name in FAULT_HELP)
+    lines = [f"  {name:<{width}}  {text}" for name, text in FAULT_HELP.items()]
+    events = [f"  {name:<{width}}  {text}" for name, text in EVENT_FAULT_HELP.items()]
+    return (
+        "fault kinds (--faults KIND:FAULT@PAGE[xTIMES]):\n"
+        + "\n".join(lines)
+        + "\n\nevent faults (--faults events:NAME=P, P the probability between 0 and 1):\n"
+        + "\n".join(events)
+    )
 
 
 # The status a shell shows for a process that SIGPIPE ended (128 + SIGPIPE).
@@ -226,12 +304,20 @@ def dispatch(args: argparse.Namespace) -> int:
 def config_command(args: argparse.Namespace) -> int:
     from tui_inventory import secrets
 
-    cfg = load_config(args.config)
+    # Leniently: a bad value already in the file is shown and can be mended, never a lock-out.
+    cfg = load_config(args.config, lenient=True)
     if args.action == "show":
         print(f"# {cfg.path}")
         for key in KEYS:
             value = cfg.get(key.name)
-            print(f"{key.name} = {'' if value is None else value}")
+            problem = cfg.problems.get(key.name)
+            if problem is not None:
+                print(f"{key.name} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
+            else:
+                print(f"{key.name} = {'' if value is None else value}")
+        for name, problem in cfg.problems.items():
+            if name not in KEYS_BY_NAME:
+                print(f"{plain(name)} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
         for api in APIS:
             try:
                 source = secrets.password_source(api)
@@ -239,13 +325,26 @@ def config_command(args: argparse.Namespace) -> int:
                 source = f"unknown ({exc.message})"
             print(f"{api}.password: {source}")
         print(f"database = {args.db or default_db_url()}")
+        _report_problems(cfg)
         return 0
     if args.action == "set":
+        api = args.key.split(".", 1)[0]
+        if args.key.rsplit(".", 1)[-1].lower() == "password":
+            target = api if api in APIS else "{tmf638,tmf639}"
+            raise ConfigError(
+                "passwords are not settings (never written to the file): save one in the "
+                f"keyring with `tui-inventory config set-password {target}`"
+            )
         cfg.set(args.key, args.value)
         path = save_config(cfg)
         print(f"{args.key} = {cfg.get(args.key)} (saved to {path})")
+        _report_problems(cfg)
         return 0
     if args.action == "set-password":
+        # Before asking for it: a password typed for nothing is the operator's time lost.
+        status = secrets.keyring_status()
+        if not status.usable:
+            raise SecretsError(status.explanation)  # it names the environment variables too
         if sys.stdin.isatty():
             password = getpass.getpass(f"Password for {args.api.upper()}: ")
         else:
@@ -253,3 +352,27 @@ def config_command(args: argparse.Namespace) -> int:
         print(secrets.set_password(args.api, password))
         return 0
     raise AssertionError(args.action)
+
+
+def _raw(value: object) -> str:
+    """A refused value as the file holds it, quoted when text (so `"5"` and `5` differ)."""
+    return plain(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _report_problems(cfg: Config) -> None:
+    """On stderr: the file still holds refused values (a sync refuses to start until mended)."""
+    bad = sorted(n for n in cfg.problems if n in KEYS_BY_NAME)
+    unknown = sorted(n for n in cfg.problems if n not in KEYS_BY_NAME)
+    if bad:
+        print(
+            f"tui-inventory: {cfg.path} still has {len(bad)} bad value(s) ({', '.join(bad)}); "
+            "mend each with `tui-inventory config set KEY VALUE`",
+            file=sys.stderr,
+        )
+    if unknown:
+        names = plain(", ".join(unknown))
+        print(
+            f"tui-inventory: {cfg.path} has setting(s) this version does not know ({names}); "
+            "remove them from the file",
+            file=sys.stderr,
+        )

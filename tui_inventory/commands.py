@@ -8,18 +8,18 @@ import json
 import os
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from secrets import token_urlsafe
-from typing import Any, TextIO, assert_never
+from typing import Any, TextIO, cast
 
 from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
+from tui_inventory.report import Outcome, counts_line, line_reporter
+from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
@@ -37,75 +37,8 @@ def _passwords() -> Callable[[str], str | None]:
     return secrets.get_password
 
 
-class Reporter:
-    """Prints engine events as lines (headless sync and demo): progress at most once a second.
-
-    The engine calls it from one thread per API at once: each line is written whole (text and
-    newline in one write) under a lock, so two APIs' lines never run into each other.
-    """
-
-    def __init__(self, out: TextIO | None = None, *, interval: float = 1.0) -> None:
-        self.out = out
-        self.interval = interval
-        self._last = 0.0
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def __call__(self, event: ev.EngineEvent) -> None:
-        match event:
-            case ev.RunStarted():
-                self.line(f"run {event.run_id}: {event.mode} of {', '.join(event.kinds)}")
-            case ev.TypeStarted():
-                start = f" (resuming at page {event.first_page})" if event.first_page > 1 else ""
-                self.line(f"{event.kind}: {event.mode} started{start}")
-            case ev.PageStored():
-                now = time.monotonic()
-                if now - self._last >= self.interval:
-                    self._last = now
-                    c = event.counters
-                    total = f"/{event.total}" if event.total is not None else ""
-                    rate = c.received / event.elapsed if event.elapsed > 0 else 0.0
-                    self.line(
-                        f"{event.kind}: page {event.page}, {c.received}{total} received, "
-                        f"{c.created} created, {c.updated} updated ({rate:.0f}/s)"
-                    )
-            case ev.Logged() if event.level in ("warning", "error"):
-                self.line(f"{event.level}: {plain(event.message)}")
-            case ev.RunFinished():
-                reason = f" ({plain(event.reason)})" if event.reason else ""
-                self.line(f"run {event.run_id}: {event.mode} {event.state}{reason}")
-            case (
-                ev.Logged()
-                | ev.GapRecorded()
-                | ev.CleanupHeld()
-                | ev.CleanupDone()
-                | ev.TypeFinished()
-            ):
-                pass  # the warnings' log lines and the run's end say what matters here
-            case _:
-                assert_never(event)
-
-    def line(self, text: str) -> None:
-        out = self.out or sys.stdout
-        with self._lock:
-            if self._closed:
-                return
-            try:
-                out.write(text + "\n")
-                out.flush()
-            except BrokenPipeError:
-                # The reader went away (`| head`); the sync goes on, and the CLI exits quietly
-                # when the main thread next writes.
-                self._closed = True
-
-
 def _engine(cfg: Config, store: Store, **kw: Any) -> SyncEngine:
     return SyncEngine(cfg, store, passwords=kw.pop("passwords", None) or _passwords(), **kw)
-
-
-def _counts_line(store: Store) -> str:
-    counts = store.counts()
-    return "stored: " + ", ".join(f"{k} {counts[k]}" for k in KINDS)
 
 
 def existing_store(args: argparse.Namespace) -> str:
@@ -134,7 +67,7 @@ def sync(args: argparse.Namespace) -> int:
     if serve and args.once:
         raise InventoryError("--serve is for the daemon: drop --once")
     with Store(resolve_db(args)) as store:
-        reporter = JsonReporter() if json_log else Reporter()
+        reporter = JsonReporter() if json_log else line_reporter()
         extra: dict[str, Any] = {"lease_ttl": lease_ttl} if lease_ttl else {}
         if not args.once:  # the daemon's metrics follow its engine and its HTTP clients
             from tui_inventory.ops.metrics import METRICS
@@ -144,11 +77,19 @@ def sync(args: argparse.Namespace) -> int:
         else:
             engine = _engine(cfg, store, on_event=reporter, **extra)
         if args.once:
-            result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
+            if isinstance(reporter, JsonReporter):
+                outcome = Outcome()
+                engine.on_event = _both(outcome.note, reporter)
+            try:
+                result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
+            finally:
+                if not isinstance(reporter, JsonReporter):
+                    reporter.close()
             if isinstance(reporter, JsonReporter):
                 reporter.emit("info", "stored", counts=store.counts())
-            else:  # through the reporter: a reader gone (`| head`) does not hide the status
-                reporter.line(_counts_line(store))
+                outcome.write()
+            else:
+                reporter.finish(store)
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -210,7 +151,7 @@ def status(args: argparse.Namespace) -> int:
             ),
         }
     if args.json:
-        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(report, _stdout(), indent=2, ensure_ascii=False)
         print()
         return 0
     print(f"database: {report['database']}")
@@ -275,10 +216,26 @@ def _export_rows(store: Store, kind: str, search: str | None) -> Iterator[dict[s
         }
 
 
+class _Screen:
+    """Stdout on a terminal: a terminal is a screen, so upstream text reaches it without control
+    characters (an ESC in a name must not drive it); files and pipes get the bytes as stored."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(plain(text.replace("\r\n", "\n"), single_line=False))
+
+
+def _stdout() -> TextIO:
+    """Stdout, made safe for the screen when it is a terminal (see `_Screen`)."""
+    return cast(TextIO, _Screen(sys.stdout)) if sys.stdout.isatty() else sys.stdout
+
+
 @contextmanager
 def _output(path: str | None) -> Iterator[TextIO]:
     if not path or path == "-":
-        yield sys.stdout
+        yield _stdout()
         return
     target = Path(path)
     tmp = target.with_name(target.name + ".part")
@@ -355,7 +312,7 @@ def history(args: argparse.Namespace) -> int:
                 }
                 for r in revisions
             ],
-            sys.stdout,
+            _stdout(),
             indent=2,
             ensure_ascii=False,
         )
@@ -367,12 +324,9 @@ def history(args: argparse.Namespace) -> int:
     )
     for r in revisions:
         print(f"{utc_time(r.at)}  run {r.run}  {r.change}")
-        for name, (old, new) in r.changes.items():
-            print(f"    {name}: {plain(_cell(old))} -> {plain(_cell(new))}")
+        for name, old, new in change_lines(r.changes):  # as the console's instance view
+            print(f"    {change_text(name, old, new, limit=2000)}")
     return 0
-
-
-DEMO_CHANGE_RATE = 0.5  # upstream changes a second in the demo, each told by an event
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -397,7 +351,8 @@ def demo(args: argparse.Namespace) -> int:
             cfg.set("events.enabled", True)
             cfg.set("events.listen", "127.0.0.1:0")
             os.environ.setdefault(EVENTS_TOKEN_ENV, token_urlsafe(32))  # this process's alone
-            sim.events.start_changes(DEMO_CHANGE_RATE)
+            if args.change_rate > 0:
+                sim.events.start_changes(args.change_rate)
         db_url = args.db or str(Path(tmp) / "demo.db")
         passwords = sim.passwords
         if not args.headless:
@@ -405,24 +360,24 @@ def demo(args: argparse.Namespace) -> int:
 
             return run_console(cfg, db_url, passwords=passwords.get, demo=sim)
         with Store(db_url) as store:
-            engine = _engine(cfg, store, on_event=Reporter(), passwords=passwords.get)
-            first = engine.run("buildup")
-            print(_counts_line(store))
-            sim.dataset.tick()
-            second = engine.run("update")
-            print(_counts_line(store))
-            for kind, t in second.types.items():
-                c = t.counters
-                print(
-                    f"update {kind}: created {c.created}, updated {c.updated}, removed {c.removed}"
-                )
+            reporter = line_reporter()
+            engine = _engine(cfg, store, on_event=reporter, passwords=passwords.get)
+            try:
+                first = engine.run("buildup")
+                reporter.line(counts_line(store))
+                sim.dataset.tick()
+                second = engine.run("update")
+            finally:
+                reporter.close()
+            reporter.finish(store)
         return 0 if first.ok and second.ok else 1
 
 
 def console(args: argparse.Namespace) -> int:
     from tui_inventory.app.main import run_console
 
-    cfg = resolve_config(args)
+    # Leniently: a bad value takes the operator to Settings to mend it (see the app).
+    cfg = resolve_config(args, lenient=True)
     # A read-only console never creates a store; the first start of a syncing one does.
     url = existing_store(args) if args.readonly else resolve_db(args)
     return run_console(cfg, url, passwords=_passwords(), readonly=args.readonly)

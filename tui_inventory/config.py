@@ -145,6 +145,16 @@ class SyncSettings:
     max_delete_fraction: float = 0.5
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A value in the settings file that was refused: kept as written, with the reason, so the
+    file can be shown and mended (`config set`, the console's Settings) instead of locking the
+    operator out."""
+
+    raw: Any
+    message: str
+
+
 @dataclass
 class OpsSettings:
     listen: str | None = None
@@ -181,6 +191,8 @@ class Config:
     ops: OpsSettings = field(default_factory=OpsSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
     path: Path | None = None
+    # Refused values of a file loaded leniently, by dotted name (the key keeps its default).
+    problems: dict[str, Problem] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
         key = _key(name)
@@ -192,6 +204,11 @@ class Config:
         parsed = parse_value(key, value)
         validate_value(key, parsed)
         setattr(getattr(self, key.section), key.attr, parsed)
+        self.problems.pop(name, None)
+
+    def bad_values(self) -> list[str]:
+        """The known keys whose value in the file was refused (unknown keys are only kept)."""
+        return sorted(name for name in self.problems if name in KEYS_BY_NAME)
 
     def url_for(self, api: str) -> str | None:
         return self.tmf638.url if api == "tmf638" else self.tmf639.url
@@ -212,6 +229,10 @@ class Config:
             value = self.get(key.name)
             if value is not None:
                 out.setdefault(key.section, {})[key.attr] = value
+        # A refused value is written back as it was: saving another key loses nothing.
+        for name, problem in self.problems.items():
+            section, attr = name.split(".", 1)
+            out.setdefault(section, {})[attr] = problem.raw
         return out
 
 
@@ -339,8 +360,12 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME))
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Read the TOML file (a missing file gives the defaults); every value is validated."""
+def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Config:
+    """Read the TOML file (a missing file gives the defaults); every value is validated.
+
+    `lenient` keeps a refused value (a bad value, an unknown key) in `Config.problems` instead of
+    raising, for the commands that show and mend the file; a file that is not TOML, or holds a
+    password, is refused either way."""
     cfg_path = Path(path).expanduser() if path else default_config_path()
     cfg = Config(path=cfg_path)
     if not cfg_path.exists():
@@ -365,10 +390,20 @@ def load_config(path: Path | str | None = None) -> Config:
                     f"{cfg_path}: passwords do not belong in the configuration file; remove "
                     f"{section}.password and use `tui-inventory config set-password {section}`"
                 )
+            name = f"{section}.{attr}"
             try:
-                cfg.set(f"{section}.{attr}", value)
+                cfg.set(name, value)
             except ConfigError as exc:
-                raise ConfigError(f"{cfg_path}: {exc.message}") from None
+                if lenient:
+                    cfg.problems[name] = Problem(value, exc.message)
+                    continue
+                mend = (
+                    f"mend it with `tui-inventory config set {name} VALUE` or in the console's "
+                    "Settings"
+                    if name in KEYS_BY_NAME
+                    else "remove it from the file"
+                )
+                raise ConfigError(f"{cfg_path}: {exc.message} ({mend})") from None
     return cfg
 
 
@@ -377,9 +412,10 @@ def resolve_db(args: argparse.Namespace) -> str:
     return str(args.db or default_db_url())
 
 
-def resolve_config(args: argparse.Namespace) -> Config:
-    """The settings a command works with: `--config`, else the default file."""
-    return load_config(Path(args.config) if args.config else None)
+def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
+    """The settings a command works with: `--config`, else the default file (`lenient`: see
+    `load_config`)."""
+    return load_config(Path(args.config) if args.config else None, lenient=lenient)
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:

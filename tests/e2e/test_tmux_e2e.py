@@ -77,6 +77,8 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         "150",
         "--resources",
         "3000",
+        "--change-rate",  # no upstream changes by event: the counts below only rise
+        "0",
     ]
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     shell = f"env {exports} {shlex.join(command)}; echo EXITED $?; sleep 30"

@@ -24,6 +24,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui_inventory.revisions import change_lines as _change_lines
 from tui_inventory.store.query import InventoryQuery, Reference
 from tui_inventory.store.repo import InstanceRecord, RevisionRecord, Store
 from tui_inventory.text import plain, pretty
@@ -80,21 +81,6 @@ def _grid() -> Table:
     table.add_column("Field", style="bold", ratio=1, overflow="fold")
     table.add_column("Value", ratio=3, overflow="fold")
     return table
-
-
-def _change_lines(changes: dict[str, list[Any]]) -> list[tuple[str, Any, Any]]:
-    """(field, old, new) per change; a changed object (characteristics) by its changed members."""
-    out: list[tuple[str, Any, Any]] = []
-    for name in sorted(changes):
-        pair = changes[name]
-        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        if isinstance(old, dict) and isinstance(new, dict):
-            for k in sorted(old.keys() | new.keys(), key=str):
-                if old.get(k) != new.get(k):
-                    out.append((f"{name} › {k}", old.get(k), new.get(k)))
-        else:
-            out.append((name, old, new))
-    return out
 
 
 class InstanceScreen(Screen[None]):

@@ -55,6 +55,7 @@ from .events_link import EventsLink
 from .footer import ConsoleFooter
 from .help import HelpScreen
 from .inventory import InventoryView
+from .mend import mend_first
 from .messages import (
     CleanupSettled,
     DataChanged,
@@ -520,6 +521,7 @@ class InventoryApp(TextSafeApp):
         self._schedule_poll(min(POLL_RETRY_CAP, FOLLOW_POLL * 2**self._poll_failures))
 
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
+        self._started &= not self.config.bad_values()  # mended: the first run, at the next read
         self.config = message.config
         if self.sync.next_at is not None:
             self._schedule()
@@ -577,7 +579,7 @@ class InventoryApp(TextSafeApp):
     def _first_run(self, snapshot: Snapshot) -> None:
         """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule.
         While another process syncs, nothing: its lease's end schedules this console's run."""
-        if self.readonly or not self.autostart or self.watching is not None:
+        if mend_first(self) or self.readonly or not self.autostart or self.watching is not None:
             return
         if not snapshot.completed_buildup:
             self.start_sync("buildup")

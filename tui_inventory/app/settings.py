@@ -39,6 +39,7 @@ from tui_inventory.tmf.factory import client_for
 
 from .confirm import ConfirmDialog
 from .footer import ConsoleFooter
+from .mend import show_refused, shown_value
 
 SECTIONS = {
     "tmf638": "TMF638 — services and carriers",
@@ -247,7 +248,7 @@ class SettingsScreen(Screen[None]):
                 for key in KEYS:
                     if key.section != section:
                         continue
-                    yield SettingField(key, self.config.get(key.name))
+                    yield SettingField(key, shown_value(self.config, key))
                     if key.name == f"{section}.username":
                         yield PasswordField(section)
                 if section in APIS or section == "events":
@@ -261,6 +262,7 @@ class SettingsScreen(Screen[None]):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
+        show_refused(self)  # a value the settings file holds and the rules refuse
         self.set_read_only(self.read_only)
         self._check_keyring()
 

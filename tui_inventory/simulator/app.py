@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui_inventory.simulator.dataset import Dataset
-from tui_inventory.simulator.faults import Fault, Faults
+from tui_inventory.simulator.faults import PAGE_FAULTS, Fault, Faults, spoil
 from tui_inventory.simulator.render import encode, render
 
 # Fixed, documented demo credentials: one user per API, as the operator's gateway has.
@@ -268,7 +268,7 @@ class Upstream:
     def _page(
         self, dialect: str, version: int | None, kind: str, query: _Query, fault: Fault | None
     ) -> _Rendered:
-        if fault is not None and fault.fault not in ("truncated",):
+        if fault is not None and fault.fault not in PAGE_FAULTS:
             return _fault(fault)
         dataset = self.dataset
         with dataset.lock:
@@ -294,8 +294,10 @@ class Upstream:
                     status = 206 if len(entities) < total else 200
                 rendered = _Rendered(status, headers, body)
                 self.cache.put(key, rendered)
-        if fault is not None:  # truncated: the real page, cut in half
-            return _Rendered(200, {}, rendered.body[: len(rendered.body) // 2])
+        if fault is not None and fault.fault == "truncated":  # the real page, cut in half
+            return _Rendered(200, {}, spoil(fault.fault, rendered.body))
+        if fault is not None:  # the real page, spoilt (its headers kept: the total holds)
+            return _Rendered(rendered.status, rendered.headers, spoil(fault.fault, rendered.body))
         return rendered
 
 

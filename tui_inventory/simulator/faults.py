@@ -10,15 +10,39 @@ The SPEC string form, used by `tui-inventory simulate --faults`, is comma-separa
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tui_inventory.simulator.generate import KINDS
 
-FAULTS: tuple[str, ...] = (
-    "504", "502", "500", "401", "403", "429", "503", "html", "truncated", "not-objects", "empty",
-)  # fmt: skip
+# Every fault kind, with what the page then answers (listed by `simulate --help`).
+FAULT_HELP: dict[str, str] = {
+    "504": "HTTP 504 gateway timeout (a client retries the page)",
+    "502": "HTTP 502 bad gateway (a client gives the type up for this run)",
+    "500": "HTTP 500 internal error (a client gives the type up for this run)",
+    "401": "HTTP 401 authentication failure",
+    "403": "HTTP 403 forbidden",
+    "429": "HTTP 429 too many requests, with Retry-After: 1",
+    "503": "HTTP 503 unavailable, with Retry-After: 1",
+    "html": "status 200 with an HTML page instead of JSON",
+    "truncated": "the real page cut in half (JSON that does not parse)",
+    "not-objects": "a JSON list of numbers, text and null: not one entity",
+    "junk": "the real page with two of every three entities replaced by non-objects",
+    "wrong-types": "the real page with fields of the wrong JSON type (a number for a name…)",
+    "empty": "an empty list (ends the listing early)",
+}
+FAULTS: tuple[str, ...] = tuple(FAULT_HELP)
+# The faults of the events the simulator POSTs to its hubs (see `provider`), for the help.
+EVENT_FAULT_HELP: dict[str, str] = {
+    "drop": "an event is not sent",
+    "repeat": "an event is sent twice",
+    "reorder": "an event is held back until after the next one",
+    "truncate": "an event's body is cut in half",
+    "real": "events:real: events in one real TMF639 server's shape (no probability)",
+}
 RETRY_AFTER_FAULTS = ("429", "503")
 _SPEC_ITEM = re.compile(
     r"^(?P<kind>[a-z]+):(?P<fault>[a-z0-9-]+)@(?P<page>\d+)(?:x(?P<times>-?\d+))?$"
@@ -74,6 +98,45 @@ def parse_spec(spec: str) -> list[Fault]:
     if not faults and not events:
         raise ValueError(f"empty fault list: {_SPEC_HELP}")
     return faults
+
+
+# The faults that change the real page rather than replace it.
+PAGE_FAULTS = ("truncated", "junk", "wrong-types")
+# What stands in for an entity on a `junk` page: JSON that is not an object.
+JUNK: tuple[Any, ...] = (1, "two", None, [3, "four"], True, 5.5)
+
+
+def spoil(fault: str, body: bytes) -> bytes:
+    """The real page `body` (a JSON list of entities) spoilt by a PAGE_FAULTS fault."""
+    if fault == "truncated":
+        return body[: len(body) // 2]
+    entities = json.loads(body)
+    if fault == "junk":  # the first of every three entities kept, the others junk
+        spoilt = [e if i % 3 == 0 else JUNK[i % len(JUNK)] for i, e in enumerate(entities)]
+    else:
+        spoilt = [_wrong_types(e) for e in entities]
+    return json.dumps(spoilt, ensure_ascii=False).encode()
+
+
+def _wrong_types(entity: Any) -> Any:
+    """Fields of the wrong JSON type, in either dialect's spelling: a number for the name, an
+    object for the status, an object where a list belongs and lists where objects belong."""
+    if not isinstance(entity, dict):
+        return entity
+    out = dict(entity)
+    for name, value in entity.items():
+        low = name.lower()
+        if low == "name":
+            out[name] = 12345
+        elif low in ("status", "state"):
+            out[name] = {"code": value, "since": "2026-01-01"}
+        elif low == "place":
+            out[name] = {"id": "SITE-OBJECT", "name": "an object, not a list"}
+        elif low in ("servicecharacteristic", "resourcecharacteristic") and value:
+            out[name] = [["CIR_Mbps", 20], *value[1:]]  # a list where an object belongs
+        elif low == "resourcespecification":
+            out[name] = ["RS-LIST", 1]
+    return out
 
 
 class Faults:

@@ -133,12 +133,35 @@ def open_database(url: str) -> pw.Database:
         raise StoreError(
             f"the database directory {file.parent} is read-only: SQLite needs to write its journal there"
         )
+    _refuse_foreign_file(file)
     db = SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     try:
         db.connect()
-    except pw.OperationalError as exc:
-        raise StoreError(f"cannot open the database {file}: {exc}") from None
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        error = store_error(exc, str(file))
+        raise error or StoreError(f"cannot open the database {file}: {exc}") from None
     return db
+
+
+# Every SQLite database file starts with these 16 bytes (an empty file is a new database).
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_foreign_file(file: Path) -> None:
+    """Refuse a file that is not a SQLite database before SQLite opens it for writing: opening
+    one would set its journal mode, and the operator's mistyped path must stay as it was."""
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot read the database {file}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(
+            f"{file} is not a tui-inventory database (not a SQLite file); check the path given "
+            "by --db, or move the file aside so that a sync creates a new store there"
+        )
 
 
 @contextlib.contextmanager

@@ -60,6 +60,11 @@ def store_error(exc: BaseException, where: str) -> StoreError | None:
             return StoreWriteFailed(
                 f"a disk I/O error stopped a write to the database {where}; it was rolled back"
             )
+        if name == "SQLITE_NOTADB" or "file is not a database" in text:
+            return StoreWriteFailed(
+                f"{where} is not a tui-inventory database (not a SQLite file, or an encrypted "
+                "one); check --db, or move the file aside so that a sync creates a new store there"
+            )
         if name.startswith("SQLITE_CORRUPT") or "database disk image is malformed" in text:
             return StoreWriteFailed(
                 f"the database {where} is damaged ({text.strip()}); restore it from a backup or "

@@ -31,7 +31,7 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.cleanup import CleanupPolicy
 from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.engine_base import EngineBase, EventSink, PasswordSource
-from tui_inventory.sync.pages import PageStream
+from tui_inventory.sync.pages import PageStream, strays_gap
 from tui_inventory.sync.preparation import LOGGED_PER_REASON, PagePreparation
 from tui_inventory.sync.results import RunResult, TypeResult, _merge, _overall
 from tui_inventory.sync.store_process import StoreProcess
@@ -98,6 +98,7 @@ class SyncEngine(PagePreparation, CleanupPolicy):
                 "info" if state == "succeeded" else "warning",
                 None,
                 f"{mode} {state}{': ' + reason if reason else ''}",
+                outcome=True,
             )
             self._emit(ev.RunFinished(self._run_id, mode, state, reason))
             return RunResult(self._run_id, mode, state, reason, results)
@@ -277,8 +278,8 @@ class SyncEngine(PagePreparation, CleanupPolicy):
             """After the page's transaction committed (on the writer's thread)."""
             nonlocal stored_tally
             stored_tally = page.tally
+            _merge(result.counters, counters)  # a gap stores its valid entities, if any
             if page.failure is None:
-                _merge(result.counters, counters)
                 result.pages += 1
                 self._page_stored(kind, result, page, started)
             else:
@@ -323,7 +324,9 @@ class SyncEngine(PagePreparation, CleanupPolicy):
                 mapped = self._prepare(kind, page.items, seen, result, skip_log)
                 if not buildup:
                     seen_in_run.update(m.key for m in mapped)
-                prepared(number, mapped, len(page.items), None)
+                if failure := strays_gap(page, result.counters):  # logged as null keys are
+                    self._skip_log(kind, "not-object", f"skipped: {failure[0]}", skip_log)
+                prepared(number, mapped, len(page.items) + page.strays, failure and failure[1])
                 if page.is_last(size):
                     stream.stop()
         finally:

@@ -82,14 +82,14 @@ class EngineBase:
         except Exception:  # a broken listener must never break the sync
             log.exception("event listener failed")
 
-    def _log(self, level: str, kind: str | None, message: str) -> None:
+    def _log(self, level: str, kind: str | None, message: str, *, outcome: bool = False) -> None:
         getattr(log, level if level != "warning" else "warning")("%s", message)
         log_id: int | None = None
         try:
             log_id = self.store.log(self._run_id, level, kind, message)
         except Exception:
             log.exception("could not write the sync log")
-        self._emit(ev.Logged(self._run_id, level, kind, message, log_id))
+        self._emit(ev.Logged(self._run_id, level, kind, message, log_id, outcome))
 
     # -- the end of a type ----------------------------------------------------------------------
 
@@ -109,13 +109,8 @@ class EngineBase:
             log.error("could not record how %s ended: %s", result.kind, exc.message)
         level = "info" if result.state == "succeeded" else "warning"
         c = result.counters
-        self._log(
-            level,
-            result.kind,
-            f"{result.kind}: {result.state}{' (' + result.reason + ')' if result.reason else ''} — "
-            f"received {c.received}, created {c.created}, updated {c.updated}, unchanged "
-            f"{c.unchanged}, skipped {c.skipped}, removed {c.removed}, failed {c.failed}",
-        )
+        line = ev.result_line(result.kind, result.state, result.reason, c)
+        self._log(level, result.kind, line, outcome=True)
         self._emit(
             ev.TypeFinished(self._run_id, result.kind, result.state, result.reason, c.frozen())
         )

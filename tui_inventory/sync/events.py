@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui_inventory.domain import Counters, FrozenCounters  # noqa: F401  (importable from here)
+from tui_inventory.domain import Counters, FrozenCounters  # (importable from here too)
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ class Logged(Event):
     kind: str | None
     message: str
     log_id: int | None = None  # its row in the store's sync log (None: it could not be written)
+    # A type's or the run's outcome, said again by the TypeFinished/RunFinished that follows:
+    # a printer that prints those skips this one.
+    outcome: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,11 @@ EngineEvent = (
     | TypeFinished
     | RunFinished
 )
+
+
+def result_line(kind: str, state: str, reason: str, counters: Counters | FrozenCounters) -> str:
+    """An inventory's result in one line, as the sync log, `sync --once` and the demo say it:
+    `services: succeeded — received 120, created 3, updated 1, …, failed 0`."""
+    why = f" ({reason})" if reason else ""
+    counts = ", ".join(f"{name} {value}" for name, value in counters.as_dict().items())
+    return f"{kind}: {state}{why} — {counts}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from tui_inventory.domain import Counters
 from tui_inventory.errors import PageFailed, TypeFailed
 from tui_inventory.tmf.client import Page, TmfClient
 
@@ -129,6 +130,18 @@ class PageStream:
     def capped(self) -> bool:
         """True when the page cap, not a short page, ended the stream (an endless listing)."""
         return not self._stopped
+
+
+def strays_gap(page: Page, counters: Counters) -> tuple[str, str] | None:
+    """A page's entries that are not JSON objects, counted as received and skipped: what to log,
+    and the page's gap reason (no cleanup may trust a listing that lost entities); None if none."""
+    if not page.strays:
+        return None
+    counters.received += page.strays
+    counters.skipped += page.strays
+    n = len(page.items) + page.strays
+    message = f"{page.strays} of {n} entities on page {page.number} are not JSON objects"
+    return message, f"{message}; the {len(page.items)} others were stored"
 
 
 def _same(page: Page, previous: Page) -> bool:

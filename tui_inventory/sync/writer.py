@@ -71,10 +71,11 @@ def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Count
                 f"{kind}: the sync lease was taken over by another sync; page {page.number} "
                 "and the ones after it were not stored"
             )
-        if page.failure is None:
-            counters = store.store_page(kind, spec.run, page.items)
-        else:
-            counters = Counters()
+        # A gap stores what it could read all the same (a page partly junk keeps its valid
+        # entities); the gap is what keeps the cleanup from trusting the listing.
+        stores = page.failure is None or bool(page.items)
+        counters = store.store_page(kind, spec.run, page.items) if stores else Counters()
+        if page.failure is not None:
             store.record_gap(spec.run, kind, page.number, page.failure)
         if spec.buildup:
             store.track(kind, [m.key for m in page.items])

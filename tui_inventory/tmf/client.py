@@ -41,11 +41,12 @@ MAX_PAGE_BYTES = 256 * 1024 * 1024
 @dataclass(frozen=True)
 class Page:
     number: int
-    items: list[Any]
+    items: list[Any]  # the entities that are JSON objects
     total: int | None  # upstream total when the server says (X-Total-Count)
+    strays: int = 0  # entries of the page that are not JSON objects (left out of `items`)
 
     def is_last(self, page_size: int) -> bool:
-        return len(self.items) < page_size
+        return len(self.items) + self.strays < page_size
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,20 @@ class NotAListing(ValueError):
     """A body that decodes as JSON but is not a list of entity objects."""
 
 
-def decode_listing(content: bytes) -> list[Any]:
-    """The entities of a page body: a JSON array of objects, or an object that wraps one.
+def decode_listing(content: bytes) -> tuple[list[Any], int]:
+    """The entities of a page body (a JSON array of objects, or an object that wraps one) that
+    are objects, and how many entries are not.
 
-    A list holding anything but objects is not a listing: taken as one, its entries would count
-    as entities without keys and the entities the page stood for would look deleted upstream.
+    A list holding no object at all is not a listing: taken as one, its entries would count as
+    entities without keys and the entities the page stood for would look deleted upstream. One
+    that holds some keeps them; the caller treats the page as a gap all the same.
     """
     items = _listing(json.loads(content))
-    strays = sum(1 for item in items if not isinstance(item, dict))
-    if strays:
+    objects = [item for item in items if isinstance(item, dict)]
+    strays = len(items) - len(objects)
+    if strays and not objects:
         raise NotAListing(f"{strays} of {len(items)} entities are not JSON objects")
-    return items
+    return objects, strays
 
 
 def _listing(data: Any) -> list[Any]:
@@ -226,7 +230,7 @@ class TmfClient:
                     )
                 if status in (200, 206):
                     try:
-                        items = decode_listing(content)
+                        items, strays = decode_listing(content)
                     except (ValueError, UnicodeDecodeError) as exc:
                         ctype = response.headers.get("content-type", "?").split(";")[0]
                         why = f": {exc}" if isinstance(exc, NotAListing) else ""
@@ -235,7 +239,7 @@ class TmfClient:
                             f"{len(content)} bytes{why})"
                         )
                     else:
-                        return Page(page, items, _total(response))
+                        return Page(page, items, _total(response), strays)
                 elif status == 504:
                     last_reason = f"HTTP 504 gateway timeout on page {page}"
                 elif status in (429, 503):

@@ -1,0 +1,70 @@
+"""A `--db` file that is not a database, or a damaged one: one sentence, a non-zero status, and
+the file left exactly as it was, from every command that opens a store and from the console."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui_inventory.store.repo import Store
+
+CLI = [sys.executable, "-m", "tui_inventory"]
+
+COMMANDS = {
+    "status": ["status"],
+    "sync": ["sync", "--once"],
+    "export": ["export", "services"],
+    "history": ["history", "services", "SVC-1"],
+    "console": [],
+}
+
+
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(os.urandom(5000))
+
+
+def _text_file(path: Path) -> None:
+    path.write_text("host = example.net\nthis is a note, not a database\n")
+
+
+def _truncated_store(path: Path) -> None:
+    Store(str(path)).close()  # a real store, checkpointed into its file on close
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+FILES = {"random": _random_bytes, "text": _text_file, "truncated": _truncated_store}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("kind", list(FILES))
+def test_a_file_that_is_not_a_store_is_named_and_left_untouched(
+    tmp_path: Path, kind: str, command: str
+) -> None:
+    path = tmp_path / "inventory.db"
+    FILES[kind](path)
+    before = path.read_bytes()
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # a past time a write would change
+    done = subprocess.run(
+        [*CLI, "--db", str(path), *COMMANDS[command]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode != 0
+    err = done.stderr.strip()
+    assert "Traceback" not in err, err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("tui-inventory: "), err
+    assert str(path) in err
+    expected = "is damaged" if kind == "truncated" else "is not a tui-inventory database"
+    assert expected in err
+    assert "move it aside" in err or "move the file aside" in err
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime_ns == 1_000_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.db"]
