@@ -1,0 +1,95 @@
+"""The audit commands of the command line (SPEC §11): `changes`, `cleanup`, `verify`.
+
+`add_parsers` adds them to `cli.py`'s parser; `dispatch` runs one. Output to stdout, errors as one
+sentence (an `InventoryError`) like every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from tui_inventory import KINDS
+from tui_inventory.store.changes import CHANGE_KINDS, ChangeWindow, parse_time, read_changes
+from tui_inventory.store.repo import RevisionRecord, Store
+from tui_inventory.text import plain
+from tui_inventory.tmf.definitions import DEFINITIONS
+
+COMMANDS = ("changes", "cleanup", "verify")
+
+
+def add_parsers(sub: Any) -> None:
+    ch = sub.add_parser("changes", help="the revisions of a time window, oldest first")
+    ch.add_argument("--since", metavar="TIME", help="ISO 8601 or a time ago (30m, 2h, 3d)")
+    ch.add_argument("--until", metavar="TIME", help="ISO 8601 or a time ago (30m, 2h, 3d)")
+    ch.add_argument("--inventory", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
+    ch.add_argument("--change", choices=CHANGE_KINDS)
+    ch.add_argument("--json", action="store_true")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "changes":
+        return changes(args)
+    raise AssertionError(args.command)
+
+
+def _window(args: argparse.Namespace) -> ChangeWindow:
+    return ChangeWindow(
+        since=parse_time(args.since) if args.since else None,
+        until=parse_time(args.until) if args.until else None,
+        kind=args.inventory,
+        change=args.change,
+    )
+
+
+def revision_json(rev: RevisionRecord) -> dict[str, Any]:
+    return {
+        "at": rev.at,
+        "inventory": rev.kind,
+        "key": rev.key,
+        "change": rev.change,
+        "name": rev.name,
+        "run": rev.run,
+        "changes": {k: {"old": v[0], "new": v[1]} for k, v in rev.changes.items()},
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def changes(args: argparse.Namespace) -> int:
+    from tui_inventory.commands import existing_store, utc_time
+
+    window = _window(args)
+    with Store(existing_store(args)) as store:
+        revisions = read_changes(store, window)
+        if args.json:
+            _json_list(revision_json(r) for r in revisions)
+            return 0
+        count = 0
+        for r in revisions:
+            count += 1
+            title = DEFINITIONS[r.kind].title if r.kind in DEFINITIONS else r.kind
+            print(f"{utc_time(r.at)}  {title}  {r.change}  {plain(r.key)}  {plain(r.name)}")
+            for name, (old, new) in r.changes.items():
+                print(f"    {plain(name)}: {plain(_cell(old))} -> {plain(_cell(new))}")
+        print(f"{count} revision(s)")
+    return 0
+
+
+def _json_list(items: Iterable[Any]) -> None:
+    """A JSON list written as it is read: a window of a million revisions never sits in memory."""
+    out = sys.stdout
+    first = True
+    out.write("[")
+    for item in items:
+        out.write("\n  " if first else ",\n  ")
+        out.write(json.dumps(item, ensure_ascii=False))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
