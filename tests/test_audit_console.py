@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import SMALL, make_app, wait_for
-from textual.widgets import Input
+from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from textual.widgets import DataTable, Input
 
 from tui_inventory.app.changes import ChangesView
+from tui_inventory.app.cleanup import CleanupDialog
 from tui_inventory.store.changes import stamp
 from tui_inventory.store.repo import Store
 
@@ -44,3 +45,40 @@ async def test_the_changes_feed_takes_a_time_window(
         await pilot.press(*"1d", "enter")
         await wait_for(pilot, lambda: not recent & {int(k) for k in changes.revisions}, 10)
         assert changes.revisions
+
+
+async def test_a_held_cleanup_is_confirmed_after_scrolling_its_list(
+    make_sim: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL)
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await wait_idle(pilot, app)
+        stored = app.store.keys("resources")
+        gone = sorted(stored)[: len(stored) * 3 // 4]
+        for key in gone:
+            sim.dataset.remove("resources", key)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await wait_idle(pilot, app)
+        assert "resources" in app.held
+        app.review_cleanup("resources")
+        await wait_for(pilot, lambda: isinstance(app.screen, CleanupDialog), 5, "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, CleanupDialog)
+        await wait_for(pilot, lambda: len(dialog.listed) == len(gone), 10, "the list")
+        assert [c.key for c in dialog.listed] == gone  # exactly what it would remove
+        table = dialog.query_one("#cleanup-list", DataTable)
+        assert table.row_count > table.scrollable_content_region.height  # it needs scrolling
+        table.focus()
+        await pilot.press("G")  # to the end of the list, as in less
+        await wait_for(pilot, lambda: table.cursor_row == len(gone) - 1, 5, "the last row")
+        await wait_for(pilot, lambda: table.scroll_y > 0, 5, "the list scrolled")
+        assert gone[-1] in screen_text(app)
+        dialog.query_one("#cleanup-search", Input).value = gone[3]
+        await wait_for(pilot, lambda: [c.key for c in dialog.listed] == [gone[3]], 10)
+        await pilot.click("#remove")
+        await wait_for(pilot, lambda: not app.held, 30, "the cleanup to run")
+        assert app.store.keys("resources") == stored - set(gone)

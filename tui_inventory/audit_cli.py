@@ -29,10 +29,19 @@ def add_parsers(sub: Any) -> None:
     ch.add_argument("--change", choices=CHANGE_KINDS)
     ch.add_argument("--json", action="store_true")
 
+    cl = sub.add_parser("cleanup", help="look at a held-back cleanup; confirm or discard it")
+    cl.add_argument("kind", choices=KINDS)
+    decide = cl.add_mutually_exclusive_group()
+    decide.add_argument("--confirm", action="store_true", help="run it (under the sync lease)")
+    decide.add_argument("--discard", action="store_true", help="drop it: nothing is removed")
+    cl.add_argument("--json", action="store_true", help="the list as JSON")
+
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "changes":
         return changes(args)
+    if args.command == "cleanup":
+        return cleanup(args)
     raise AssertionError(args.command)
 
 
@@ -71,6 +80,7 @@ def changes(args: argparse.Namespace) -> int:
         revisions = read_changes(store, window)
         if args.json:
             _json_list(revision_json(r) for r in revisions)
+            print()
             return 0
         count = 0
         for r in revisions:
@@ -92,4 +102,51 @@ def _json_list(items: Iterable[Any]) -> None:
         out.write("\n  " if first else ",\n  ")
         out.write(json.dumps(item, ensure_ascii=False))
         first = False
-    out.write("\n]\n" if not first else "]\n")
+    out.write("\n]" if not first else "]")
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    """List what a held-back cleanup would remove; `--confirm` runs it, `--discard` drops it."""
+    from tui_inventory.cli import resolve_config
+    from tui_inventory.commands import _engine, existing_store, utc_time
+    from tui_inventory.errors import InventoryError
+    from tui_inventory.store.cleanup import candidates
+
+    kind = args.kind
+    with Store(existing_store(args)) as store:
+        held = store.held_cleanups().get(kind)
+        if held is None:
+            raise InventoryError(f"no cleanup of {kind} is waiting for confirmation")
+        if args.confirm or args.discard:
+            engine = _engine(resolve_config(args), store)
+            if args.discard:
+                engine.discard_cleanup(kind)
+                print(f"held-back cleanup of {kind} discarded: nothing removed")
+                return 0
+            removed = engine.confirm_cleanup(kind)
+            print(f"cleanup of {kind} confirmed: removed {removed}")
+            return 0
+        listed = candidates(store, held)
+        if args.json:
+            head = {
+                "inventory": kind,
+                "scope": held.scope,
+                "run": held.run,
+                "at": held.at,
+                "would_remove": held.would_remove,
+                "total": held.total,
+            }
+            sys.stdout.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "instances": ')
+            _json_list(
+                {"id": c.key, "name": c.name, "status": c.status, "type": c.type} for c in listed
+            )
+            sys.stdout.write("}\n")
+            return 0
+        print(
+            f"held-back cleanup of {kind} ({held.scope} run {held.run}, {utc_time(held.at)}): "
+            f"it would remove {held.would_remove} of {held.total}"
+        )
+        for c in listed:
+            print(f"  {plain(c.key)}  {plain(c.name)}  {plain(c.status)}  {plain(c.type)}")
+        print(f"`tui-inventory cleanup {kind} --confirm` removes them; --discard keeps them")
+    return 0

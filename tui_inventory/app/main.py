@@ -47,7 +47,7 @@ from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
-from .confirm import cleanup_dialog
+from .cleanup import cleanup_dialog
 from .dashboard import Dashboard, Snapshot
 from .footer import ConsoleFooter
 from .help import HelpScreen
