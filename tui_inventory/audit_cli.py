@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui_inventory import KINDS
+from tui_inventory.errors import InventoryError
 from tui_inventory.store.changes import CHANGE_KINDS, ChangeWindow, parse_time, read_changes
 from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
@@ -36,12 +37,20 @@ def add_parsers(sub: Any) -> None:
     decide.add_argument("--discard", action="store_true", help="drop it: nothing is removed")
     cl.add_argument("--json", action="store_true", help="the list as JSON")
 
+    ve = sub.add_parser(
+        "verify", help="compare the store with upstream, read-only (exit 0 same, 1 not, 2 failed)"
+    )
+    ve.add_argument("kinds", nargs="*", metavar="KIND", help=f"{', '.join(KINDS)} (default: all)")
+    ve.add_argument("--json", action="store_true")
+
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "changes":
         return changes(args)
     if args.command == "cleanup":
         return cleanup(args)
+    if args.command == "verify":
+        return verify(args)
     raise AssertionError(args.command)
 
 
@@ -109,7 +118,6 @@ def cleanup(args: argparse.Namespace) -> int:
     """List what a held-back cleanup would remove; `--confirm` runs it, `--discard` drops it."""
     from tui_inventory.cli import resolve_config
     from tui_inventory.commands import _engine, existing_store, utc_time
-    from tui_inventory.errors import InventoryError
     from tui_inventory.store.cleanup import candidates
 
     kind = args.kind
@@ -150,3 +158,44 @@ def cleanup(args: argparse.Namespace) -> int:
             print(f"  {plain(c.key)}  {plain(c.name)}  {plain(c.status)}  {plain(c.type)}")
         print(f"`tui-inventory cleanup {kind} --confirm` removes them; --discard keeps them")
     return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Compare the store with upstream; exit 0 identical, 1 differences, 2 incomplete."""
+    from tui_inventory.cli import resolve_config
+    from tui_inventory.commands import _passwords, existing_store
+    from tui_inventory.store.readonly import ReadOnlyStore
+    from tui_inventory.sync.verify import Verifier
+
+    unknown = [k for k in args.kinds if k not in KINDS]
+    if unknown:
+        raise InventoryError(f"no inventory {unknown[0]!r}: choose from {', '.join(KINDS)}")
+    cfg = resolve_config(args)
+    kinds = tuple(k for k in KINDS if k in args.kinds) if args.kinds else KINDS
+    store = ReadOnlyStore(existing_store(args))
+    try:
+        report = Verifier(cfg, store, passwords=_passwords()).run(kinds)
+    finally:
+        store.close()
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for kind, check in report.inventories.items():
+            print(
+                f"{kind}: checked {check.checked}, missing {len(check.missing)}, "
+                f"extra {len(check.extra)}, different {len(check.different)}"
+            )
+            for key in check.missing:
+                print(f"  missing    {plain(key)}")
+            for key in check.extra:
+                print(f"  extra      {plain(key)}")
+            for d in check.different:
+                print(f"  different  {plain(d.key)}")
+                for name, (stored, upstream) in d.fields.items():
+                    print(f"    {plain(name)}: {plain(_cell(stored))} -> {plain(_cell(upstream))}")
+        print("identical" if report.identical else "differences found" if report.complete else "")
+    for kind, check in report.inventories.items():
+        for failure in check.failures:
+            print(f"tui-inventory: verify of {kind} incomplete: {plain(failure)}", file=sys.stderr)
+    return report.exit_status
