@@ -13,6 +13,9 @@ from textual.widgets import DataTable, Input
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.cleanup import CleanupDialog
+from tui_inventory.app.instance import InstanceScreen
+from tui_inventory.app.verify import UpstreamScreen, VerifyReportScreen
+from tui_inventory.simulator.drift import drift
 from tui_inventory.store.changes import stamp
 from tui_inventory.store.repo import Store
 
@@ -82,3 +85,43 @@ async def test_a_held_cleanup_is_confirmed_after_scrolling_its_list(
         await pilot.click("#remove")
         await wait_for(pilot, lambda: not app.held, 30, "the cleanup to run")
         assert app.store.keys("resources") == stored - set(gone)
+
+
+async def test_v_verifies_and_opens_the_entries_of_its_report(
+    make_sim: Callable[..., Any], make_engine: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL)
+    with Store(str(tmp_path / "inventory.db")) as store:
+        assert make_engine(sim, store).run("buildup").ok
+    done = drift(sim.dataset, ["carriers"])["carriers"]
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, VerifyReportScreen), 30, "the report")
+        screen = app.screen
+        assert isinstance(screen, VerifyReportScreen)
+        await wait_for(pilot, lambda: "checked" in screen_text(app), 5, "the report drawn")
+        text = screen_text(app)
+        assert "The store differs from upstream." in text
+        assert "Carriers   checked" in text and "missing 1, extra 1, different 1" in text
+        assert "verify finished: differences" in "\n".join(
+            str(line) for line in app.dashboard.query_one("SyncLog").lines
+        )
+        assert screen.entries == [
+            ("carriers", "missing", done.added),
+            ("carriers", "extra", done.removed),
+            ("carriers", "different", done.renamed),
+        ]
+        table = screen.query_one("#verify-entries", DataTable)
+        table.move_cursor(row=2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "the instance")
+        assert isinstance(app.screen, InstanceScreen) and app.screen.key == done.renamed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, 5)
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, UpstreamScreen), 5, "upstream's")
+        await wait_for(pilot, lambda: "missing from" in screen_text(app), 5, "it drawn")
+        assert f"{done.added}: missing from the store" in screen_text(app)
+        assert "What upstream sent" in screen_text(app)

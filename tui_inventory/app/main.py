@@ -159,6 +159,14 @@ class InventoryApp(App[int]):
         Binding(
             "x", "review_cleanup", "Cleanup", tooltip="decide a held-back cleanup (when one waits)"
         ),
+        # (not in the footer, full at 80 columns: in the help and the command palette)
+        Binding(
+            "v",
+            "verify",
+            "Verify",
+            tooltip="compare the store with upstream (read-only)",
+            show=False,
+        ),
         # While read-only the four above show disabled; these answer their keys with the reason.
         Binding("b,u,c", "refuse", show=False),
         Binding("x", "refuse('cleanup')", show=False),
@@ -345,6 +353,11 @@ class InventoryApp(App[int]):
                 demo=self.demo is not None,
             )
         )
+
+    def action_verify(self) -> None:
+        from .verify import start_verify
+
+        start_verify(self)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
