@@ -62,6 +62,7 @@ from .messages import (
     SyncStarted,
 )
 from .settings import SettingsScreen
+from .verify import start_verify
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -355,8 +356,6 @@ class InventoryApp(App[int]):
         )
 
     def action_verify(self) -> None:
-        from .verify import start_verify
-
         start_verify(self)
 
     def action_help(self) -> None:
