@@ -171,3 +171,17 @@ def test_what_a_sync_would_not_change_is_no_difference(
         reader.close()
     assert [d.key for d in report.inventories["resources"].different] == [modem.key]
     assert set(report.inventories["resources"].different[0].fields) == {"Name"}
+
+
+def test_verify_reads_either_backend_and_cannot_write(
+    sim: Any, store: Store, make_engine: Callable[..., Any]
+) -> None:
+    assert make_engine(sim, store).run("buildup").ok
+    reader = ReadOnlyStore(store.url)
+    try:
+        report = Verifier(sim_config(sim), reader, passwords=sim.passwords.get).run()
+        assert report.identical, report.to_json()
+        with pytest.raises(Exception, match="read-only|readonly"):
+            reader.log(None, "info", None, "a verify never writes")
+    finally:
+        reader.close()

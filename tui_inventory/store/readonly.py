@@ -53,7 +53,7 @@ def open_read_only(url: str) -> pw.Database:
     db = SqliteDatabase(
         uri,
         uri=True,
-        pragmas={"busy_timeout": 30000, "cache_size": -64000},
+        pragmas={"busy_timeout": 30000, "cache_size": -16000},
         check_same_thread=False,
     )
     try:
