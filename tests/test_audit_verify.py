@@ -181,7 +181,7 @@ def test_verify_reads_either_backend_and_cannot_write(
     try:
         report = Verifier(sim_config(sim), reader, passwords=sim.passwords.get).run()
         assert report.identical, report.to_json()
-        with pytest.raises(Exception, match="read-only|readonly"):
+        with pytest.raises(Exception, match=r"read-only|readonly"):
             reader.log(None, "info", None, "a verify never writes")
     finally:
         reader.close()
