@@ -3,6 +3,9 @@ the held cleanup's list, the verify report."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,3 +128,24 @@ async def test_v_verifies_and_opens_the_entries_of_its_report(
         await wait_for(pilot, lambda: "missing from" in screen_text(app), 5, "it drawn")
         assert f"{done.added}: missing from the store" in screen_text(app)
         assert "What upstream sent" in screen_text(app)
+
+
+async def test_quitting_during_a_verify_stops_it(
+    make_sim: Callable[..., Any], make_engine: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL)
+    with Store(str(tmp_path / "inventory.db")) as store:
+        assert make_engine(sim, store).run("buildup").ok
+    settings = {"sync.page_concurrency": 1, "sync.records_per_page": 10}
+    app = make_app(sim, tmp_path, autostart=False, settings=settings)
+    sim.latency_ms = 150  # 47 pages, two listings side by side: seconds of verify
+    before = len(sim.requests)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        await wait_for(pilot, lambda: len(sim.requests) >= before + 2, 10, "the verify to read")
+        await pilot.press("q")
+    deadline = time.monotonic() + 30
+    while any(t.name.startswith("verify-") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the verify's threads did not end"
+        await asyncio.sleep(0.02)
+    assert len(sim.requests) - before < 20  # it stopped with the console, not at the end

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from tui_inventory.errors import InventoryError
 from tui_inventory.store.readonly import ReadOnlyStore
@@ -47,9 +48,14 @@ def start_verify(app: InventoryApp) -> None:
 
 def _verify(app: InventoryApp) -> None:
     last = 0.0
+    worker = get_current_worker()
+    verifier: Verifier | None = None
 
     def progress(p: VerifyProgress) -> None:
         nonlocal last
+        if worker.is_cancelled and verifier is not None:  # the console is closing
+            verifier.cancel()
+            return
         now = time.monotonic()
         if now - last >= PROGRESS_EVERY:
             last = now
@@ -60,12 +66,13 @@ def _verify(app: InventoryApp) -> None:
     try:
         store = ReadOnlyStore(app.db_url)
         try:
-            report = Verifier(
-                app.config, store, passwords=app._passwords, on_progress=progress
-            ).run()
+            verifier = Verifier(app.config, store, passwords=app._passwords, on_progress=progress)
+            report = verifier.run()
         finally:
             store.close()
     except InventoryError as exc:
+        if worker.is_cancelled:
+            return
         app.call_from_thread(app.dashboard.log_line, "error", f"verify failed: {exc.message}")
         app.call_from_thread(
             app.notify, exc.message, title="Verify failed", severity="error", markup=False
@@ -74,6 +81,8 @@ def _verify(app: InventoryApp) -> None:
     outcome = (
         "identical" if report.identical else "differences" if report.complete else "incomplete"
     )
+    if worker.is_cancelled:
+        return
     app.call_from_thread(app.dashboard.log_line, "info", f"verify finished: {outcome}")
     app.call_from_thread(app.push_screen, VerifyReportScreen(report))
 
