@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reference_server import reference_server, render_pages
+from reference_server import reference_server
 
 from tui_inventory.config import Config
 from tui_inventory.store.readonly import ReadOnlyStore
@@ -41,6 +41,19 @@ def config_of(settings: dict[str, Any], concurrency: int, page_size: int) -> Con
     cfg.set("sync.page_concurrency", concurrency)
     cfg.set("sync.records_per_page", page_size)
     return cfg
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, since ru_maxrss keeps the peak of the process that forked
+    it across exec (the driver's, which would hide the contender's own)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(args: argparse.Namespace) -> None:
@@ -66,7 +79,7 @@ def child(args: argparse.Namespace) -> None:
             out["instances"] = report.inventories["resources"].checked
         finally:
             store.close()
-    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["max_rss_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
 
@@ -118,7 +131,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pages = Path(tmp) / "pages"
         start = time.perf_counter()
-        render_pages({"resources": args.resources}, page_size=args.page_size, out=pages)
+        render = [sys.executable, str(Path(__file__).with_name("reference_server.py")), "render"]
+        render += [
+            str(pages),
+            "--resources",
+            str(args.resources),
+            "--page-size",
+            str(args.page_size),
+        ]
+        subprocess.run(render, check=True)  # (in a process of its own: the simulator is big)
         print(f"    pages rendered once by the simulator in {time.perf_counter() - start:.1f} s")
         builds, verifies, ratios = [], [], []
         with reference_server(pages) as (settings, _pid):
