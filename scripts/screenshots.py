@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--size 110x32]
 
 Shots: the dashboard during a buildup, a searched table, an instance with its history (after an
-update changed it upstream), and the settings. Each is taken from the running app, never drawn.
+update changed it upstream), the settings, the verify report after the upstream drifted, and a
+held-back cleanup's dialog with its list. Each is taken from the running app, never drawn.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 
+from tui_inventory.app.cleanup import CleanupDialog
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.app.verify import VerifyReportScreen
 from tui_inventory.config import Config
 from tui_inventory.simulator import Simulator
+from tui_inventory.simulator.drift import drift
 
 CHANGED = "SVC-000000"  # the service whose history the instance shot shows
 SEARCH = "Aero"
@@ -102,6 +106,33 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
             await pilot.pause(1.0)
             save(app, out, "settings", "tui-inventory: settings")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main_screen, "the dashboard")
+
+            # Upstream drifts: the verify report finds exactly that.
+            drift(sim.dataset)
+            await pilot.press("v")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, VerifyReportScreen), "the verify report"
+            )
+            await pilot.pause(0.5)
+            save(app, out, "verify-report", "tui-inventory: verify report")
+            app.pop_screen()
+            await pilot.pause()
+
+            # Most carriers gone upstream: the buildup holds its cleanup back for a decision.
+            for key in sorted(sim.dataset.expected_keys("carriers"))[:90]:
+                sim.dataset.remove("carriers", key)
+            await pilot.press("b")
+            await wait_for(pilot, lambda: app.runs_ended == 3, "the second buildup to end")
+            await wait_for(pilot, lambda: "carriers" in app.held, "the held cleanup")
+            app.review_cleanup("carriers")
+            await wait_for(pilot, lambda: isinstance(app.screen, CleanupDialog), "the dialog")
+            dialog = app.screen
+            assert isinstance(dialog, CleanupDialog)
+            await wait_for(pilot, lambda: bool(dialog.listed), "the cleanup's list")
+            await pilot.pause(0.5)
+            save(app, out, "cleanup-dialog", "tui-inventory: a held-back cleanup, listed")
 
 
 def main() -> int:

@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     hi.add_argument("kind", choices=KINDS)
     hi.add_argument("key")
     hi.add_argument("--json", action="store_true")
+
+    from tui_inventory import audit_cli  # verify, changes, cleanup (SPEC §11)
+
+    audit_cli.add_parsers(sub)
     return p
 
 
@@ -298,6 +302,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return commands.history(args)
     if command == "migrate":
         return commands.migrate(args)
+    from tui_inventory import audit_cli
+
+    if command in audit_cli.COMMANDS:
+        return audit_cli.dispatch(args)
     raise AssertionError(command)
 
 

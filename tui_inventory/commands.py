@@ -169,7 +169,10 @@ def status(args: argparse.Namespace) -> int:
     for run in report["last_runs"]:
         print(_run_line(run))
     for k, h in report["held_cleanups"].items():
-        print(f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}")
+        print(
+            f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}"
+            f" (`tui-inventory cleanup {k}` lists them)"
+        )
     if report["gaps"]:
         print(f"gaps: {len(report['gaps'])} recorded (see --json)")
     return 0

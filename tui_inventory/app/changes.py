@@ -17,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Label, Select
+from textual.widgets import DataTable, Input, Label, Select
 from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
 
+from tui_inventory.errors import InventoryError
+from tui_inventory.store.changes import ChangeWindow, parse_time, read_changes
 from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
@@ -84,7 +86,8 @@ class ChangesView(Vertical):
     DEFAULT_CSS = """
     ChangesView { height: 1fr; }
     ChangesView > #changes-bar { dock: top; height: 3; }
-    ChangesView #changes-kind, ChangesView #changes-change { width: 26; }
+    ChangesView #changes-kind, ChangesView #changes-change { width: 22; }
+    ChangesView #changes-since, ChangesView #changes-until { width: 14; }
     ChangesView #changes-count { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
     ChangesView > DataTable { height: 1fr; }
     """
@@ -111,6 +114,9 @@ class ChangesView(Vertical):
             yield FilterSelect(kinds, prompt="All inventories", id="changes-kind", home=self._feed)
             changes = [(Text(c), c) for c in CHANGES]
             yield FilterSelect(changes, prompt="All changes", id="changes-change", home=self._feed)
+            # The window of `tui-inventory changes`: ISO 8601 or a time ago (2h, 3d).
+            yield Input(placeholder="since: 2h", id="changes-since")
+            yield Input(placeholder="until", id="changes-until")
             yield Label("", id="changes-count")
 
     def on_mount(self) -> None:
@@ -141,14 +147,29 @@ class ChangesView(Vertical):
     def reload(self) -> None:
         kind = self.query_one("#changes-kind", Select).value
         change = self.query_one("#changes-change", Select).value
+        try:
+            since, until = (
+                parse_time(text)
+                if (text := self.query_one(f"#{id_}", Input).value.strip())
+                else None
+                for id_ in ("changes-since", "changes-until")
+            )
+        except InventoryError as exc:
+            self.notify(exc.message, title="Changes", severity="warning", markup=False)
+            return
         self._load(
-            kind if isinstance(kind, str) else None, change if isinstance(change, str) else None
+            ChangeWindow(
+                since,
+                until,
+                kind if isinstance(kind, str) else None,
+                change if isinstance(change, str) else None,
+            )
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _load(self, kind: str | None, change: str | None) -> list[RevisionRecord]:
+    def _load(self, window: ChangeWindow) -> list[RevisionRecord]:
         store = cast(Store, self.app.store)  # type: ignore[attr-defined]
-        return store.recent_revisions(FEED_LIMIT, kind=kind, change=change)
+        return list(read_changes(store, window, newest_first=True, limit=FEED_LIMIT))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -188,6 +209,10 @@ class ChangesView(Vertical):
             self.app.push_screen(InstanceScreen(rev.kind, rev.key))
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.reload()
 

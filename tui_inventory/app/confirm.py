@@ -1,4 +1,4 @@
-"""A modal question with a few answers: the held-back cleanup decision uses it."""
+"""A modal question with a few answers (the held-back cleanup's dialog, `cleanup`, is one)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
-
-from tui_inventory.store.repo import HeldRecord
 
 
 class ConfirmDialog(ModalScreen[str | None]):
@@ -54,23 +52,3 @@ class ConfirmDialog(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
-
-
-def cleanup_dialog(held: HeldRecord) -> ConfirmDialog:
-    """The question for a held-back cleanup: answers `remove`, `keep` or `later`."""
-    kind = held.kind
-    share = held.would_remove / held.total if held.total else 1.0
-    question = (
-        f"The {held.scope} of {kind} would remove {held.would_remove} of the {held.total} "
-        f"stored {kind} ({share:.0%}), more than sync.max_delete_fraction allows, so it was "
-        "held back.\n\nRemove them now, or keep them and discard this cleanup?"
-    )
-    return ConfirmDialog(
-        f"Held-back cleanup of {kind}",
-        question,
-        [
-            ("remove", f"Remove {held.would_remove}", "error"),
-            ("keep", "Keep them", "primary"),
-            ("later", "Decide later", "default"),
-        ],
-    )

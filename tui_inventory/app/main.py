@@ -49,7 +49,7 @@ from tui_inventory.times import parse_iso
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
-from .confirm import cleanup_dialog
+from .cleanup import cleanup_dialog
 from .dashboard import Dashboard, Snapshot
 from .events_link import EventsLink
 from .footer import ConsoleFooter
@@ -68,6 +68,7 @@ from .messages import (
 from .outcome import run_outcome
 from .settings import SettingsScreen
 from .textkeys import TextSafeApp, focus_now
+from .verify import VerifyJob, start_verify
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,14 @@ class InventoryApp(TextSafeApp):
         ),
         Binding(
             "x", "review_cleanup", "Cleanup", tooltip="decide a held-back cleanup (when one waits)"
+        ),
+        # (not in the footer, full at 80 columns: in the help and the command palette)
+        Binding(
+            "v",
+            "verify",
+            "Verify",
+            tooltip="compare the store with upstream (read-only)",
+            show=False,
         ),
         # While read-only the four above show disabled; these answer their keys with the reason.
         Binding("b,u,c", "refuse", show=False),
@@ -373,6 +382,9 @@ class InventoryApp(TextSafeApp):
                 demo=self.demo is not None,
             )
         )
+
+    def action_verify(self) -> None:
+        start_verify(VerifyJob(self, self.dashboard, self.config, self.db_url, self._passwords))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -19,7 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui_inventory.simulator.dataset import Dataset
+from tui_inventory.simulator.drift import drift
 from tui_inventory.simulator.faults import PAGE_FAULTS, Fault, Faults, spoil
+from tui_inventory.simulator.generate import KINDS
 from tui_inventory.simulator.render import encode, render
 
 # Fixed, documented demo credentials: one user per API, as the operator's gateway has.
@@ -166,7 +168,7 @@ class Upstream:
         self.extra_routes: list[Route] = []  # the event provider's (see `simulator.provider`)
 
     def app(self) -> Starlette:
-        routes = [Route("/", self._index)]
+        routes = [Route("/", self._index), Route("/admin/drift", self._drift, methods=["POST"])]
         for kind, (api, collection) in COLLECTIONS.items():
             routes.append(Route(f"/ses/{api}/{collection}", self._endpoint("ses", None, kind)))
             for version in (4, 5):
@@ -192,6 +194,15 @@ class Upstream:
             for kind, (api, collection) in COLLECTIONS.items()
         }
         return JSONResponse({"service": "tui-inventory simulator", "collections": paths})
+
+    async def _drift(self, request: Request) -> Response:
+        """Drift upstream now (see `simulator.drift`): `POST /admin/drift[?kinds=a,b]`."""
+        wanted = request.query_params.get("kinds")
+        try:
+            done = drift(self.dataset, wanted.split(",") if wanted else KINDS)
+        except ValueError as exc:
+            return _error(400, str(exc)).response()
+        return JSONResponse({k: vars(d) for k, d in done.items()})
 
     async def _handle(
         self, request: Request, dialect: str, version: int | None, kind: str

@@ -34,6 +34,9 @@ def instructions(sim: Simulator) -> list[str]:
     for name, value in sim.password_env().items():
         lines.append(f"export {name}={value}")
     lines.append("(or store the passwords with: tui-inventory config set-password tmf638 / tmf639)")
+    lines.append(
+        f"Drift upstream (rename, add and drop one per inventory): curl -X POST {sim.base_url}/admin/drift"
+    )
     return lines
 
 

@@ -73,7 +73,8 @@ class Revision(_Base):
 
     class Meta:
         table_name = "revision"
-        indexes = ((("kind", "key", "id"), False), (("kind", "id"), False))
+        # (at, id): the revisions of a time window, in order (`store.changes`; since schema 4)
+        indexes = ((("kind", "key", "id"), False), (("kind", "id"), False), (("at", "id"), False))
 
 
 class SyncRun(_Base):

@@ -27,7 +27,7 @@ from tui_inventory.store.db import write_transaction
 from tui_inventory.store.models import Models
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
 # ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
 # PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
@@ -78,10 +78,15 @@ def _search_text(db: pw.Database, m: Models) -> None:
         last = rows[-1][0]
 
 
+def _revisions_by_time(db: pw.Database, m: Models) -> None:
+    """5: revisions are indexed by time, (at, id); the index is created with the missing ones."""
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _buildup_page_size,
     3: _search_text,
     4: event_schema.create_tables,  # event_seen and event_hub (SPEC §10)
+    5: _revisions_by_time,
 }  # version n -> the step from n-1
 
 
