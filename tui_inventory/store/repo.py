@@ -530,6 +530,14 @@ class Store:
             out.update(k for (k,) in self._rows(sql, [kind, *part]))
         return out
 
+    def tracked_keys(self, kind: str) -> Iterable[str]:
+        """Every key tracked by the buildup of `kind` in progress, read as a stream."""
+        cursor = self.db.execute_sql(
+            f'SELECT "key" FROM tracked_key WHERE kind = {self.db.param}', (kind,)
+        )
+        for (key,) in cursor:
+            yield key
+
     def holds_lease(self, holder: str) -> bool:
         """Whether the sync lease is held by `holder` (read inside a write transaction, it stays
         so until the transaction ends: a takeover writes the same row)."""

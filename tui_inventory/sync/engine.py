@@ -32,6 +32,7 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.events import Counters, FrozenCounters
 from tui_inventory.sync.pages import PageStream
+from tui_inventory.sync.seen import SeenKeys
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.store_process import available as store_process_available
 from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
@@ -504,11 +505,20 @@ class SyncEngine:
                 )
             )
 
+        # A buildup's keys seen so far: this run's, and those tracked before it when it resumes
+        # (most keys are told new without reading the store: see sync.seen).
+        seen_keys = SeenKeys()
+        if buildup:
+            seen_keys.add(store.tracked_keys(kind))
+
+        def tracked_among(keys: list[str]) -> set[str]:
+            return store.tracked_among(kind, keys)
+
         def seen(keys: list[str]) -> set[str]:
             if not buildup:
                 return seen_in_run.intersection(keys)
-            in_flight = writer.pending()  # before reading the store: see sync.writer
-            return in_flight.intersection(keys) | store.tracked_among(kind, keys)
+            # the pages in flight before the store: see sync.writer
+            return seen_keys.among(keys, writer.pending, tracked_among)
 
         writer = self._sink.stream(
             StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored
