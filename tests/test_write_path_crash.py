@@ -1,11 +1,11 @@
 """A buildup's store process writes several pages in one transaction when they are at hand; a
 SIGKILL inside such a transaction loses nothing and the next run resumes exactly after the last
-page committed.
+page committed (and, the store having been empty, builds the indexes the buildup deferred).
 
 The kill is exact, as in tests/hardening/test_crashes.py: a `sitecustomize` on the child's path
 gives the SQLite connections of the sync and its store process a temporary trigger that kills
 both with SIGKILL after the N-th carrier row is inserted, inside the open transaction. The same
-hook makes each row cost a millisecond more, so the store is the slow side (as it is in a real
+hook makes each row cost three milliseconds more, so the store is the slow side (as it is in a real
 buildup) and pages pile up for it: its later transactions hold several.
 """
 
@@ -36,7 +36,7 @@ rows = [0]
 
 def row_written():
     rows[0] += 1
-    time.sleep(0.001)
+    time.sleep(0.003)
     if rows[0] >= spec["after"]:
         sync = int(os.environ.get("WRITE_PATH_SYNC_PID", os.getpid()))
         if sync != os.getpid():
@@ -111,6 +111,18 @@ def digests(store: Store) -> dict[tuple[str, str], str]:
     return {(k, key): d for k, key, d in inst.select(inst.kind, inst.key, inst.digest).tuples()}
 
 
+def index_names(store: Store) -> set[str]:
+    sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'instance'"
+    return {name for (name,) in store.db.execute_sql(sql).fetchall()}
+
+
+def search_counts(store: Store) -> dict[str, int]:
+    """Search word -> the carriers the search index finds for it."""
+    sql = "SELECT count(*) FROM instance_fts_carriers WHERE instance_fts_carriers MATCH ?"
+    words = ("operational", "planned", "ses", "beam", "a", "1")
+    return {w: store.db.execute_sql(sql, (f'"{w}"',)).fetchone()[0] for w in words}
+
+
 @pytest.mark.slow
 def test_sigkill_during_a_multi_page_transaction_loses_nothing_and_the_next_run_resumes(
     make_sim: Any, make_engine: Any, tmp_path: Path
@@ -124,8 +136,9 @@ def test_sigkill_during_a_multi_page_transaction_loses_nothing_and_the_next_run_
 
     with sqlite3.connect(str(db)) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    store = Store(str(db))
+    store = Store(str(db))  # (opening it does not build the indexes the buildup deferred)
     try:
+        assert store.indexes_deferred() and index_names(store) == {"instance_kind_key"}
         committed = store.count("carriers")
         # The killed transaction held more than the page being written: several pages in one.
         assert after - committed > PAGE, (after, committed)
@@ -141,12 +154,15 @@ def test_sigkill_during_a_multi_page_transaction_loses_nothing_and_the_next_run_
         (started,) = [e for e in events if isinstance(e, ev.TypeStarted) and e.kind == "carriers"]
         assert started.first_page == interrupted.next_page
         assert resumed.types["carriers"].counters.created == 1000 - committed
-        resumed_state = digests(store)
+        resumed_state = digests(store), search_counts(store)
+        assert not store.indexes_deferred()  # the resumed buildup built them when it ended
+        all_indexes = index_names(store)
     finally:
         store.close()
     with Store(str(tmp_path / "clean.db")) as clean:
+        assert index_names(clean) == all_indexes
         assert make_engine(sim, clean).run("buildup").ok
-        assert resumed_state == digests(clean)
+        assert resumed_state == (digests(clean), search_counts(clean))
     with sqlite3.connect(str(db)) as conn:
         twice = conn.execute(
             "select kind, key from revision where change = 'created' "

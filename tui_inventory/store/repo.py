@@ -158,6 +158,7 @@ class Store:
         p = self.db.param
         self._service_status_sql = f'SELECT status FROM instance WHERE kind = {p} AND "key" = {p}'
         self._ensure_schema()
+        self._indexes_deferred = schema.indexes_deferred(self.db)
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -298,8 +299,49 @@ class Store:
             self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
         if counters.created:
-            fts.index_new_rows(self.db, kind, newest, statuses)
+            search = not self._indexes_deferred  # else indexed when the first buildup ends
+            fts.index_new_rows(self.db, kind, newest, statuses, search=search)
         return counters
+
+    # -- a first buildup's indexes ----------------------------------------------------------------
+
+    def indexes_deferred(self) -> bool:
+        """Whether a first buildup has deferred the sort and search indexes (see `defer_indexes`)."""
+        self._indexes_deferred = schema.indexes_deferred(self.db)
+        return self._indexes_deferred
+
+    def defer_indexes(self) -> bool:
+        """Before a first buildup into an empty SQLite inventory: drop the instance table's sort
+        indexes (the unique one on kind and key stays) and index new rows for search no more, so
+        each row is written once; `build_deferred_indexes` builds both once, when it ends (a
+        third of the store's work in a buildup). Until then the tables sort by a column without
+        an index and search does not find the new rows. Returns whether it deferred them."""
+        if self.is_postgres:
+            return False
+        with self.transaction():
+            if self.db.execute_sql("SELECT 1 FROM instance LIMIT 1").fetchone() is not None:
+                return False
+            names = self.db.execute_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'instance' "
+                "AND sql IS NOT NULL AND name != 'instance_kind_key'"
+            ).fetchall()
+            for (name,) in names:
+                self.db.execute_sql(f'DROP INDEX "{name}"')
+            self.m.meta.insert(
+                name=schema.INDEXES_DEFERRED, value=now_iso()
+            ).on_conflict_ignore().execute()
+        self._indexes_deferred = True
+        return True
+
+    def build_deferred_indexes(self) -> None:
+        """Build what `defer_indexes` deferred: the sort indexes, then the search index and the
+        counts afresh from the table, in one transaction (readers see the table meanwhile)."""
+        with self.transaction():
+            self.m.meta.delete().where(self.m.meta.name == schema.INDEXES_DEFERRED).execute()
+            self.db.create_tables([self.m.instance], safe=True)
+            fts.ensure(self.db)
+            fts.rebuild(self.db)
+        self._indexes_deferred = False
 
     def _newest_id(self) -> int:
         return int(self.db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM instance").fetchone()[0])

@@ -156,12 +156,15 @@ class SyncEngine:
             self._emit(ev.RunStarted(self._run_id, mode, tuple(kinds)))
             self._log("info", None, f"{mode} started")
             results = {kind: TypeResult(kind) for kind in kinds}
+            deferred = self._defer_indexes(mode)
             self._sink = self._open_sink(mode)
             try:
                 self._run_types(mode, results, allow_mass_delete)
             finally:
                 sink, self._sink = self._sink, ThreadSink(self.store)
                 sink.close()
+                if deferred:  # also after a cancel or a failure: the console needs them
+                    self._build_indexes()
             state, reason = _overall(results)
             try:
                 self.store.finish_run(self._run_id, state, reason)
@@ -183,6 +186,40 @@ class SyncEngine:
             raise
         finally:
             lease.release()
+
+    def _defer_indexes(self, mode: str) -> bool:
+        """Whether this run builds the sort and search indexes when it ends: a buildup into an
+        empty inventory (`Store.defer_indexes`), or one resuming such a buildup."""
+        store = self.store
+        if store.indexes_deferred():  # a first buildup was killed before it built them
+            if mode == "buildup":
+                return True
+            self._build_indexes()
+            return False
+        if mode != "buildup" or not store.defer_indexes():
+            return False
+        self._log(
+            "info",
+            None,
+            "first buildup into an empty inventory: the search index and the tables' sort "
+            "orders are built once, when it ends (until then search does not find the new "
+            "instances, and sorting by a column is slower)",
+        )
+        return True
+
+    def _build_indexes(self) -> None:
+        started = time.monotonic()
+        self._log("info", None, "building the search index and the tables' sort orders…")
+        try:
+            self.store.build_deferred_indexes()
+        except StoreError as exc:  # e.g. a full disk: the next run builds them
+            self._log("error", None, f"could not build the indexes: {exc.message}")
+            return
+        self._log(
+            "info",
+            None,
+            f"search index and sort orders built in {time.monotonic() - started:.1f} s",
+        )
 
     def _open_sink(self, mode: str) -> PageSink:
         """The store process for a buildup's pages; a writer thread per type otherwise."""
