@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -337,21 +336,11 @@ class Store:
     def build_deferred_indexes(self) -> None:
         """Build what `defer_indexes` deferred: the sort indexes, then the search index and the
         counts afresh from the table, in one transaction (readers see the table meanwhile)."""
-        # SQLite sorts for CREATE INDEX on worker threads when allowed, and in a larger cache
-        # spills less of the sort to the write-ahead log: 4.0 s instead of 7.1 s for one index
-        # of a million rows here. (For this build only: the cache is given back after.)
-        cache = self.db.execute_sql("PRAGMA cache_size").fetchone()[0]
-        self.db.execute_sql(f"PRAGMA threads = {os.cpu_count() or 1}")
-        self.db.execute_sql("PRAGMA cache_size = -262144")  # 256 MB
-        try:
-            with self.transaction():
-                self.m.meta.delete().where(self.m.meta.name == schema.INDEXES_DEFERRED).execute()
-                self.db.create_tables([self.m.instance], safe=True)
-                fts.ensure(self.db)
-                fts.rebuild(self.db)
-        finally:
-            self.db.execute_sql("PRAGMA threads = 0")
-            self.db.execute_sql(f"PRAGMA cache_size = {int(cache)}")
+        with self.transaction():
+            self.m.meta.delete().where(self.m.meta.name == schema.INDEXES_DEFERRED).execute()
+            self.db.create_tables([self.m.instance], safe=True)
+            fts.ensure(self.db)
+            fts.rebuild(self.db)
         self._indexes_deferred = False
 
     def _newest_id(self) -> int:
