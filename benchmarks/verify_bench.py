@@ -1,7 +1,7 @@
 """Verify speed and memory (SPEC §9, §11), measured as a ratio within one run.
 
 A verify of N resources against a buildup of the same data, both reading the SPEC §9 reference
-server (`reference_server.py`: the simulator's pages rendered to bytes once, served by the
+server (`verify_reference.py`: the simulator's pages rendered to bytes once, served by the
 standard library's ThreadingHTTPServer in a process of its own). Each run builds a fresh store
 up, then verifies it; each contender runs in a fresh process of its own, so its peak memory
 (max RSS) is its own. Target: verify within 1.2x of the buildup. Medians of --runs runs.
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reference_server import reference_server
+from verify_reference import reference_server
 
 from tui_inventory.config import Config
 from tui_inventory.store.readonly import ReadOnlyStore
@@ -131,7 +131,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pages = Path(tmp) / "pages"
         start = time.perf_counter()
-        render = [sys.executable, str(Path(__file__).with_name("reference_server.py")), "render"]
+        render = [sys.executable, str(Path(__file__).with_name("verify_reference.py")), "render"]
         render += [
             str(pages),
             "--resources",

@@ -299,7 +299,10 @@ def test_live_progress_read_by_another_store_follows_the_run(
     assert carriers.pages >= 2
     assert carriers.buildup is not None and carriers.buildup.pages_done == carriers.pages
     assert carriers.buildup.next_page == carriers.pages + 1
-    assert carriers.counters.created == carriers.buildup.received == 20 * carriers.pages
+    # (the store process may have committed the listing's last, empty page too, in one
+    # transaction with the page before it)
+    full = min(20 * carriers.pages, len(sim.dataset.expected_keys("carriers")))
+    assert carriers.counters.created == carriers.buildup.received == full
     assert carriers.counters.received >= carriers.counters.created  # counted as pages are prepared
     assert during.kinds["services"].state == "succeeded"
     assert "resources" not in during.kinds  # not reached yet

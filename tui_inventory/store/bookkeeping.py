@@ -3,7 +3,7 @@ and the sync log."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tui_inventory.domain import Counters
@@ -81,7 +81,17 @@ class BookkeepingStore(StoreBase):
         so until the transaction ends: a takeover writes the same row)."""
         p = self.db.param
         sql = f"SELECT 1 FROM lease WHERE name = {p} AND holder = {p}"
+        if self.is_postgres:  # (SQLite: the write transaction excludes a takeover already)
+            sql += " FOR SHARE"  # a takeover's write of the row waits for this transaction
         return self.db.execute_sql(sql, (LEASE_NAME, holder)).fetchone() is not None
+
+    def tracked_keys(self, kind: str) -> Iterable[str]:
+        """Every key tracked by the buildup of `kind` in progress, read as a stream."""
+        cursor = self.db.execute_sql(
+            f'SELECT "key" FROM tracked_key WHERE kind = {self.db.param}', (kind,)
+        )
+        for (key,) in cursor:
+            yield key
 
     def track(self, kind: str, keys: Sequence[str]) -> None:
         self._executemany(

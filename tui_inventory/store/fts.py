@@ -128,14 +128,15 @@ def _triggers() -> dict[str, str]:
     return out
 
 
-def ensure(db: pw.Database) -> None:
+def ensure(db: pw.Database, *, sort_indexes: bool = True) -> None:
     """Create (or, after a version change, re-create and refill) the search indexes, the counts
-    and their triggers, and the sort indexes the models lack. Call inside the schema
-    transaction."""
+    and their triggers, and the sort indexes the models lack (unless `sort_indexes` is False:
+    a first buildup builds them when it ends). Call inside the schema transaction."""
     # The tables seek on an index in their sort order, also when filtered by status.
     for column in ("updated_at", *(f"status, {c}" for c in ("name", "type", "site", "updated_at"))):
         name = "instance_kind_" + column.replace(", ", "_") + "_key"
-        db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON instance (kind, {column}, key)")
+        if sort_indexes:
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON instance (kind, {column}, key)")
     if not isinstance(db, pw.SqliteDatabase):
         return
     row = db.execute_sql("SELECT value FROM meta WHERE name = 'fts_version'").fetchone()
@@ -174,19 +175,26 @@ def ensure(db: pw.Database) -> None:
 
 
 def index_new_rows(
-    db: pw.Database, kind: str, after_id: int, statuses: Mapping[str, int] | None = None
+    db: pw.Database,
+    kind: str,
+    after_id: int,
+    statuses: Mapping[str, int] | None = None,
+    *,
+    search: bool = True,
 ) -> None:
     """Index the instances of `kind` inserted with ids above `after_id`: their search text and
     their counts — `statuses` (status -> rows) when the caller knows them, else counted from the
-    rows. SQLite only; call in the transaction that inserted them. (`+kind`: the new rows are found
+    rows; with `search` False, only their counts (a first buildup indexes them when it ends).
+    SQLite only; call in the transaction that inserted them. (`+kind`: the new rows are found
     by their rowids; an index on kind would read the whole inventory at every page.)"""
     if not isinstance(db, pw.SqliteDatabase):
         return
-    db.execute_sql(
-        f"INSERT INTO {fts_table(kind)} (rowid, body) SELECT id, search_text "
-        "FROM instance WHERE +kind = ? AND id > ?",
-        (kind, after_id),
-    )
+    if search:
+        db.execute_sql(
+            f"INSERT INTO {fts_table(kind)} (rowid, body) SELECT id, search_text "
+            "FROM instance WHERE +kind = ? AND id > ?",
+            (kind, after_id),
+        )
     upsert = "ON CONFLICT (kind, status) DO UPDATE SET n = n + excluded.n"
     if statuses is None:
         db.execute_sql(

@@ -129,7 +129,8 @@ class PageStore(StoreBase):
                 self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
         if counters.created:
-            fts.index_new_rows(self.db, kind, newest, statuses)
+            search = not self._indexes_deferred  # else indexed when the first buildup ends
+            fts.index_new_rows(self.db, kind, newest, statuses, search=search)
         return counters
 
     def _newest_id(self) -> int:

@@ -9,6 +9,7 @@ The flow from an upstream page to a row on screen, module by module: docs/archit
 from __future__ import annotations
 
 from tui_inventory.store.bookkeeping import BookkeepingStore
+from tui_inventory.store.deferred import DeferredIndexes
 from tui_inventory.store.history import HistoryStore
 from tui_inventory.store.pages import PageStore
 from tui_inventory.store.progress import LiveProgress, live_progress
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 
-class Store(PageStore, HistoryStore, BookkeepingStore):
+class Store(PageStore, HistoryStore, BookkeepingStore, DeferredIndexes):
     """One inventory database (a SQLite file or a PostgreSQL database)."""
 
     def live_progress(self) -> LiveProgress:

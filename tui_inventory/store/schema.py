@@ -37,6 +37,9 @@ SCHEMA_LOCK = 0x7475_6900_0001
 LEASE_LOCK = 0x7475_6900_0002
 
 Migration = Callable[[pw.Database, Models], None]
+# In `meta` while a first buildup into an empty SQLite inventory defers the instance table's sort
+# indexes and its search index: they are built once when it ends (`Store.build_deferred_indexes`).
+INDEXES_DEFERRED = "indexes_deferred"
 
 
 def _buildup_page_size(db: pw.Database, m: Models) -> None:
@@ -112,6 +115,14 @@ def stamps(db: pw.Database) -> dict[str, str]:
     return {name: value for name, value in rows}
 
 
+def indexes_deferred(db: pw.Database) -> bool:
+    """Whether a first buildup has deferred the sort and search indexes (see INDEXES_DEFERRED)."""
+    if is_postgres(db) or not db.table_exists("meta"):
+        return False
+    sql = f"SELECT 1 FROM meta WHERE name = {db.param}"
+    return db.execute_sql(sql, (INDEXES_DEFERRED,)).fetchone() is not None
+
+
 def version_of(db: pw.Database) -> int | None:
     value = stamps(db).get("schema_version")
     try:
@@ -156,9 +167,13 @@ def _upgrade(db: pw.Database, m: Models) -> None:
         for version in range(found + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version](db, m)
     # A new database is created from the models; an upgraded one gets its new tables and indexes.
-    db.create_tables(m.all, safe=True)
+    if indexes_deferred(db):  # the sort indexes stay away until the first buildup builds them
+        db.create_tables([t for t in m.all if t is not m.instance], safe=True)
+        fts.ensure(db, sort_indexes=False)
+    else:
+        db.create_tables(m.all, safe=True)
+        fts.ensure(db)
     event_schema.create_tables(db)  # plain-SQL tables of their own module (not models)
-    fts.ensure(db)
     stamped = [("schema_version", str(SCHEMA_VERSION)), (FTS_STAMP, fts.FTS_VERSION)]
     if is_postgres(db):
         pg_search.ensure(db)

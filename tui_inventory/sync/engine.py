@@ -34,6 +34,7 @@ from tui_inventory.sync.engine_base import EngineBase, EventSink, PasswordSource
 from tui_inventory.sync.pages import PageStream, strays_gap
 from tui_inventory.sync.preparation import LOGGED_PER_REASON, PagePreparation
 from tui_inventory.sync.results import RunResult, TypeResult, _merge, _overall
+from tui_inventory.sync.seen import SeenKeys
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.writer import PageSink, PreparedPage, StreamSpec, ThreadSink
 from tui_inventory.tmf.client import TmfClient
@@ -83,12 +84,15 @@ class SyncEngine(PagePreparation, CleanupPolicy):
             self._emit(ev.RunStarted(self._run_id, mode, tuple(kinds)))
             self._log("info", None, f"{mode} started")
             results = {kind: TypeResult(kind) for kind in kinds}
+            deferred = self._defer_indexes(mode)
             self._sink = self._open_sink(mode)
             try:
                 self._run_types(mode, results, allow_mass_delete)
             finally:
                 sink, self._sink = self._sink, ThreadSink(self.store)
                 sink.close()
+                if deferred:  # also after a cancel or a failure: the console needs them
+                    self._build_indexes()
             state, reason = _overall(results)
             try:
                 self.store.finish_run(self._run_id, state, reason)
@@ -112,6 +116,40 @@ class SyncEngine(PagePreparation, CleanupPolicy):
         finally:
             if shared is None:
                 lease.release()
+
+    def _defer_indexes(self, mode: str) -> bool:
+        """Whether this run builds the sort and search indexes when it ends: a buildup into an
+        empty inventory (`Store.defer_indexes`), or one resuming such a buildup."""
+        store = self.store
+        if store.indexes_deferred():  # a first buildup was killed before it built them
+            if mode == "buildup":
+                return True
+            self._build_indexes()
+            return False
+        if mode != "buildup" or not store.defer_indexes():
+            return False
+        self._log(
+            "info",
+            None,
+            "first buildup into an empty inventory: the search index and the tables' sort "
+            "orders are built once, when it ends (until then search does not find the new "
+            "instances, and sorting by a column is slower)",
+        )
+        return True
+
+    def _build_indexes(self) -> None:
+        started = time.monotonic()
+        self._log("info", None, "building the search index and the tables' sort orders…")
+        try:
+            self.store.build_deferred_indexes()
+        except StoreError as exc:  # e.g. a full disk: the next run builds them
+            self._log("error", None, f"could not build the indexes: {exc.message}")
+            return
+        self._log(
+            "info",
+            None,
+            f"search index and sort orders built in {time.monotonic() - started:.1f} s",
+        )
 
     def _open_sink(self, mode: str) -> PageSink:
         """The store process for a buildup's pages; a writer thread per type otherwise."""
@@ -303,11 +341,20 @@ class SyncEngine(PagePreparation, CleanupPolicy):
                 )
             )
 
+        # A buildup's keys seen so far: this run's, and those tracked before it when it resumes
+        # (most keys are told new without reading the store: see sync.seen).
+        seen_keys = SeenKeys()
+        if buildup:
+            seen_keys.add(store.tracked_keys(kind))
+
+        def tracked_among(keys: list[str]) -> set[str]:
+            return store.tracked_among(kind, keys)
+
         def seen(keys: list[str]) -> set[str]:
             if not buildup:
                 return seen_in_run.intersection(keys)
-            in_flight = writer.pending()  # before reading the store: see sync.writer
-            return in_flight.intersection(keys) | store.tracked_among(kind, keys)
+            # the pages in flight before the store: see sync.writer
+            return seen_keys.among(keys, writer.pending, tracked_among)
 
         writer = self._sink.stream(
             StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored

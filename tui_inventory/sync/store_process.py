@@ -48,13 +48,17 @@ from tui_inventory.sync.writer import (
     ThreadWriter,
     encoded_of,
     rows_of,
-    write_page,
+    write_pages,
 )
 
 if TYPE_CHECKING:
     from tui_inventory.store.repo import Store
 
 SEND_QUEUE = 8  # pages waiting to be sent to the store process, over all streams
+PAGES_PER_TRANSACTION = 16  # at most, of one stream: as many as have arrived when one begins
+# Pages sent and not yet acknowledged, over all streams: enough that a transaction is being
+# gathered while one is written, and what the store process holds stays bounded.
+IN_FLIGHT = 3 * PAGES_PER_TRANSACTION
 STOP_TIMEOUT = 60.0  # seconds the store process may take to finish its page and exit
 START_TIMEOUT = 60.0  # seconds it may take to start and open the store
 # The store process never talks to the APIs: their passwords stay out of its environment.
@@ -124,6 +128,7 @@ class _Stream:
             self.instead.put(page)
             return
         self.raise_error()
+        self.owner._take_room()
         self.state.add(page)
         with self.settled:
             self.unacked.append(page)
@@ -133,6 +138,7 @@ class _Stream:
             with self.settled:
                 self.unacked.pop()
             self.state.done(page)
+            self.owner._room.release()
             raise
 
     def raise_error(self) -> None:
@@ -172,6 +178,7 @@ class _Stream:
             with self.settled:
                 self.unacked.popleft()
                 self.settled.notify_all()
+            self.owner._room.release()
 
 
 class StoreProcess:
@@ -224,6 +231,7 @@ class StoreProcess:
         self._lock = threading.Lock()
         self._streams: dict[int, _Stream] = {}
         self._outbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(SEND_QUEUE)
+        self._room = threading.BoundedSemaphore(IN_FLIGHT)  # taken by a page until acknowledged
         self.failure: BaseException | None = None
         self.alive = True
         self._outbox.put(("open", store.url))
@@ -277,6 +285,13 @@ class StoreProcess:
         for stream in list(self._streams.values()):
             if stream.instead is not None:
                 stream.instead.cancel()
+
+    def _take_room(self) -> None:
+        """Wait until fewer than IN_FLIGHT pages are in the store process's hands."""
+        while not self._room.acquire(timeout=0.5):
+            self.raise_failure()
+            if not self.alive:
+                raise StoreError("the store process stopped")
 
     def _send(self, message: tuple[Any, ...]) -> None:
         while True:
@@ -410,38 +425,82 @@ def main(argv: list[str]) -> int:
         outbox.send(("failed", _portable(exc)))
         return 1
     outbox.send(("ready",))
+    # A thread keeps the pipe drained while SQLite works (it releases the interpreter lock), so
+    # the pages the sync sent meanwhile are all at hand when a transaction starts.
+    arrived: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+
+    def receive() -> None:
+        try:
+            while True:
+                arrived.put(inbox.recv())
+        except (EOFError, OSError):
+            arrived.put(None)  # the sync's process is gone
+
+    threading.Thread(target=receive, name="store-inbox", daemon=True).start()
     streams: dict[int, tuple[StreamSpec, Counters]] = {}
+    committed: dict[int, int] = {}  # stream -> its transactions so far
     failed: set[int] = set()
+    held: dict[int, list[PreparedPage]] = {}  # stream -> pages taken, not stored yet
+
+    def store_held(sid: int) -> bool:
+        """Store the pages taken of stream `sid` in one transaction; False when orphaned."""
+        nonlocal cancelled
+        pages = held.pop(sid, [])
+        if not pages:
+            return True
+        if not cancelled:
+            cancelled = bool(cancel.poll(0))  # a byte, or EOF: the sync's process is gone
+        if cancelled or sid in failed:
+            for _ in pages:
+                outbox.send(("dropped", sid))
+            return True
+        if os.getppid() != parent:
+            return False  # orphaned: a page stored now could race a resumed sync
+        spec, stored = streams[sid]
+        try:
+            counters = write_pages(store, spec, pages, stored)
+        except BaseException as exc:
+            failed.add(sid)
+            outbox.send(("error", sid, _portable(exc)))
+            for _ in pages[1:]:
+                outbox.send(("dropped", sid))
+        else:
+            committed[sid] = committed.get(sid, 0) + 1
+            for c in counters:
+                outbox.send(("stored", sid, tuple(c.as_dict().values())))
+        return True
+
     try:
         while True:
-            try:
-                message = inbox.recv()
-            except EOFError:
-                return 0  # the sync's process is gone
-            op = message[0]
-            if op == "close":
-                return 0
-            if op == "stream":
-                _, sid, spec = message
-                streams[sid] = (spec, Counters())
-                continue
-            sid = message[1]
-            if not cancelled:
-                cancelled = bool(cancel.poll(0))  # a byte, or EOF: the sync's process is gone
-            if op == "skip" or cancelled or sid in failed:
-                outbox.send(("dropped", sid))
-                continue
-            data = message[2]
-            if os.getppid() != parent:
-                return 0  # orphaned: a page stored now could race a resumed sync
-            spec, stored = streams[sid]
-            try:
-                counters = write_page(store, spec, _decode(data), stored)
-            except BaseException as exc:
-                failed.add(sid)
-                outbox.send(("error", sid, _portable(exc)))
-            else:
-                outbox.send(("stored", sid, tuple(counters.as_dict().values())))
+            # Each stream's pages that have arrived, up to a limit, go in one transaction. A
+            # stream's first transaction holds its first page alone (the console shows the
+            # inventory at once); the limit then doubles up to PAGES_PER_TRANSACTION.
+            batch = [arrived.get()]
+            while not arrived.empty() and len(batch) < 4 * PAGES_PER_TRANSACTION:
+                batch.append(arrived.get_nowait())
+            for message in batch:
+                if message is None or message[0] == "close":
+                    for sid in list(held):
+                        if not store_held(sid):
+                            return 0
+                    return 0
+                op, sid = message[0], message[1]
+                if op == "stream":
+                    streams[sid] = (message[2], Counters())
+                    continue
+                pages = held.setdefault(sid, [])
+                if op == "skip":
+                    if not store_held(sid):
+                        return 0
+                    outbox.send(("dropped", sid))
+                    continue
+                pages.append(_decode(message[2]))
+                limit = min(PAGES_PER_TRANSACTION, 2 ** committed.get(sid, 0))
+                if len(pages) >= limit and not store_held(sid):
+                    return 0
+            for sid in list(held):
+                if not store_held(sid):
+                    return 0
     finally:
         store.close()
 

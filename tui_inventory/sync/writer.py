@@ -63,43 +63,63 @@ class StreamSpec:
 def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Counters) -> Counters:
     """Store one page and its bookkeeping in one transaction; returns what the store did with its
     instances. `stored` accumulates that over the stream (the type run's row records it)."""
+    return write_pages(store, spec, [page], stored)[0]
+
+
+def write_pages(
+    store: Store, spec: StreamSpec, pages: Sequence[PreparedPage], stored: Counters
+) -> list[Counters]:
+    """Store consecutive pages of one stream and the bookkeeping of each in one transaction
+    (the keys seen and the next page to fetch advance with every page, so when the transaction
+    commits the buildup's resume point is exactly after its last page, and when it does not,
+    exactly where it was); returns, page by page, what the store did with their instances."""
     kind = spec.kind
+    out: list[Counters] = []
+    run_counters = Counters()
     with store.transaction():
         if spec.lease is not None and not store.holds_lease(spec.lease):
             # Another sync took the lease over (ours expired): its buildup state is its own now.
             raise StoreError(
-                f"{kind}: the sync lease was taken over by another sync; page {page.number} "
+                f"{kind}: the sync lease was taken over by another sync; page {pages[0].number} "
                 "and the ones after it were not stored"
             )
-        # A gap stores what it could read all the same (a page partly junk keeps its valid
-        # entities); the gap is what keeps the cleanup from trusting the listing.
-        stores = page.failure is None or bool(page.items)
-        counters = store.store_page(kind, spec.run, page.items) if stores else Counters()
-        if page.failure is not None:
-            store.record_gap(spec.run, kind, page.number, page.failure)
-        if spec.buildup:
-            store.track(kind, [m.key for m in page.items])
-            store.advance_buildup(
-                kind,
-                next_page=page.number + 1,
-                received=page.received,
-                gap=page.failure is not None,
-            )
-        received, skipped, failed = page.tally
+        total = Counters(created=stored.created, updated=stored.updated)
+        total.unchanged = stored.unchanged
+        for page in pages:
+            # A gap stores what it could read all the same (a page partly junk keeps its valid
+            # entities); the gap is what keeps the cleanup from trusting the listing.
+            stores = page.failure is None or bool(page.items)
+            counters = store.store_page(kind, spec.run, page.items) if stores else Counters()
+            if page.failure is not None:
+                store.record_gap(spec.run, kind, page.number, page.failure)
+            if spec.buildup:
+                store.track(kind, [m.key for m in page.items])
+                store.advance_buildup(
+                    kind,
+                    next_page=page.number + 1,
+                    received=page.received,
+                    gap=page.failure is not None,
+                )
+            total.created += counters.created
+            total.updated += counters.updated
+            total.unchanged += counters.unchanged
+            out.append(counters)
+        last = pages[-1]
+        received, skipped, failed = last.tally
         run_counters = Counters(
             received=received,
-            created=stored.created + counters.created,
-            updated=stored.updated + counters.updated,
-            unchanged=stored.unchanged + counters.unchanged,
+            created=total.created,
+            updated=total.updated,
+            unchanged=total.unchanged,
             skipped=skipped,
             failed=failed,
         )
         store.update_type_run(
-            spec.run, kind, run_counters, pages=page.pages, gaps=page.gaps, total=page.total
+            spec.run, kind, run_counters, pages=last.pages, gaps=last.gaps, total=last.total
         )
     stored.created, stored.updated = run_counters.created, run_counters.updated
     stored.unchanged = run_counters.unchanged
-    return counters
+    return out
 
 
 OnStored = Callable[[PreparedPage, Counters], None]
