@@ -33,6 +33,7 @@ from typing import Any, assert_never
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -277,6 +278,14 @@ class InventoryApp(TextSafeApp):
     def dashboard(self) -> Dashboard:
         return self.main_screen.query_one(Dashboard)
 
+    def _shown_dashboard(self) -> Dashboard | None:
+        """The dashboard, or None while the main screen is not composed yet (the console opened
+        on Settings to mend a bad value): it reads the store itself when it mounts."""
+        try:
+            return self.dashboard
+        except NoMatches:
+            return None
+
     @property
     def read_only(self) -> str | None:
         """Why this console may not sync, decide cleanups or save settings now; None if it may."""
@@ -426,12 +435,14 @@ class InventoryApp(TextSafeApp):
         self._show_status()
 
     def on_sync_progress(self, message: SyncProgress) -> None:
-        self.dashboard.apply_progress(message.event)
+        if (dashboard := self._shown_dashboard()) is not None:
+            dashboard.apply_progress(message.event)
         self.refresh_data()
 
     def on_sync_event(self, message: SyncEvent) -> None:
         event = message.event
-        self.dashboard.apply_event(event)
+        if (dashboard := self._shown_dashboard()) is not None:
+            dashboard.apply_event(event)
         match event:
             case ev.RunStarted():
                 self.sync_mode = event.mode
