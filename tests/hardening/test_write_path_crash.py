@@ -4,9 +4,13 @@ page committed (and, the store having been empty, builds the indexes the buildup
 
 The kill is exact, as in tests/hardening/test_crashes.py: a `sitecustomize` on the child's path
 gives the SQLite connections of the sync and its store process a temporary trigger that kills
-both with SIGKILL after the N-th carrier row is inserted, inside the open transaction. The same
-hook makes each row cost three milliseconds more, so the store is the slow side (as it is in a real
-buildup) and pages pile up for it: its later transactions hold several.
+both with SIGKILL at the N-th carrier row inserted, inside the open transaction. The same hook
+makes each row cost three milliseconds more, so the store is the slow side (as it is in a real
+buildup) and pages pile up for it: its later transactions hold several. Where a transaction
+begins depends on how many pages had arrived when the previous one ended (a page late by a few
+milliseconds on a busy machine shifts every later boundary), so the kill waits, from the N-th row
+on, for a row that its transaction wrote after more than a page of others: the killed transaction
+is always one of several pages, whichever page it began with.
 """
 
 from __future__ import annotations
@@ -31,18 +35,27 @@ import json, os, signal, time
 import peewee as pw
 
 spec = json.loads(os.environ["WRITE_PATH_KILL"])
-rows = [0]
+rows = [0]  # rows of the kind inserted by this process
+in_transaction = [0]  # of which by the transaction open now
 
 
 def row_written():
     rows[0] += 1
+    in_transaction[0] += 1
     time.sleep(0.003)
-    if rows[0] >= spec["after"]:
+    if rows[0] >= spec["after"] and in_transaction[0] > spec["page"]:
+        with open(spec["report"], "w") as report:  # the row the process was killed at
+            report.write(str(rows[0]))
         sync = int(os.environ.get("WRITE_PATH_SYNC_PID", os.getpid()))
         if sync != os.getpid():
             os.kill(sync, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     return 0
+
+
+def traced(sql):
+    if sql.lstrip().upper().startswith("BEGIN"):
+        in_transaction[0] = 0
 
 
 TRIGGER = (
@@ -55,6 +68,7 @@ add_hooks = pw.SqliteDatabase._add_conn_hooks
 def add_hooks_and_trigger(self, conn):
     add_hooks(self, conn)
     conn.create_function("write_path_row_written", 0, row_written)
+    conn.set_trace_callback(traced)
     conn.execute(TRIGGER)
 
 
@@ -83,18 +97,23 @@ sys.exit(3)
 PAGE = 20
 
 
-def run_killed_buildup(tmp_path: Path, sim: Any, db: Path, *, kind: str, after: int) -> None:
+def run_killed_buildup(tmp_path: Path, sim: Any, db: Path, *, kind: str, after: int) -> int:
+    """Run a buildup killed at the `after`-th row of `kind` or the first one after it that its
+    transaction wrote after more than a page of others; the row it was killed at."""
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(KILL_HOOK)
     script = tmp_path / "killed_sync.py"
     script.write_text(KILLED_SYNC)
+    report = tmp_path / "killed_at"
     settings = {**sim.settings("ses"), "sync.records_per_page": PAGE, "sync.page_concurrency": 4}
     spec = {"db": str(db), "settings": settings, "passwords": sim.passwords}
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(hooks), *filter(None, [os.environ.get("PYTHONPATH")])]),
-        "WRITE_PATH_KILL": json.dumps({"kind": kind, "after": after}),
+        "WRITE_PATH_KILL": json.dumps(
+            {"kind": kind, "after": after, "page": PAGE, "report": str(report)}
+        ),
     }
     done = subprocess.run(
         [sys.executable, str(script), json.dumps(spec)],
@@ -104,6 +123,7 @@ def run_killed_buildup(tmp_path: Path, sim: Any, db: Path, *, kind: str, after: 
         env=env,
     )
     assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr[-3000:]
+    return int(report.read_text())
 
 
 def digests(store: Store) -> dict[tuple[str, str], str]:
@@ -130,9 +150,9 @@ def test_sigkill_during_a_multi_page_transaction_loses_nothing_and_the_next_run_
     sim = make_sim(services=40, carriers=1000, resources=40)
     db = tmp_path / "killed.db"
     Store(str(db)).close()
-    after = 30 * PAGE + 10  # in page 31: the store's fifth transaction or later
+    after = 30 * PAGE + 10  # in page 31 or later: the store's fifth transaction or later
 
-    run_killed_buildup(tmp_path, sim, db, kind="carriers", after=after)
+    killed_at = run_killed_buildup(tmp_path, sim, db, kind="carriers", after=after)
 
     with sqlite3.connect(str(db)) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -140,8 +160,8 @@ def test_sigkill_during_a_multi_page_transaction_loses_nothing_and_the_next_run_
     try:
         assert store.indexes_deferred() and index_names(store) == {"instance_kind_key"}
         committed = store.count("carriers")
-        # The killed transaction held more than the page being written: several pages in one.
-        assert after - committed > PAGE, (after, committed)
+        # The killed transaction's rows, more than a page of them, are all gone.
+        assert killed_at - committed > PAGE, (killed_at, committed)
         # What committed is whole pages, each with its keys tracked and the next page recorded.
         interrupted = store.buildup("carriers")
         assert interrupted is not None

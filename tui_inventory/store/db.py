@@ -7,6 +7,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import peewee as pw
 from playhouse.db_url import parse
@@ -143,25 +144,34 @@ def open_database(url: str) -> pw.Database:
     return db
 
 
-# Every SQLite database file starts with these 16 bytes (an empty file is a new database).
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def _refuse_foreign_file(file: Path) -> None:
     """Refuse a file that is not a SQLite database before SQLite opens it for writing: opening
-    one would set its journal mode, and the operator's mistyped path must stay as it was."""
-    try:
-        with file.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
+    one would set its journal mode, and the operator's mistyped path must stay as it was.
+
+    SQLite itself reads the header, on a read-only connection that writes nothing: this process
+    must never open and close the file on its own, as closing any descriptor of a file drops
+    every POSIX lock the process holds on it, those of its open SQLite connections too
+    (https://sqlite.org/howtocorrupt.html, 2.2). Another process's connection then believes it
+    is the last one, checkpoints and deletes the WAL under them: writes lost, 'disk I/O error'."""
+    if not file.exists():
         return
-    except OSError as exc:
-        raise StoreError(f"cannot read the database {file}: {exc.strerror}") from None
-    if head and head != SQLITE_MAGIC:
-        raise StoreError(
-            f"{file} is not a tui-inventory database (not a SQLite file); check the path given "
-            "by --db, or move the file aside so that a sync creates a new store there"
-        )
+    if not os.access(file, os.R_OK):
+        raise StoreError(f"cannot read the database {file}: permission denied")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(file.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # the open that follows says what is wrong
+    try:
+        conn.execute("PRAGMA schema_version")  # reads the header: SQLITE_NOTADB when foreign
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            raise StoreError(
+                f"{file} is not a tui-inventory database (not a SQLite file); check the path "
+                "given by --db, or move the file aside so that a sync creates a new store there"
+            ) from None
+        # anything else (a damaged file): the open that follows says what is wrong
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

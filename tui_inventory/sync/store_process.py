@@ -46,8 +46,8 @@ from tui_inventory.sync.writer import (
     PreparedPage,
     StreamSpec,
     ThreadWriter,
-    encoded_of,
-    rows_of,
+    page_from_wire,
+    page_to_wire,
     write_pages,
 )
 
@@ -78,24 +78,6 @@ def _portable(exc: BaseException) -> bytes:
         return data
     except Exception:
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
-
-
-def _encode(page: PreparedPage) -> tuple[Any, ...]:
-    return (
-        page.number,
-        rows_of(page.items),
-        page.received,
-        page.total,
-        page.failure,
-        page.tally,
-        page.pages,
-        page.gaps,
-    )
-
-
-def _decode(data: tuple[Any, ...]) -> PreparedPage:
-    number, rows, received, total, failure, tally, pages, gaps = data
-    return PreparedPage(number, encoded_of(rows), received, total, failure, tally, pages, gaps)
 
 
 class _Stream:
@@ -339,7 +321,7 @@ class StoreProcess:
                     if self._cancelled:  # no need to send it: the store process would drop it
                         message = ("skip", message[1])
                     else:
-                        message = ("page", message[1], _encode(message[2]))
+                        message = ("page", message[1], page_to_wire(message[2]))
                 self._out.send(message)
                 if message[0] == "close":
                     return
@@ -494,7 +476,7 @@ def main(argv: list[str]) -> int:
                         return 0
                     outbox.send(("dropped", sid))
                     continue
-                pages.append(_decode(message[2]))
+                pages.append(page_from_wire(message[2]))
                 limit = min(PAGES_PER_TRANSACTION, 2 ** committed.get(sid, 0))
                 if len(pages) >= limit and not store_held(sid):
                     return 0

@@ -266,3 +266,22 @@ def rows_of(items: Sequence[Mapped | Encoded]) -> list[tuple[Any, ...]]:
 
 def encoded_of(rows: Sequence[tuple[Any, ...]]) -> list[Encoded]:
     return [Encoded._make(r) for r in rows]
+
+
+def page_to_wire(page: PreparedPage) -> tuple[Any, ...]:
+    """`page` as plain tuples for the pipe to the store process (`page_from_wire` reverses it)."""
+    return (
+        page.number,
+        rows_of(page.items),
+        page.received,
+        page.total,
+        page.failure,
+        page.tally,
+        page.pages,
+        page.gaps,
+    )
+
+
+def page_from_wire(data: tuple[Any, ...]) -> PreparedPage:
+    number, rows, received, total, failure, tally, pages, gaps = data
+    return PreparedPage(number, encoded_of(rows), received, total, failure, tally, pages, gaps)
