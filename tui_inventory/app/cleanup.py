@@ -22,6 +22,7 @@ from tui_inventory.text import plain
 
 from .changes import FeedTable
 from .confirm import ConfirmDialog
+from .footer import ConsoleFooter
 
 LIST_LIMIT = 1000
 
@@ -52,6 +53,7 @@ class CleanupDialog(ConfirmDialog):
             with Horizontal():
                 for answer, label, variant in self.answers:
                     yield Button(label, id=answer, variant=variant, compact=True)  # type: ignore[arg-type]
+        yield ConsoleFooter(compact=True)  # (see ConfirmDialog.compose)
 
     def on_mount(self) -> None:
         super().on_mount()
