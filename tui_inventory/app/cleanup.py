@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_inventory.store.cleanup import Candidate, candidates, count_candidates
 from tui_inventory.store.repo import HeldRecord, Store
-from tui_inventory.text import plain
+from tui_inventory.text import percent, plain
 
 from .changes import FeedTable
 from .confirm import ConfirmDialog
@@ -106,7 +106,7 @@ def cleanup_dialog(held: HeldRecord) -> CleanupDialog:
     share = held.would_remove / held.total if held.total else 1.0
     question = (
         f"The {held.scope} of {kind} would remove {held.would_remove} of the {held.total} "
-        f"stored {kind} ({share:.0%}), more than sync.max_delete_fraction allows, so it was "
+        f"stored {kind} ({percent(share)}), more than sync.max_delete_fraction allows, so it was "
         "held back. They are listed below.\n\nRemove them now, or keep them and discard this cleanup?"
     )
     return CleanupDialog(
