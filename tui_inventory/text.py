@@ -62,3 +62,12 @@ def pretty(value: Any, *, limit: int | None = None) -> str:
             json.dumps(value, ensure_ascii=False, indent=2), limit=limit, single_line=False
         )
     return plain(value, limit=limit, single_line=False)
+
+
+def percent(share: float) -> str:
+    """`share` (0.25) as a percentage ("25%") with the digits a small one needs: 0.001 is
+    "0.1%", not "0%" (which reads as nothing allowed)."""
+    value = share * 100
+    if value == 0 or abs(value) >= 1:
+        return f"{value:.0f}%"
+    return f"{value:.2g}%"

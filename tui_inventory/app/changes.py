@@ -31,6 +31,7 @@ from .filters import FilterSelect
 from .instance import InstanceScreen, moment
 from .inventory_table import fit, fit_middle
 from .keys import ROW_KEYS
+from .textkeys import focus_now
 
 FEED_LIMIT = 300  # revisions listed
 KEY_CAP = 40  # cells a key may take (a UUID is 36); longer ones lose their middle
@@ -80,15 +81,31 @@ class FeedTable(DataTable[Text]):
         self.action_move(step if pages > 0 else -step)
 
 
+class WindowInput(Input):
+    """A since/until box: esc, like enter, applies what it holds and gives the keys back to the
+    feed (see `ChangesView.on_input_submitted`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "submit", "Back to the feed", show=False),
+    ]
+
+
 class ChangesView(Vertical):
     """The latest revisions across all three inventories, newest first."""
 
     DEFAULT_CSS = """
     ChangesView { height: 1fr; }
     ChangesView > #changes-bar { dock: top; height: 3; }
-    ChangesView #changes-kind, ChangesView #changes-change { width: 22; }
-    ChangesView #changes-since, ChangesView #changes-until { width: 14; }
-    ChangesView #changes-count { width: 1fr; padding: 1 1 0 1; color: $text-muted; }
+    /* Fits one line at 80 columns ("All inventories", "latest 300" whole) and
+       shrinks at 60, a label cut with … rather than wrapped under its box. */
+    ChangesView #changes-kind { width: 2fr; min-width: 12; max-width: 21; }
+    ChangesView #changes-change { width: 2fr; min-width: 12; max-width: 17; }
+    ChangesView #changes-bar SelectCurrent { padding: 0 1; }
+    ChangesView #changes-bar SelectCurrent Static#label { text-wrap: nowrap; text-overflow: ellipsis; }
+    ChangesView #changes-since, ChangesView #changes-until {
+        width: 1fr; min-width: 10; max-width: 14; padding: 0 1;
+    }
+    ChangesView #changes-count { width: auto; padding: 1 1 0 1; color: $text-muted; }
     ChangesView > DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +116,9 @@ class ChangesView(Vertical):
             "Change filter",
             tooltip="one kind of change only: created, changed or removed",
         ),
+        # (tab changes tabs: without these the time window was out of the keyboard's reach)
+        Binding("t", "window('changes-since')", "Since", tooltip="from when: 2h, 3d or ISO 8601"),
+        Binding("T", "window('changes-until')", "Until", tooltip="until when", show=False),
     ]
 
     def __init__(self, **kw: Any) -> None:
@@ -115,8 +135,8 @@ class ChangesView(Vertical):
             changes = [(Text(c), c) for c in CHANGES]
             yield FilterSelect(changes, prompt="All changes", id="changes-change", home=self._feed)
             # The window of `tui-inventory changes`: ISO 8601 or a time ago (2h, 3d).
-            yield Input(placeholder="since: 2h", id="changes-since")
-            yield Input(placeholder="until", id="changes-until")
+            yield WindowInput(placeholder="since", id="changes-since")
+            yield WindowInput(placeholder="until", id="changes-until")
             yield Label("", id="changes-count")
 
     def on_mount(self) -> None:
@@ -215,6 +235,10 @@ class ChangesView(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.reload()
+        focus_now(self.feed)  # the window applied: the keys go back to the feed
+
+    def action_window(self, id_: str) -> None:
+        focus_now(self.query_one(f"#{id_}", Input))
 
     def action_filter(self, id_: str) -> None:
         self.query_one(f"#{id_}", FilterSelect).open()

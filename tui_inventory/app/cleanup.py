@@ -18,10 +18,11 @@ from textual.worker import Worker, WorkerState
 
 from tui_inventory.store.cleanup import Candidate, candidates, count_candidates
 from tui_inventory.store.repo import HeldRecord, Store
-from tui_inventory.text import plain
+from tui_inventory.text import percent, plain
 
 from .changes import FeedTable
 from .confirm import ConfirmDialog
+from .footer import ConsoleFooter
 
 LIST_LIMIT = 1000
 
@@ -52,6 +53,7 @@ class CleanupDialog(ConfirmDialog):
             with Horizontal():
                 for answer, label, variant in self.answers:
                     yield Button(label, id=answer, variant=variant, compact=True)  # type: ignore[arg-type]
+        yield ConsoleFooter(compact=True)  # (see ConfirmDialog.compose)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -104,7 +106,7 @@ def cleanup_dialog(held: HeldRecord) -> CleanupDialog:
     share = held.would_remove / held.total if held.total else 1.0
     question = (
         f"The {held.scope} of {kind} would remove {held.would_remove} of the {held.total} "
-        f"stored {kind} ({share:.0%}), more than sync.max_delete_fraction allows, so it was "
+        f"stored {kind} ({percent(share)}), more than sync.max_delete_fraction allows, so it was "
         "held back. They are listed below.\n\nRemove them now, or keep them and discard this cleanup?"
     )
     return CleanupDialog(

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .footer import ConsoleFooter
+
 
 class ConfirmDialog(ModalScreen[str | None]):
     """Asks `question`; dismisses with the id of the chosen answer, or None on escape."""
@@ -41,6 +43,8 @@ class ConfirmDialog(ModalScreen[str | None]):
             with Horizontal():
                 for answer, label, variant in self.answers:
                     yield Button(label, id=answer, variant=variant, compact=True)  # type: ignore[arg-type]
+        # Its own footer: the screen's under it showed through, its keys dead while this is up.
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         # The safest answer (the last) has the focus, so a stray enter never deletes anything.

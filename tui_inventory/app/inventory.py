@@ -27,6 +27,7 @@ from tui_inventory.store.query import SORTS, TableQuery
 from tui_inventory.text import plain
 
 from .filters import FilterSelect
+from .footer import ConsoleFooter
 from .inventory_table import InventoryTable
 from .textkeys import focus_now
 
@@ -84,6 +85,7 @@ class ExportScreen(ModalScreen[Path | None]):
             with Horizontal():
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
+        yield ConsoleFooter(compact=True)  # its own keys, not the table's under it
 
     def on_input_submitted(self) -> None:
         self._submit()

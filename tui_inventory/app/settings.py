@@ -196,6 +196,8 @@ class SettingsScreen(Screen[None]):
         Binding(
             "ctrl+s", "save", "Save", tooltip="the settings file, and passwords to the keyring"
         ),
+        # (the app's q quit at once: an edit not yet saved was lost without a word)
+        Binding("q", "quit_asking", "Quit", tooltip="quit; asks first when changes are not saved"),
     ]
 
     class Saved(Message):
@@ -519,6 +521,24 @@ class SettingsScreen(Screen[None]):
             )
         dialog = ConfirmDialog("Unsaved settings", question, answers)
         self.app.push_screen(dialog, self._leave)
+
+    async def action_quit_asking(self) -> None:
+        """Quit the console; with unsaved changes, after asking whether to discard them."""
+        unsaved = self.unsaved()
+        if not unsaved:
+            await self.app.action_quit()
+            return
+        what = ", ".join(unsaved[:6]) + (
+            f" and {len(unsaved) - 6} more" if len(unsaved) > 6 else ""
+        )
+        question = f"Not saved: {what}.\n\nDiscard them and quit?"
+        answers = [("discard", "Discard and quit", "error"), ("stay", "Cancel", "default")]
+
+        async def quit_if(answer: str | None) -> None:
+            if answer == "discard":
+                await self.app.action_quit()
+
+        self.app.push_screen(ConfirmDialog("Unsaved settings", question, answers), quit_if)
 
     def _leave(self, answer: str | None) -> None:
         if answer == "discard":

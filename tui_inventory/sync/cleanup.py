@@ -14,6 +14,7 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine_base import EngineBase
 from tui_inventory.sync.results import TypeResult
+from tui_inventory.text import percent
 
 
 class CleanupPolicy(EngineBase):
@@ -35,7 +36,7 @@ class CleanupPolicy(EngineBase):
             result.state = "held"
             result.reason = (
                 f"cleanup held back: it would remove {would} of {total} {kind} "
-                f"(more than {limit:.0%}); confirm it to proceed"
+                f"(more than {percent(limit)}); confirm it to proceed"
             )
             self._log("warning", kind, f"{kind}: {result.reason}")
             self._emit(ev.CleanupHeld(self._run_id, kind, would, total))
