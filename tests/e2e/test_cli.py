@@ -175,7 +175,9 @@ def test_buildup_killed_with_sigkill_resumes_to_the_same_store(
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            assert proc.poll() is None, "the buildup ended before it could be killed"
+            if proc.poll() is not None:
+                why = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                pytest.fail(f"the buildup ended before it could be killed: {why[-2000:]}")
             if Path(killed_db).exists():
                 store = store or Store(killed_db)
                 b = store.buildup("carriers")
