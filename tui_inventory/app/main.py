@@ -236,7 +236,10 @@ class InventoryApp(TextSafeApp):
         return self.main_screen
 
     def on_ready(self) -> None:
-        if not self.is_headless and sixteen_colours(dict(os.environ)):
+        # Not under NO_COLOR: Textual chose its monochrome filter in App.__init__, for the
+        # default theme, and that filter turns the ANSI theme's colours all black (text black
+        # on black). Without colour the default theme's greys read on 16 colours too.
+        if not self.is_headless and not self.no_color and sixteen_colours(dict(os.environ)):
             self.theme = "ansi-dark"
         if self.demo is not None:
             self.title = "tui-inventory — DEMO"
