@@ -52,6 +52,17 @@ class EventsLink(Widget):
     def lease(self) -> SyncLease | None:
         return self.events.lease
 
+    @property
+    def holder(self) -> str | None:
+        """The holder of the lease these events take or hold (set before it is taken)."""
+        return self.events.holder
+
+    def start_before_run(self) -> None:
+        """In a run's thread, before the run: the events take the lease first (waiting for a
+        start under way in `_start`), so the run uses theirs. Raises LeaseHeld while another
+        process syncs, as the run itself would."""
+        self.events.start()
+
     @contextlib.contextmanager
     def around_run(self) -> Iterator[None]:
         with self.events.around_run():

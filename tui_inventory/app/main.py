@@ -555,11 +555,10 @@ class InventoryApp(TextSafeApp):
     # -- another process's sync ---------------------------------------------------------------
 
     def _foreign(self, lease: LeaseInfo | None) -> LeaseInfo | None:
-        """The lease unless this console's own events hold it."""
-        own = self.sync.events.lease if self.sync.events is not None else None
-        return (
-            None if lease is not None and own is not None and lease.holder == own.holder else lease
-        )
+        """The lease unless this console's own events hold it (known by the holder they set
+        before taking it: a read may see the lease before `EventsLink.lease` is set)."""
+        own = self.sync.events.holder if self.sync.events is not None else None
+        return None if lease is not None and own is not None and lease.holder == own else lease
 
     def _set_watching(self, lease: LeaseInfo | None) -> bool:
         """Follow the sync lease another process holds (None: nobody's); True when it was

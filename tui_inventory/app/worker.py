@@ -194,7 +194,11 @@ class SyncWorker(Widget):
             link = self.events
             if link is None:
                 return engine.run(mode, allow_mass_delete=allow_mass_delete)
-            engine.shared_lease = link.lease  # the lease the events hold (None: not started)
+            # As the daemon does: the events start (or have started) first and hold the lease;
+            # the run uses it. Reading `link.lease` while the events' start was still under way
+            # made the run take a lease of its own and collide with theirs.
+            link.start_before_run()
+            engine.shared_lease = link.lease  # the lease the events hold (None: they failed)
             with link.around_run():
                 return engine.run(mode, allow_mass_delete=allow_mass_delete)
         finally:

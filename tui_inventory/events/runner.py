@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 
 from tui_inventory.errors import InventoryError
@@ -33,6 +34,11 @@ class EventsInProcess:
         self.say = say
         self.on_applied = on_applied
         self.lease: SyncLease | None = None
+        # The holder of the lease these events take, known before it is taken: whoever reads the
+        # lease table (the console's dashboard) can tell this process's own from another sync's
+        # even in the moment between the lease's commit and `self.lease`.
+        self.holder: str | None = None
+        self._starting = threading.Lock()  # the console starts them from two threads
         self.service: EventService | None = None
         self.failed = False  # could not start (said once): polling only from then on
 
@@ -45,11 +51,19 @@ class EventsInProcess:
         return self.service is not None
 
     def start(self) -> None:
-        """Take the lease and start listening; raises LeaseHeld while another sync holds it."""
+        """Take the lease and start listening; raises LeaseHeld while another sync holds it.
+
+        Returns once the events are live or have failed (said once): a run started after it
+        finds the lease in `engine.shared_lease`. A second caller waits for the first."""
+        with self._starting:
+            self._start()
+
+    def _start(self) -> None:
         if not self.enabled or self.service is not None:
             return
         engine = self.engine
         lease = SyncLease(engine.store, ttl=engine.lease_ttl, on_lost=engine.cancel)
+        self.holder = lease.holder  # before the lease can be seen in the database
         lease.acquire()
         self.lease = lease  # at once: this process's own, whoever looks at the lease now
         service = EventService(
