@@ -240,6 +240,11 @@ class ChangesView(Vertical):
     def action_window(self, id_: str) -> None:
         focus_now(self.query_one(f"#{id_}", Input))
 
+    def focus_search(self) -> None:
+        """`/` here: the feed has no search, so the since box takes what is typed after it (at
+        once: however fast it comes, none of it runs as a key)."""
+        self.action_window("changes-since")
+
     def action_filter(self, id_: str) -> None:
         self.query_one(f"#{id_}", FilterSelect).open()
 
