@@ -2,7 +2,9 @@
 screens without a table search: everything after `/` belongs to a text field, so no letter of it
 may start an update, open the Settings or quit. On the Changes tab `/` takes the "since" box (the
 burst lands there); on the instance view and the verify report, which have no text field, the keys
-typed before `/` had been answered are dropped, and the keys typed after work as before."""
+typed before `/` had been answered are dropped, and the keys typed after work as before.
+
+A bad "since" value is said once, next to its box, not in a stack of toasts over the feed."""
 
 from __future__ import annotations
 
@@ -84,3 +86,29 @@ async def test_a_burst_after_slash_on_the_verify_report_does_nothing(
         assert app.is_running and app.screen is report
         await pilot.press("escape")  # typed afterwards: a key again
         await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "back")
+
+
+async def test_a_bad_since_value_is_said_once_next_to_its_box(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await the_feed(pilot, app)
+        since = view.query_one("#changes-since", Input)
+        await pilot.press("t", *"2hqbuxv", "enter")
+        await settle(pilot)
+        assert app.focused is view.feed
+        for _ in range(3):  # the store changes (an update ran), the tab is shown again
+            view.reload()
+            await settle(pilot)
+        await pilot.press("t", "enter")  # and enter again on the same value
+        await settle(pilot)
+        toasts = [n for n in app._notifications if "2hqbuxv" in n.message]
+        assert len(toasts) <= 1, [n.message for n in toasts]
+        assert all(n.timeout <= 8 for n in toasts), "the toast stays over the feed"
+        assert since.has_class("-invalid")
+        assert "2hqbuxv" in str(since.tooltip)
+        await pilot.press("t", "ctrl+u", *"2h", "enter")  # mended: the mark goes
+        await settle(pilot)
+        assert not since.has_class("-invalid") and since.tooltip is None
+        assert not [n for n in app._notifications if "2hqbuxv" in n.message]
