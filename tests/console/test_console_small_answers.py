@@ -1,5 +1,5 @@
-"""The console's smaller answers: `x` with no cleanup waiting says so; `/` on the Changes tab says
-how to narrow the feed instead of jumping to the Services search; Settings names the environment
+"""The console's smaller answers: `x` with no cleanup waiting says so; `/` on the Changes tab types
+its since box instead of jumping to the Services search; Settings names the environment
 variable a password comes from."""
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ async def test_x_with_no_cleanup_waiting_says_so(make_sim, make_engine, tmp_path
         await wait_for(pilot, lambda: any("No cleanup" in m for m in messages(app)), 5, "x")
 
 
-async def test_slash_on_the_changes_tab_stays_there_and_says_how_to_narrow_it(
+async def test_slash_on_the_changes_tab_stays_there_and_types_the_since_box(
     make_sim, make_engine, tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         view = await the_feed(pilot, app)
         await pilot.press("slash")
-        await wait_for(pilot, lambda: any("no search" in m for m in messages(app)), 5, "/")
+        assert isinstance(view, ChangesView)
+        await wait_for(pilot, lambda: app.focused is view.query_one("#changes-since"), 5, "/")
         assert app.main_screen.tabs.active == "tab-changes"
-        assert app.focused is view.feed and isinstance(view, ChangesView)
 
 
 async def test_settings_names_the_environment_variable_a_password_comes_from(

@@ -17,6 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import Notification, Notify
+from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Select
 from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
@@ -38,6 +40,7 @@ KEY_CAP = 40  # cells a key may take (a UUID is 36); longer ones lose their midd
 NAME_MIN, NAME_CAP = 12, 60  # cells a name takes at least and at most (then cut with …)
 FIXED_CELLS = 19 + 9 + 7 + 2 * 5 + 2  # when, inventory, change, their padding, and a margin
 CHANGES = ("created", "changed", "removed")
+ERROR_SECONDS = 4  # a bad time value's toast (the box stays marked until it is mended)
 
 
 def summary(rev: RevisionRecord) -> str:
@@ -81,13 +84,30 @@ class FeedTable(DataTable[Text]):
         self.action_move(step if pages > 0 else -step)
 
 
+class TimeValue(Validator):
+    """A since/until value: ISO 8601 or a time ago, as `tui-inventory changes` takes it."""
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_time(value.strip())
+        except InventoryError as exc:
+            return self.failure(exc.message)
+        return self.success()
+
+
 class WindowInput(Input):
     """A since/until box: esc, like enter, applies what it holds and gives the keys back to the
-    feed (see `ChangesView.on_input_submitted`)."""
+    feed (see `ChangesView.on_input_submitted`). Marked red while what it holds is not a time
+    (checked when it is applied, not at every key typed: 2026-1 is on its way to a date)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "submit", "Back to the feed", show=False),
     ]
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("validators", [TimeValue()])
+        kw.setdefault("validate_on", ["submitted", "blur"])
+        super().__init__(valid_empty=True, **kw)
 
 
 class ChangesView(Vertical):
@@ -125,6 +145,7 @@ class ChangesView(Vertical):
         super().__init__(**kw)
         self.revisions: dict[str, RevisionRecord] = {}
         self._stale = False
+        self._said: Notification | None = None  # the toast saying a bad time value
 
     def compose(self) -> ComposeResult:
         table = FeedTable(cursor_type="row", zebra_stripes=True, id="feed")
@@ -164,19 +185,29 @@ class ChangesView(Vertical):
     def feed(self) -> FeedTable:
         return self.query_one("#feed", FeedTable)
 
-    def reload(self) -> None:
+    def reload(self, *, asked: bool = False) -> None:
+        """Read the feed again. A bad since/until value is marked on its box (red: `TimeValue`;
+        its reason in the tooltip) and the feed stays as it was; `asked` (enter in the box, a
+        filter chosen) also says the reason, in one short toast that replaces the one said
+        before: the re-reads when the store changes say nothing (they stacked the same toast)."""
         kind = self.query_one("#changes-kind", Select).value
         change = self.query_one("#changes-change", Select).value
-        try:
-            since, until = (
-                parse_time(text)
-                if (text := self.query_one(f"#{id_}", Input).value.strip())
-                else None
-                for id_ in ("changes-since", "changes-until")
-            )
-        except InventoryError as exc:
-            self.notify(exc.message, title="Changes", severity="warning", markup=False)
+        times: list[str | None] = []
+        errors: list[str] = []
+        for id_ in ("changes-since", "changes-until"):
+            box = self.query_one(f"#{id_}", Input)
+            error = None
+            try:
+                times.append(parse_time(text) if (text := box.value.strip()) else None)
+            except InventoryError as exc:
+                error = exc.message
+                errors.append(error)
+            box.tooltip = Text(error) if error is not None else None
+        if asked or not errors:
+            self._say(errors[0] if errors else None)
+        if errors:
             return
+        since, until = times
         self._load(
             ChangeWindow(
                 since,
@@ -185,6 +216,15 @@ class ChangesView(Vertical):
                 change if isinstance(change, str) else None,
             )
         )
+
+    def _say(self, error: str | None) -> None:
+        """Show `error` in place of the toast said before (none: take that one away)."""
+        if self._said is not None:
+            self.app._unnotify(self._said)
+            self._said = None
+        if error is not None:
+            self._said = Notification(error, "Changes", "warning", ERROR_SECONDS, markup=False)
+            self.app.post_message(Notify(self._said))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self, window: ChangeWindow) -> list[RevisionRecord]:
@@ -230,15 +270,20 @@ class ChangesView(Vertical):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self.reload()
+        self.reload(asked=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.reload()
+        self.reload(asked=True)
         focus_now(self.feed)  # the window applied: the keys go back to the feed
 
     def action_window(self, id_: str) -> None:
         focus_now(self.query_one(f"#{id_}", Input))
+
+    def focus_search(self) -> None:
+        """`/` here: the feed has no search, so the since box takes what is typed after it (at
+        once: however fast it comes, none of it runs as a key)."""
+        self.action_window("changes-since")
 
     def action_filter(self, id_: str) -> None:
         self.query_one(f"#{id_}", FilterSelect).open()

@@ -136,7 +136,7 @@ class MainScreen(Screen[None]):
         self.set_focus(None)
 
     def on_tabbed_content_tab_activated(self) -> None:
-        self.app.refresh_bindings()  # / searches a table, or says the Changes feed has none
+        self.app.refresh_bindings()  # the footer shows the keys of the tab shown
 
     def action_next_tab(self) -> None:
         self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
@@ -182,8 +182,12 @@ class InventoryApp(TextSafeApp):
         Binding("b,u,c", "refuse", show=False),
         Binding("x", "refuse('cleanup')", show=False),
         Binding("x", "no_cleanup", show=False),  # says there is none to decide
-        Binding("slash", "search", "Search", tooltip="search the current table as you type"),
-        Binding("slash", "no_search", show=False),  # the Changes tab: says how to narrow it
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            tooltip="search the current table as you type (on Changes: type its since box)",
+        ),
         Binding("s", "settings", "Settings", tooltip="addresses, users, passwords, sync frequency"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("escape", "back", "Back", tooltip="back to the screen before"),
@@ -324,9 +328,8 @@ class InventoryApp(TextSafeApp):
             return self.read_only is not None and (not parameters or bool(self.held))
         if action == "no_cleanup":
             return not self.held and self.screen is self.main_screen
-        changes = self.main_screen.is_mounted and self.main_screen.tabs.active == "tab-changes"
-        if action in ("search", "no_search"):  # the tables are on the main screen
-            return self.screen is self.main_screen and changes == (action == "no_search")
+        if action == "search":  # the tables are on the main screen
+            return self.screen is self.main_screen
         if action == "review_cleanup" and not self.held:
             return False
         if action in WRITERS:
@@ -337,12 +340,6 @@ class InventoryApp(TextSafeApp):
 
     def action_no_cleanup(self) -> None:
         self.notify("No cleanup is waiting for a decision.", title="Cleanup")
-
-    def action_no_search(self) -> None:
-        self.notify(
-            "The Changes feed has no search: f shows one inventory, F one kind of change.",
-            title="Search",
-        )
 
     def action_refuse(self, what: str = "") -> None:
         self.notify(self.refusal(), title="Read-only", severity="warning")
@@ -375,6 +372,9 @@ class InventoryApp(TextSafeApp):
         if self.screen is not self.main_screen:
             return
         tabs = self.main_screen.tabs
+        if tabs.active == "tab-changes":
+            self.main_screen.query_one(ChangesView).focus_search()
+            return
         views = tabs.get_pane(tabs.active).query(InventoryView)
         if not views:
             self.main_screen.show_tab("tab-services")

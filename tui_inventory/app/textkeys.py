@@ -11,6 +11,11 @@ instead (a field consumes every printable key it receives, so none of its own ge
 a newly opened screen has not yet given the focus to anything, such keys wait until it has. And
 keys that move the focus into a text field do it at once (`focus_now`), not after the keys already
 queued (`Widget.focus` defers it).
+
+And where `/` finds no text field to open (a screen without a search, like the instance view or the
+verify report), the keys and pastes typed before it had been answered, meant for the search the
+typist expected, are dropped: `/qatar` there must not quit, `/ubs` not open the Settings. What is
+typed after `/` was answered works as ever.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from textual import events
+from textual import _time, events
 from textual.app import App
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 TEXT_FIELDS = (Input, TextArea)
+OPENS_TEXT = "slash"  # the key that opens a text field (a search) wherever there is one
 HOLD_LIMIT = 200  # refreshes to wait for a new screen to settle its focus before giving up
 
 
@@ -43,6 +49,7 @@ class TextSafeApp(App[int]):
         super().__init__(*args, **kw)
         self._early: deque[events.Key | events.Paste] = deque()
         self._waits = 0
+        self._dropped_until = float("-inf")  # keys typed before this (after a `/`) are dropped
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and event.is_forwarded:
@@ -52,9 +59,21 @@ class TextSafeApp(App[int]):
                     self._waits = 0
                     self.call_after_refresh(self._release)
                 return
-            if self._to_text_field(event):
-                return
+            await self._deliver(event)
+            return
         await super().on_event(event)
+
+    async def _deliver(self, event: events.Key | events.Paste) -> None:
+        """Run a key that reached the app's bindings, unless it belongs to a text field."""
+        if self._to_text_field(event):
+            return
+        if event.time <= self._dropped_until:
+            event.stop()  # typed right after a `/` that opened nothing: meant as text
+            return
+        await super().on_event(event)
+        opened = is_text_field(self.focused)
+        if isinstance(event, events.Key) and event.key == OPENS_TEXT and not opened:
+            self._dropped_until = _time.get_time()  # (the clock of `Message.time`)
 
     def _settling(self) -> bool:
         """A screen just opened has not yet given the focus to its first widget."""
@@ -81,6 +100,4 @@ class TextSafeApp(App[int]):
             self.call_after_refresh(self._release)
             return
         while self._early:
-            event = self._early.popleft()
-            if not self._to_text_field(event):
-                await super().on_event(event)
+            await self._deliver(self._early.popleft())

@@ -1,0 +1,114 @@
+"""`/` and the keys typed right after it, in one burst (a paste, fast typing over SSH), on the
+screens without a table search: everything after `/` belongs to a text field, so no letter of it
+may start an update, open the Settings or quit. On the Changes tab `/` takes the "since" box (the
+burst lands there); on the instance view and the verify report, which have no text field, the keys
+typed before `/` had been answered are dropped, and the keys typed after work as before.
+
+A bad "since" value is said once, next to its box, not in a stack of toasts over the feed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app_fixtures import SMALL, make_app, screen_text, wait_for
+from test_app_keys import the_feed
+from test_app_tables import built_app, show
+from test_console_burst_keys import burst, settle
+from textual.widgets import Input
+
+from tui_inventory.app.instance import InstanceScreen
+from tui_inventory.app.main import InventoryApp
+from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.app.verify import VerifyReportScreen
+from tui_inventory.simulator.drift import drift
+from tui_inventory.store.repo import Store
+
+
+def nothing_started(app: InventoryApp) -> bool:
+    return app.is_running and not app.sync.running and app.runs_ended == 0
+
+
+async def test_a_burst_after_slash_on_the_changes_tab_is_typed_into_the_since_box(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await the_feed(pilot, app)
+        burst(app, "/ubsqatar")
+        await settle(pilot)
+        assert nothing_started(app), "a letter after / quit or started a sync"
+        assert app.screen is app.main_screen, "s opened the Settings"
+        since = view.query_one("#changes-since", Input)
+        assert since.value == "ubsqatar"
+        assert app.focused is since
+        assert app.main_screen.tabs.active == "tab-changes"
+
+
+async def test_a_burst_after_slash_on_the_instance_view_does_nothing(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await show(pilot, app, "services")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "the instance")
+        instance = app.screen
+        await wait_for(pilot, lambda: table.rows[0].key in screen_text(app), 5, "it drawn")
+        burst(app, "/ubsqatar")
+        await settle(pilot)
+        assert nothing_started(app), "a letter after / quit the console"
+        assert app.screen is instance, "s opened the Settings"
+        await pilot.press("s")  # typed once / had been answered: a key again
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), 5, "Settings")
+
+
+async def test_a_burst_after_slash_on_the_verify_report_does_nothing(
+    make_sim: Callable[..., Any], make_engine: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = make_sim(**SMALL)
+    with Store(str(tmp_path / "inventory.db")) as store:
+        assert make_engine(sim, store).run("buildup").ok
+    drift(sim.dataset, ["carriers"])
+    app = make_app(sim, tmp_path, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, VerifyReportScreen), 30, "the report")
+        report = app.screen
+        await wait_for(pilot, lambda: "checked" in screen_text(app), 5, "the report drawn")
+        burst(app, "/sq")
+        await settle(pilot)
+        assert app.is_running, "q after / quit the console"
+        assert app.screen is report, "s after / opened the Settings"
+        burst(app, "/\x1b[200~qatar\x1b[201~s")  # a paste after / is dropped too
+        await settle(pilot)
+        assert app.is_running and app.screen is report
+        await pilot.press("escape")  # typed afterwards: a key again
+        await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "back")
+
+
+async def test_a_bad_since_value_is_said_once_next_to_its_box(
+    make_sim, make_engine, tmp_path: Path
+) -> None:
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await the_feed(pilot, app)
+        since = view.query_one("#changes-since", Input)
+        await pilot.press("t", *"2hqbuxv", "enter")
+        await settle(pilot)
+        assert app.focused is view.feed
+        for _ in range(3):  # the store changes (an update ran), the tab is shown again
+            view.reload()
+            await settle(pilot)
+        await pilot.press("t", "enter")  # and enter again on the same value
+        await settle(pilot)
+        toasts = [n for n in app._notifications if "2hqbuxv" in n.message]
+        assert len(toasts) <= 1, [n.message for n in toasts]
+        assert all(n.timeout <= 8 for n in toasts), "the toast stays over the feed"
+        assert since.has_class("-invalid")
+        assert "2hqbuxv" in str(since.tooltip)
+        await pilot.press("t", "ctrl+u", *"2h", "enter")  # mended: the mark goes
+        await settle(pilot)
+        assert not since.has_class("-invalid") and since.tooltip is None
+        assert not [n for n in app._notifications if "2hqbuxv" in n.message]
