@@ -2,7 +2,7 @@
 
 Revisions are read by keyset on (at, id) — the `revision (at, id)` index — a batch at a time, so a
 window of a million revisions streams in constant memory. A creation's fields are not copied into
-its revision (see `history._history`): they are read back from the instance's later history, a batch
+its revision (see `HistoryStore.records_of`): they are read back from the instance's later history, a batch
 of keys at a time.
 """
 
@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from tui_inventory.errors import InventoryError
-from tui_inventory.store.history import _history
 from tui_inventory.store.repo import RevisionRecord, Store
 
 CHANGE_KINDS = ("created", "changed", "removed")
@@ -117,24 +116,9 @@ def read_changes(
         ]
         if not rows:
             return
-        yield from _with_fields(store, rows)
+        yield from store.records_of(rows)
         if left is not None:
             left -= len(rows)
         if len(rows) < size:
             return
         anchor = (rows[-1].at, rows[-1].id)
-
-
-def _with_fields(store: Store, rows: list[Any]) -> list[RevisionRecord]:
-    """The rows as records; a creation's fields read back from its instance's history."""
-    wanted: dict[str, set[str]] = {}
-    for r in rows:
-        if r.change == "created" and not r.changes:
-            wanted.setdefault(r.kind, set()).add(r.key)
-    known = {
-        record.id: record
-        for kind, keys in wanted.items()
-        for history in store._histories(kind, sorted(keys)).values()
-        for record in history
-    }
-    return [known.get(r.id) or _history([r], None)[0] for r in rows]

@@ -58,8 +58,11 @@ class HistoryStore(StoreBase):
             q = q.where(rev.change == change)
         if before_id is not None:
             q = q.where(rev.id < before_id)
-        rows = list(q.order_by(rev.id.desc()).limit(limit))
-        # A creation's fields come from the instance's later history (see `_history`).
+        return self.records_of(list(q.order_by(rev.id.desc()).limit(limit)))
+
+    def records_of(self, rows: Sequence[Any]) -> list[RevisionRecord]:
+        """Revision rows (id, kind, key, at, run, change, name, changes) as records, in their
+        order; a creation's fields read back from its instance's later history (`_history`)."""
         wanted: dict[str, set[str]] = {}
         for r in rows:
             if r.change == "created" and not r.changes:

@@ -21,12 +21,12 @@ from tui_inventory.store.records import (
     InstanceRecord,
     _changes,
     _record,
-    _with_status,
     chunked,
     digest_of,
     dumps,
     encode,
     now_iso,
+    with_status,
 )
 from tui_inventory.tmf.definitions import DEFINITIONS
 from tui_inventory.tmf.mapping import OPERATIONAL_STATUSES, Mapped
@@ -86,7 +86,7 @@ class PageStore(StoreBase):
                 if old is not None and e.modem and old[2] != status:
                     # Modems keep the status already stored when an update arrives (SPEC §4).
                     status = old[2]
-                    fields = _with_status(kind, json.loads(fields_json), status)
+                    fields = with_status(kind, json.loads(fields_json), status)
                     fields_json = dumps(fields)
                     text = search_text(key, e.name, status, e.type, e.site, fields)
                 digest = digest_of(fields_json)
@@ -205,9 +205,11 @@ class PageStore(StoreBase):
 
     def counts(self) -> dict[str, int]:
         inst = self.m.instance
-        rows: Any = inst.select(inst.kind, pw.fn.COUNT(inst.id)).group_by(inst.kind).tuples()
+        rows: Any
         if self.is_postgres:  # the counts table (a count of the rows reads them all)
             rows = pg_search.kind_counts(self.db).items()
+        else:
+            rows = inst.select(inst.kind, pw.fn.COUNT(inst.id)).group_by(inst.kind).tuples()
         out = dict.fromkeys(DEFINITIONS, 0)
         out.update({k: n for k, n in rows})
         return out

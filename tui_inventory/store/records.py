@@ -121,7 +121,7 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def _with_status(kind: str, fields: dict[str, Any], status: str) -> dict[str, Any]:
+def with_status(kind: str, fields: dict[str, Any], status: str) -> dict[str, Any]:
     name = "Operational Status" if kind == "carriers" else "Status"
     out = dict(fields)
     out[name] = status

@@ -29,7 +29,7 @@ from tui_inventory import KINDS
 from tui_inventory.config import Config
 from tui_inventory.errors import AuthFailed, Cancelled, InventoryError, PageFailed, TypeFailed
 from tui_inventory.store.readonly import ReadOnlyStore
-from tui_inventory.store.records import _with_status, dumps
+from tui_inventory.store.records import dumps, with_status
 from tui_inventory.sync.engine import PasswordSource, SyncEngine, TypeResult
 from tui_inventory.tmf.client import RetryPolicy, TmfClient
 from tui_inventory.tmf.definitions import DEFINITIONS
@@ -264,7 +264,7 @@ class Verifier:
                 continue
             upstream = json.loads(upstream_json)
             if is_modem(m) and status != m.status:  # modems keep their stored status
-                upstream = _with_status(kind, upstream, status)
+                upstream = with_status(kind, upstream, status)
             old = json.loads(stored_json)
             diff = {
                 name: (old.get(name), upstream.get(name))
