@@ -153,6 +153,8 @@ async def test_without_a_usable_keyring_the_console_says_why_and_never_claims_a_
         await save_a_password(pilot, screen)
         await wait_for(pilot, lambda: text_of(screen, "#password-tmf638 .error"), 10, "the save")
         assert reason in text_of(screen, "#password-tmf638 .error")
+        # (the notice is a message of its own: it may be handled just after the field's text)
+        await wait_for(pilot, lambda: any("NOT saved" in m for m in messages(app)), 10, "notice")
         assert_never_claimed_saved(app, screen, tmp_path)
 
         # A sync needs the passwords: each type fails with the keyring's sentence, on screen.
@@ -193,6 +195,8 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
         assert not text_of(screen, "#password-tmf638 .error")  # nothing claimed meanwhile
         await wait_for(pilot, lambda: text_of(screen, "#password-tmf638 .error"), 10, "the save")
         assert "did not answer within 3 s" in text_of(screen, "#password-tmf638 .error")
+        # (the notice is a message of its own: it may be handled just after the field's text)
+        await wait_for(pilot, lambda: any("NOT saved" in m for m in messages(app)), 10, "notice")
         assert_never_claimed_saved(app, screen, tmp_path)
 
         # A buildup asks the keyring for the passwords: the tabs still change while it waits,
@@ -235,6 +239,8 @@ async def test_a_locked_secret_service_is_named_and_nothing_is_saved(
         await save_a_password(pilot, screen)
         await wait_for(pilot, lambda: text_of(screen, "#password-tmf638 .error"), 10, "the save")
         assert "is locked" in text_of(screen, "#password-tmf638 .error")
+        # (the notice is a message of its own: it may be handled just after the field's text)
+        await wait_for(pilot, lambda: any("NOT saved" in m for m in messages(app)), 10, "notice")
         assert_never_claimed_saved(app, screen, tmp_path)
 
     with secretstorage.dbus_init() as connection:
