@@ -66,6 +66,7 @@ class PageStore(StoreBase):
             f'UPDATE instance SET name = {p}, status = {p}, "type" = {p}, site = {p}, '
             f"fields = {p}, digest = {p}, updated_at = {p}, search_text = {p} WHERE id = {p}"
         )
+        refresh_sql = f"UPDATE instance SET fields = {p}, digest = {p} WHERE id = {p}"
         revision_sql = (
             'INSERT INTO revision (kind, "key", "at", run, change, name, changes) '
             f"VALUES ({self._in(7)})"
@@ -79,6 +80,7 @@ class PageStore(StoreBase):
             inserts: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
             revisions: list[tuple[Any, ...]] = []
+            refreshed: list[tuple[Any, ...]] = []
             for e in batch:
                 key, status, fields_json, text = e.key, e.status, e.fields_json, e.text
                 fields: dict[str, Any] | None = None
@@ -116,11 +118,17 @@ class PageStore(StoreBase):
                     counters.created += 1
                 else:
                     new = fields if fields is not None else json.loads(fields_json)
-                    changes = dumps(_changes(json.loads(old[3]), new))
+                    delta = _changes(json.loads(old[3]), new)
+                    if not delta:
+                        # The same fields written another way (a float spelled as another JSON
+                        # encoder spells it, `jsonio`): the new text and digest, no revision.
+                        refreshed.append((fields_json, digest, old[0]))
+                        counters.unchanged += 1
+                        continue
                     updates.append(
                         (e.name, status, e.type, e.site, fields_json, digest, stamp, text, old[0])
                     )
-                    revisions.append((kind, key, stamp, run, "changed", e.name, changes))
+                    revisions.append((kind, key, stamp, run, "changed", e.name, dumps(delta)))
                     counters.updated += 1
             if self.is_postgres:  # with each row's words for the search index
                 pg_search.write(self.db, inserts, updates)
@@ -128,6 +136,7 @@ class PageStore(StoreBase):
                 self._executemany(insert_sql, inserts)
                 self._executemany(update_sql, updates)
             self._executemany(revision_sql, revisions)
+            self._executemany(refresh_sql, refreshed)
         if counters.created:
             search = not self._indexes_deferred  # else indexed when the first buildup ends
             fts.index_new_rows(self.db, kind, newest, statuses, search=search)

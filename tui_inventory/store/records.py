@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from tui_inventory import jsonio
 from tui_inventory.store.fts import search_text
 from tui_inventory.times import now_iso as now_iso  # importable from here too
 from tui_inventory.tmf.mapping import Mapped, is_modem
@@ -17,13 +18,10 @@ BATCH = 100  # instances per write batch, as the connector does
 KEY_CHUNK = 500  # keys per IN (...) lookup
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def dumps(value: Any) -> str:
-    """Compact JSON, non-ASCII kept (what `json.dumps` with these options writes: the digests of
-    stored instances depend on it)."""
-    return _ENCODER.encode(value)
+    """Compact JSON, non-ASCII kept (`jsonio.dumps`: the digests of stored instances are taken
+    from it)."""
+    return jsonio.dumps(value)
 
 
 def digest_of(fields_json: str) -> str:

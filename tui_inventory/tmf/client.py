@@ -13,7 +13,6 @@ client's attributes nor the frames of a traceback (a crash report with locals) c
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import ssl
 import threading
@@ -26,6 +25,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
+from tui_inventory import jsonio
 from tui_inventory.errors import AuthFailed, Cancelled, ConfigError, PageFailed, TypeFailed
 from tui_inventory.logs import register_credentials
 
@@ -88,7 +88,7 @@ def decode_listing(content: bytes) -> tuple[list[Any], int]:
     entities without keys and the entities the page stood for would look deleted upstream. One
     that holds some keeps them; the caller treats the page as a gap all the same.
     """
-    items = _listing(json.loads(content))
+    items = _listing(jsonio.loads(content))
     objects = [item for item in items if isinstance(item, dict)]
     strays = len(items) - len(objects)
     if strays and not objects:
