@@ -391,7 +391,17 @@ def bench_fetch_ratio(sizes: dict[str, int], runs: int, concurrency: int, page_s
             f"    CPU (median core-seconds): fetch+decode {sum(f_cpu):.2f} (this process "
             f"{f_cpu[0]:.2f}, server {f_cpu[2]:.2f}); buildup {sum(b_cpu):.2f} (sync "
             f"{b_cpu[0]:.2f}, store process {b_cpu[1]:.2f}, server {b_cpu[2]:.2f}); "
-            f"{cores} cores give {cores * 1.5 * fetch:.2f} in 1.5x the fetch time"
+            f"{cores} cores give {cores * 1.5 * fetch:.2f} in 1.5x the fetch time, "
+            f"{cores * 3 * fetch:.2f} in 3x"
+        )
+        # What the buildup needs beside fetching and decoding, per entity, against what is left
+        # of 3x the reference once the reference's own work is done (both cores busy throughout).
+        extra = sum(b_cpu) - sum(f_cpu)
+        room = cores * 3 * fetch - sum(f_cpu)
+        print(
+            f"    CPU per entity beyond fetch+decode: {extra / items * 1e6:.0f} us (of which the "
+            f"store process {b_cpu[1] / items * 1e6:.0f} us); 3x the reference leaves "
+            f"{room / items * 1e6:.0f} us on {cores} cores"
         )
         indexes = _median([w.get(("all", "indexes"), 0.0) for w in all_waits])
         print(

@@ -26,7 +26,7 @@ class StoreBase:
         p = self.db.param
         self._service_status_sql = f'SELECT status FROM instance WHERE kind = {p} AND "key" = {p}'
         self._ensure_schema()
-        self._indexes_deferred = schema.indexes_deferred(self.db)
+        self._search_deferred = schema.search_deferred(self.db)
 
     # -- schema -------------------------------------------------------------------------------
 

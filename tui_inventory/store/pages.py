@@ -138,7 +138,7 @@ class PageStore(StoreBase):
             self._executemany(revision_sql, revisions)
             self._executemany(refresh_sql, refreshed)
         if counters.created:
-            search = not self._indexes_deferred  # else indexed when the first buildup ends
+            search = not self._search_deferred  # (a buildup of an earlier version deferred it)
             fts.index_new_rows(self.db, kind, newest, statuses, search=search)
         return counters
 

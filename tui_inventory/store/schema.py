@@ -38,8 +38,11 @@ LEASE_LOCK = 0x7475_6900_0002
 
 Migration = Callable[[pw.Database, Models], None]
 # In `meta` while a first buildup into an empty SQLite inventory defers the instance table's sort
-# indexes and its search index: they are built once when it ends (`Store.build_deferred_indexes`).
+# indexes: they are built once when it ends (`Store.build_deferred_indexes`). Its value is
+# SORT_ONLY; any other value (a time: what versions before 0.5 wrote) means the search index was
+# deferred too, and is built with them.
 INDEXES_DEFERRED = "indexes_deferred"
+SORT_ONLY = "sort indexes"
 
 
 def _buildup_page_size(db: pw.Database, m: Models) -> None:
@@ -115,12 +118,24 @@ def stamps(db: pw.Database) -> dict[str, str]:
     return {name: value for name, value in rows}
 
 
-def indexes_deferred(db: pw.Database) -> bool:
-    """Whether a first buildup has deferred the sort and search indexes (see INDEXES_DEFERRED)."""
+def deferred(db: pw.Database) -> str | None:
+    """What a first buildup has deferred (the value of INDEXES_DEFERRED), None when nothing."""
     if is_postgres(db) or not db.table_exists("meta"):
-        return False
-    sql = f"SELECT 1 FROM meta WHERE name = {db.param}"
-    return db.execute_sql(sql, (INDEXES_DEFERRED,)).fetchone() is not None
+        return None
+    sql = f"SELECT value FROM meta WHERE name = {db.param}"
+    row = db.execute_sql(sql, (INDEXES_DEFERRED,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def indexes_deferred(db: pw.Database) -> bool:
+    """Whether a first buildup has deferred the sort indexes (see INDEXES_DEFERRED)."""
+    return deferred(db) is not None
+
+
+def search_deferred(db: pw.Database) -> bool:
+    """Whether a first buildup (of an earlier version) has deferred the search index as well."""
+    value = deferred(db)
+    return value is not None and value != SORT_ONLY
 
 
 def version_of(db: pw.Database) -> int | None:

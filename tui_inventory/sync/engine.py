@@ -118,7 +118,7 @@ class SyncEngine(PagePreparation, CleanupPolicy):
                 lease.release()
 
     def _defer_indexes(self, mode: str) -> bool:
-        """Whether this run builds the sort and search indexes when it ends: a buildup into an
+        """Whether this run builds the tables' sort indexes when it ends: a buildup into an
         empty inventory (`Store.defer_indexes`), or one resuming such a buildup."""
         store = self.store
         if store.indexes_deferred():  # a first buildup was killed before it built them
@@ -131,15 +131,15 @@ class SyncEngine(PagePreparation, CleanupPolicy):
         self._log(
             "info",
             None,
-            "first buildup into an empty inventory: the search index and the tables' sort "
-            "orders are built once, when it ends (until then search does not find the new "
-            "instances, and sorting by a column is slower)",
+            "first buildup into an empty inventory: the tables' sort orders are built once, "
+            "when it ends (until then sorting by a column is slower; search finds the new "
+            "instances as they are stored)",
         )
         return True
 
     def _build_indexes(self) -> None:
         started = time.monotonic()
-        self._log("info", None, "building the search index and the tables' sort orders…")
+        self._log("info", None, "building the tables' sort orders…")
         try:
             self.store.build_deferred_indexes()
         except StoreError as exc:  # e.g. a full disk: the next run builds them
@@ -148,7 +148,7 @@ class SyncEngine(PagePreparation, CleanupPolicy):
         self._log(
             "info",
             None,
-            f"search index and sort orders built in {time.monotonic() - started:.1f} s",
+            f"sort orders built in {time.monotonic() - started:.1f} s",
         )
 
     def _open_sink(self, mode: str) -> PageSink:
