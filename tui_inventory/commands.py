@@ -198,7 +198,8 @@ def _export_rows(store: Store, kind: str, search: str | None) -> Iterator[dict[s
     """Every instance of `kind` (those a search finds, the same search as the console's table),
     as the export's objects: id, name, status, type and every mapped field."""
     if search:
-        from tui_inventory.store.query import InventoryQuery, TableQuery
+        from tui_inventory.store.query import InventoryQuery
+        from tui_inventory.store.table_query import TableQuery
 
         for row, fields in InventoryQuery(store).iter_instances(TableQuery(kind, search=search)):
             yield {

@@ -23,8 +23,10 @@ from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryV
 from tui_inventory.app.inventory_table import fit_middle
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.store import query as query_module
-from tui_inventory.store.query import InventoryQuery, TableQuery, search_terms
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import search_terms
+from tui_inventory.store.table_query import TableQuery
 
 HOSTILE = (
     "[@click=app.quit]Q[/] [/bold] [link=http://x]a[/link] \x1b]0;title\x07\x1b[2J "

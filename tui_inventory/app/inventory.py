@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from tui_inventory.store.query import SORTS, TableQuery
+from tui_inventory.store.table_query import SORTS, TableQuery
 from tui_inventory.text import plain
 
 from .filters import FilterSelect

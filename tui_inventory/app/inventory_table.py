@@ -29,8 +29,9 @@ from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
 from tui_inventory.store.db import is_interrupted
-from tui_inventory.store.query import SORTS, InventoryQuery, Row, TableQuery
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import SORTS, Row, TableQuery
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
