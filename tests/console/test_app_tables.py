@@ -17,10 +17,10 @@ from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select
 
+from tui_inventory.app.cells import fit_middle
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
-from tui_inventory.app.inventory_table import fit_middle
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.store import query as query_module
 from tui_inventory.store.query import InventoryQuery
