@@ -20,7 +20,7 @@ MAX_LINES = 500
 # Modules over the limit today, to be split by meaning as their owners next work in them (the
 # console's app, screen and table; the table queries). Remove a name once its module is split;
 # never add one.
-OVERSIZED = {"app/main.py", "app/settings.py"}
+OVERSIZED = {"app/main.py"}
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
