@@ -31,8 +31,9 @@ from textual.widgets import Static
 from tui_inventory import KINDS
 from tui_inventory.app.dashboard import SyncLog
 from tui_inventory.app.inventory import InventoryView
-from tui_inventory.app.main import TAKEOVER_GRACE, InventoryApp
+from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.panel import InventoryPanel
+from tui_inventory.app.schedule import TAKEOVER_GRACE
 from tui_inventory.app.settings import SettingsScreen
 from tui_inventory.store.lease import SyncLease, live_lease
 from tui_inventory.store.repo import Store
