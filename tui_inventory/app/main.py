@@ -35,7 +35,7 @@ from tui_inventory.config import Config
 from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
-from tui_inventory.sync.engine import PasswordSource, RunResult
+from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
 
 from .changes import ChangesView
@@ -153,8 +153,6 @@ class InventoryApp(SyncSchedule):
         self.watching: LeaseInfo | None = None  # the lease of a sync another process runs now
         self.problem: str | None = None  # why the store cannot be read, while it cannot
         self.held: dict[str, HeldRecord] = {}
-        self.runs_ended = 0  # runs that finished or were refused since the console started
-        self.last_result: RunResult | None = None
         self._refresh_timer: Timer | None = None
         self._poll_timer: Timer | None = None
         self._poll_failures = 0
@@ -374,8 +372,6 @@ class InventoryApp(SyncSchedule):
     def on_sync_finished(self, message: SyncFinished) -> None:
         result = message.result
         self.sync_mode = None
-        self.last_result = result
-        self.runs_ended += 1
         severity: SeverityLevel = "error"
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
@@ -385,7 +381,6 @@ class InventoryApp(SyncSchedule):
 
     def on_sync_refused(self, message: SyncRefused) -> None:
         self.sync_mode = None
-        self.runs_ended += 1
         sentence = plain(message.message, limit=1000)
         self.notify(
             sentence,
