@@ -29,26 +29,23 @@ The flow from an upstream page to a row on screen, module by module: docs/archit
 
 from __future__ import annotations
 
-import csv
 import json
 import threading
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import peewee as pw
 
-from tui_inventory.errors import StoreError
 from tui_inventory.store import pg_search, search
 from tui_inventory.store.fts import COUNTS_TABLE, fts_table
 from tui_inventory.store.plan import Plan
 from tui_inventory.store.repo import Store
 from tui_inventory.store.search import search_terms
 from tui_inventory.store.seek import NO_STEP, Seeker
-from tui_inventory.store.table_query import SORTS, Row, TableQuery
+from tui_inventory.store.table_query import Row, TableQuery
 from tui_inventory.tmf.definitions import REFS
 
 STEP = 8192  # rows between cached anchors: the most a window read skips over the whole table
@@ -156,44 +153,13 @@ class InventoryQuery(Seeker):
     def iter_instances(
         self, q: TableQuery, batch: int = 500
     ) -> Iterator[tuple[Row, dict[str, Any]]]:
-        """Every row of `q` in order with its fields (for export), read in batches."""
+        """Every row of `q` in order with its fields (for `store/export.py`), read in batches."""
         offset = 0
         while rows := self.window(q, offset, batch):
             fields = self._fields([r.id for r in rows])
             for r in rows:
                 yield r, fields.get(r.id, {})
             offset += len(rows)
-
-    def export(self, q: TableQuery, path: Path) -> int:
-        """Write every row of `q` to `path`: JSON (a list of objects as `tui-inventory export`
-        writes them) when it ends in .json, else CSV with a column per field. Returns the count."""
-        names = [f.name for f in self.store.definitions()[q.kind].fields]
-        part = path.with_name(path.name + ".part")
-        n = 0
-        try:
-            with part.open("w", encoding="utf-8", newline="") as out:
-                as_json = path.suffix.lower() == ".json"
-                writer = csv.writer(out)
-                if as_json:
-                    out.write("[")
-                else:
-                    writer.writerow(["id", "name", "status", "type", "site", "updated_at", *names])
-                for row, fields in self.iter_instances(q):
-                    head = [row.key, row.name, row.status, row.type, row.site, row.updated_at]
-                    if as_json:
-                        item = dict(zip(("id", *SORTS[1:]), head, strict=True), fields=fields)
-                        out.write(",\n"[n == 0 :] + json.dumps(item, ensure_ascii=False))
-                    else:
-                        writer.writerow(head + [_csv_cell(fields.get(f)) for f in names])
-                    n += 1
-                if as_json:
-                    out.write("\n]\n")
-            part.replace(path)
-        except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-        finally:
-            part.unlink(missing_ok=True)
-        return n
 
     def referenced_by(self, kind: str, key: str, limit: int = 100) -> list[Reference]:
         """Instances whose reference fields point at instance `key` of `kind` (cheap: the search
@@ -349,9 +315,3 @@ class InventoryQuery(Seeker):
         inst = self.inst
         rows = inst.select(inst.id, inst.fields).where(inst.id.in_(ids)).tuples()
         return {i: json.loads(f) for i, f in rows}
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
