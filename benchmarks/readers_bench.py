@@ -33,10 +33,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from buildup_bench import config_for, empty, simulator_process
 
-from tui_inventory.app.main import FOLLOW_POLL
+from tui_inventory.app.schedule import FOLLOW_POLL
 from tui_inventory.store.db import is_postgres_url
-from tui_inventory.store.query import InventoryQuery, TableQuery
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import TableQuery
 from tui_inventory.sync.engine import SyncEngine
 
 

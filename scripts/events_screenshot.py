@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the runs' recorder
+
+from app_fixtures import runs_ended
 
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.config import Config
@@ -35,10 +38,11 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         app = InventoryApp(
             cfg, str(Path(tmp) / "inventory.db"), passwords=sim.passwords.get, autostart=False
         )
-        async with app.run_test(size=size) as pilot:
+        ended = runs_ended(app)
+        async with app.run_test(size=size, message_hook=ended) as pilot:
             await pilot.press("b")
             deadline = time.monotonic() + 120
-            while app.runs_ended < 1 and time.monotonic() < deadline:
+            while len(ended) < 1 and time.monotonic() < deadline:
                 await pilot.pause(0.1)
             sim.events.start_changes(5, total=40)
             while sim.events.log.sent < 40 and time.monotonic() < deadline:

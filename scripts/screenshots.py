@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the runs' recorder
 
+from app_fixtures import runs_ended
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 
@@ -68,7 +70,8 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         app = InventoryApp(
             cfg, str(Path(tmp) / "inventory.db"), passwords=sim.passwords.get, autostart=False
         )
-        async with app.run_test(size=size) as pilot:
+        ended = runs_ended(app)
+        async with app.run_test(size=size, message_hook=ended) as pilot:
             await pilot.press("b")
             resources = app.dashboard.panel("resources")
             await wait_for(
@@ -76,13 +79,13 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
             )
             save(app, out, "dashboard-buildup", "tui-inventory: dashboard during a buildup")
             sim.latency_ms = 0
-            await wait_for(pilot, lambda: app.runs_ended == 1, "the buildup to end")
+            await wait_for(pilot, lambda: len(ended) == 1, "the buildup to end")
 
             # An upstream change, fetched by an update, gives the instance a history.
             sim.dataset.set_field("services", CHANGED, "Description", "Upgraded to 50 Mbps CIR")
             sim.dataset.set_characteristic("services", CHANGED, "CIR_Mbps", 50)
             await pilot.press("u")
-            await wait_for(pilot, lambda: app.runs_ended == 2, "the update to end")
+            await wait_for(pilot, lambda: len(ended) == 2, "the update to end")
             app.refresh_data(now=True)
             await pilot.pause(0.5)
 
@@ -124,7 +127,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
             for key in sorted(sim.dataset.expected_keys("carriers"))[:90]:
                 sim.dataset.remove("carriers", key)
             await pilot.press("b")
-            await wait_for(pilot, lambda: app.runs_ended == 3, "the second buildup to end")
+            await wait_for(pilot, lambda: len(ended) == 3, "the second buildup to end")
             await wait_for(pilot, lambda: "carriers" in app.held, "the held cleanup")
             app.review_cleanup("carriers")
             await wait_for(pilot, lambda: isinstance(app.screen, CleanupDialog), "the dialog")

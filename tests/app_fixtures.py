@@ -2,7 +2,8 @@
 
 Plain helpers (the simulator and the isolated environment are conftest's fixtures): import them
 with `from app_fixtures import ...`. Waiting is bounded polling of the app's state through
-`pilot.pause()`, never a sleep that races the worker.
+`pilot.pause()`, never a sleep that races the worker. What the app is told (a run ended, with its
+result) is observed as the messages it receives: `Received`, handed to `run_test(message_hook=…)`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Any
 
 from rich.console import Console
 from sim_fixtures import sim_config  # importable from here too
+from textual._context import active_message_pump
+from textual.app import App
+from textual.message import Message
 from textual.pilot import Pilot
 from waiting import wait_for_async
 
 from tui_inventory.app.main import InventoryApp
+from tui_inventory.app.messages import SyncFinished, SyncRefused
 from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import RunResult
 
 SMALL = {"services": 120, "carriers": 40, "resources": 300, "seed": 7}  # for `make_sim(**SMALL)`
 
@@ -51,6 +57,44 @@ async def wait_for(
     await wait_for_async(
         condition, timeout, what or str(condition), pause=lambda: pilot.pause(0.02)
     )
+
+
+class Received:
+    """The messages of `types` the app received, in order: hand it to `app.run_test(message_hook=…)`.
+
+    A message bubbles from the widget that posted it up to the app, and the hook sees it at each
+    step; it is recorded once, as the app gets it, just before the app's handler runs.
+    """
+
+    def __init__(self, app: App[Any], *types: type[Message]) -> None:
+        self.app = app
+        self.types = types
+        self.messages: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, self.types) and active_message_pump.get(None) is self.app:
+            self.messages.append(message)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    async def wait(
+        self, pilot: Pilot[Any], count: int = 1, timeout: float = 30.0, what: str = ""
+    ) -> None:
+        """Let the app run until it has received `count` of them; fail after `timeout` s."""
+        names = " or ".join(t.__name__ for t in self.types)
+        await wait_for(pilot, lambda: len(self) >= count, timeout, what or f"{count} {names}")
+
+
+def runs_ended(app: InventoryApp) -> Received:
+    """The runs that ended (finished, or refused before they could start), as the app hears."""
+    return Received(app, SyncFinished, SyncRefused)
+
+
+def last_result(runs: Received) -> RunResult | None:
+    """The result of the last run that finished, of those `runs` recorded."""
+    finished = [m.result for m in runs.messages if isinstance(m, SyncFinished)]
+    return finished[-1] if finished else None
 
 
 async def wait_idle(pilot: Pilot[Any], app: InventoryApp, timeout: float = 60.0) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -21,9 +20,11 @@ from tui_inventory.errors import InventoryError, StoreError
 from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
+from tui_inventory.store import export as exporter
 from tui_inventory.store.db import describe, sqlite_path
 from tui_inventory.store.lease import live_lease
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import TableQuery
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.text import plain
@@ -194,31 +195,6 @@ def _run_report(store: Store, run: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _export_rows(store: Store, kind: str, search: str | None) -> Iterator[dict[str, Any]]:
-    """Every instance of `kind` (those a search finds, the same search as the console's table),
-    as the export's objects: id, name, status, type and every mapped field."""
-    if search:
-        from tui_inventory.store.query import InventoryQuery, TableQuery
-
-        for row, fields in InventoryQuery(store).iter_instances(TableQuery(kind, search=search)):
-            yield {
-                "id": row.key,
-                "name": row.name,
-                "status": row.status,
-                "type": row.type,
-                "fields": fields,
-            }
-        return
-    for rec in store.iter_instances(kind):
-        yield {
-            "id": rec.key,
-            "name": rec.name,
-            "status": rec.status,
-            "type": rec.type,
-            "fields": rec.fields,
-        }
-
-
 class _Screen:
     """Stdout on a terminal: a terminal is a screen, so upstream text reaches it without control
     characters (an ESC in a name must not drive it); files and pipes get the bytes as stored."""
@@ -254,47 +230,11 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 def export(args: argparse.Namespace) -> int:
     kind = args.kind
-    definition = DEFINITIONS[kind]
     with Store(existing_store(args)) as store, _output(args.output) as out:
-        records = _export_rows(store, kind, args.search)
-        n = 0
-        if args.format == "csv":
-            names = [f.name for f in definition.fields]
-            writer = csv.writer(out)
-            writer.writerow(["id", "name", "status", "type", *names])
-            for rec in records:
-                fields = rec["fields"]
-                writer.writerow(
-                    [
-                        rec["id"],
-                        rec["name"],
-                        rec["status"],
-                        rec["type"],
-                        *(_cell(fields.get(f)) for f in names),
-                    ]
-                )
-                n += 1
-        elif args.format == "jsonl":
-            for rec in records:
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                n += 1
-        else:
-            out.write("[")
-            for rec in records:
-                out.write(("\n" if n == 0 else ",\n") + json.dumps(rec, ensure_ascii=False))
-                n += 1
-            out.write("\n]\n")
+        n = exporter.write(out, store, TableQuery(kind, search=args.search), args.format)
     if args.output and args.output != "-":
         print(f"{n} {kind} written to {args.output}", file=sys.stderr)
     return 0
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def history(args: argparse.Namespace) -> int:

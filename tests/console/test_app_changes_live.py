@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import make_app, wait_for
+from app_fixtures import Received, make_app, runs_ended, wait_for
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.main import InventoryApp
 
 
-async def after_a_buildup(pilot: Any, app: InventoryApp, tab: str) -> None:
+async def after_a_buildup(pilot: Any, app: InventoryApp, ended: Received, tab: str) -> None:
     await pilot.press("b")
-    await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
+    await ended.wait(pilot, 1, 30, "the buildup")
     app.main_screen.show_tab(tab)
 
 
-async def the_feed(pilot: Any, app: InventoryApp) -> ChangesView:
-    await after_a_buildup(pilot, app, "tab-changes")
+async def the_feed(pilot: Any, app: InventoryApp, ended: Received) -> ChangesView:
+    await after_a_buildup(pilot, app, ended, "tab-changes")
     view = app.main_screen.query_one(ChangesView)
     await wait_for(pilot, lambda: view.feed.row_count > 0, 10, "the feed")
     return view
@@ -29,12 +29,13 @@ async def test_the_changes_feed_shows_an_update_while_it_is_on_screen(
 ) -> None:
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        view = await the_feed(pilot, app)
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
+        view = await the_feed(pilot, app, ended)
         key = sorted(sim.dataset.expected_keys("carriers"))[0]
         sim.dataset.set_field("carriers", key, "Name", "Renamed while watching the feed")
         await pilot.press("u")
-        await wait_for(pilot, lambda: app.runs_ended == 2, 30, "the update")
+        await ended.wait(pilot, 2, 30, "the update")
 
         def newest_is_the_change() -> bool:
             revisions = list(view.revisions.values())
@@ -48,12 +49,13 @@ async def test_the_changes_feed_shows_the_removals_of_an_update_cleanup(
 ) -> None:
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        view = await the_feed(pilot, app)
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
+        view = await the_feed(pilot, app, ended)
         key = sorted(app.store.keys("services"))[0]
         sim.dataset.set_field("services", key, "Status", "Retired")
         await pilot.press("u")
-        await wait_for(pilot, lambda: app.runs_ended == 2, 30, "the update")
+        await ended.wait(pilot, 2, 30, "the update")
 
         def removal_shown() -> bool:
             return any(r.key == key and r.change == "removed" for r in view.revisions.values())
@@ -70,8 +72,9 @@ async def test_a_status_filter_whose_rows_an_update_removed_stays_visible_and_un
 
     sim = make_sim(services=60, carriers=20, resources=60)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await after_a_buildup(pilot, app, "tab-services")
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
+        await after_a_buildup(pilot, app, ended, "tab-services")
         view = next(v for v in app.main_screen.query(InventoryView) if v.kind == "services")
         status = next(
             r.status for r in app.store.iter_instances("services") if r.status != "Operational"
@@ -88,7 +91,7 @@ async def test_a_status_filter_whose_rows_an_update_removed_stays_visible_and_un
         await wait_for(pilot, lambda: view.table.total > 0, 10, "the filtered rows")
         sim.dataset.tick()
         await pilot.press("u")  # the update's cleanup removes every service not Operational
-        await wait_for(pilot, lambda: app.runs_ended == 2, 30, "the update")
+        await ended.wait(pilot, 2, 30, "the update")
         await wait_for(pilot, lambda: view.table.total == 0, 10, "the empty filtered table")
         await wait_for(
             pilot,

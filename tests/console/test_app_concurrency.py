@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import make_app, wait_for, wait_idle
+from app_fixtures import last_result, make_app, runs_ended, wait_for, wait_idle
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -50,15 +50,17 @@ async def test_reading_and_scrolling_while_a_buildup_writes_never_meets_a_locked
     settings = {"sync.records_per_page": 20, "sync.page_concurrency": 2}
     app = make_app(sim, tmp_path, settings=settings, autostart=False)
     reads_while_writing = 0
+    ended = runs_ended(app)
 
     def count_reads(message: Message) -> None:
         nonlocal reads_while_writing
+        ended(message)
         if isinstance(message, InventoryTable.Loaded) and app.sync.running:
             reads_while_writing += 1
 
     async with app.run_test(size=(120, 36), message_hook=count_reads) as pilot:
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.sync.running or app.runs_ended, 5, "the buildup")
+        await wait_for(pilot, lambda: app.sync.running or len(ended), 5, "the buildup")
         rounds = 0
         deadline = time.monotonic() + 90
         while app.sync.running:
@@ -77,7 +79,8 @@ async def test_reading_and_scrolling_while_a_buildup_writes_never_meets_a_locked
         notes = [(n.severity, n.title, n.message) for n in app._notifications]
         assert app.is_running and app._exception is None
     assert rounds >= 2 and reads_while_writing >= 10  # the reads really ran during the writes
-    assert app.last_result is not None and app.last_result.state == "succeeded", notes
+    result = last_result(ended)
+    assert result is not None and result.state == "succeeded", notes
     assert [n for n in notes if n[0] == "error"] == []
     assert "locked" not in " ".join(str(n) for n in notes).lower()
     assert "locked" not in caplog.text.lower()

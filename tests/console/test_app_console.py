@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from app_fixtures import SMALL, last_result, make_app, runs_ended, screen_text, wait_for, wait_idle
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -32,10 +32,12 @@ def stored(app: InventoryApp) -> dict[str, int]:
 async def test_first_start_on_an_empty_store_builds_up(make_sim, tmp_path: Path) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.runs_ended == 1, what="the automatic buildup")
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
+        await ended.wait(pilot, 1, what="the automatic buildup")
         await wait_idle(pilot, app)
-        assert app.last_result is not None and app.last_result.mode == "buildup"
+        result = last_result(ended)
+        assert result is not None and result.mode == "buildup"
         assert app.store.has_completed_buildup()
         assert app.sync.next_at is not None  # the periodic update is scheduled
         assert "next sync at" in screen_text(app)
@@ -46,11 +48,12 @@ async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         await pilot.pause()
         assert not app.sync.running
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, what="the buildup to end")
+        await ended.wait(pilot, 1, what="the buildup to end")
         await wait_idle(pilot, app)
         counts = app.store.counts()
         assert counts["services"] == 120 and counts["carriers"] == 40
@@ -67,10 +70,11 @@ async def test_the_sync_log_shows_each_line_of_a_run_once(make_sim, tmp_path: Pa
     afterwards (for consoles that did not run it): whatever the timing, each is shown once."""
     sim = make_sim(**SMALL, null_keys=1)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(120, 40), message_hook=ended) as pilot:
         for runs in (1, 2):
             await pilot.press("b")
-            await wait_for(pilot, lambda runs=runs: app.runs_ended == runs, what="the buildup")
+            await ended.wait(pilot, runs, what="the buildup")
             for _ in range(3):  # the dashboard reads the store again, more than once
                 await wait_idle(pilot, app)
         shown = " ".join(
@@ -90,9 +94,10 @@ async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(make_sim, tmp_
         autostart=False,
         settings={"sync.records_per_page": 10, "sync.page_concurrency": 1},
     )
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await ended.wait(pilot, 1)
         await wait_idle(pilot, app)
         before = app.store.counts()
         # Upstream loses some carriers and resources: a completed buildup would remove them.
@@ -142,15 +147,16 @@ async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await ended.wait(pilot, 1)
         await wait_idle(pilot, app)
         gone = sorted(app.store.keys("carriers"))[:30]
         for key in gone:
             sim.dataset.remove("carriers", key)
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await ended.wait(pilot, 2)
         await wait_idle(pilot, app)
         assert app.store.count("carriers") == 40  # held back: 30 of 40 is more than half
         assert "carriers" in app.held
@@ -168,14 +174,15 @@ async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
 async def test_a_held_back_cleanup_can_be_kept(make_sim, tmp_path: Path) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await ended.wait(pilot, 1)
         await wait_idle(pilot, app)
         for key in sorted(app.store.keys("carriers"))[:30]:
             sim.dataset.remove("carriers", key)
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await ended.wait(pilot, 2)
         await wait_idle(pilot, app)
         await pilot.click("#review-carriers")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), 5)
@@ -314,14 +321,15 @@ async def test_demo_mode_says_so_and_a_scheduled_update_brings_upstream_changes(
 ) -> None:
     sim = make_sim(**SMALL, changes_per_poll=12)
     app = make_app(sim, tmp_path, demo=sim)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.runs_ended == 1, what="the automatic buildup")
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
+        await ended.wait(pilot, 1, what="the automatic buildup")
         assert "DEMO" in app.title and sim.base_url in app.sub_title
         assert app.sync.next_at is not None
         app.sync.schedule(0.05)  # the periodic update, without waiting an hour
-        await wait_for(pilot, lambda: app.runs_ended == 2, what="the scheduled update")
+        await ended.wait(pilot, 2, what="the scheduled update")
         await wait_idle(pilot, app)
-        result = app.last_result
+        result = last_result(ended)
         assert result is not None and result.mode == "update"
         changed = sum(t.counters.created + t.counters.updated for t in result.types.values())
         assert changed > 0  # the simulator ticked before the update
@@ -360,10 +368,11 @@ async def test_the_16_colour_theme_and_no_color_render(
         monkeypatch.setenv("NO_COLOR", "1")
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         if not no_color:
             app.theme = "ansi-dark"
-        await wait_for(pilot, lambda: app.runs_ended == 1, what="the buildup")
+        await ended.wait(pilot, 1, what="the buildup")
         await wait_idle(pilot, app)
         assert app.no_color is no_color  # Textual itself honours NO_COLOR (monochrome output)
         text = screen_text(app)

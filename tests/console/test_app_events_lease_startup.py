@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import make_app, wait_for
+from app_fixtures import Received, last_result, make_app, runs_ended, wait_for
 
 from tui_inventory.app import dashboard as dashboard_module
 from tui_inventory.app.dashboard import Dashboard, SyncLog
@@ -63,19 +63,20 @@ def mark_the_events_thread(
     return local, settled
 
 
-async def finish_first_buildup(pilot: Any, app: InventoryApp, sim: Any) -> None:
+async def finish_first_buildup(pilot: Any, app: InventoryApp, ended: Received, sim: Any) -> None:
     """What the operator expects: the buildup of the first start succeeded, events are live,
     and nothing said another sync was running."""
-    await wait_for(pilot, lambda: app.runs_ended >= 1, 60, "the first buildup to end")
+    await ended.wait(pilot, 1, 60, "the first buildup to end")
     await wait_for(pilot, lambda: "events live" in status_line(app), 10, "the events status")
     said = sync_log(app)
     assert "already running" not in said
     assert "has ended" not in said
     assert "read-only" not in said
     assert "events live" in said
-    assert app.last_result is not None and app.last_result.mode == "buildup"
-    assert app.last_result.state == "succeeded"
-    assert app.runs_ended == 1
+    result = last_result(ended)
+    assert result is not None and result.mode == "buildup"
+    assert result.state == "succeeded"
+    assert len(ended) == 1
     assert app.watching is None
     assert len(sim.events.hubs) == 2
 
@@ -106,8 +107,9 @@ async def test_the_first_buildup_runs_under_the_lease_the_events_take_after_it_s
 
     sim = make_sim(services=30, carriers=10, resources=30)
     app = make_app(sim, tmp_path, settings=SETTINGS)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await finish_first_buildup(pilot, app, sim)
+    ended = runs_ended(app)
+    async with app.run_test(size=(140, 40), message_hook=ended) as pilot:
+        await finish_first_buildup(pilot, app, ended, sim)
 
 
 async def test_a_first_read_that_sees_the_events_lease_knows_it_for_this_consoles_own(
@@ -149,9 +151,10 @@ async def test_a_first_read_that_sees_the_events_lease_knows_it_for_this_console
 
     sim = make_sim(services=30, carriers=10, resources=30)
     app = make_app(sim, tmp_path, settings=SETTINGS)
-    async with app.run_test(size=(140, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(140, 40), message_hook=ended) as pilot:
         await wait_for(pilot, first_read_handled.is_set, GUARD, "the first read")
         # The read saw this console's own lease: not another sync's to watch.
         assert app.watching is None
         assert app.sync.running  # the first buildup started at once
-        await finish_first_buildup(pilot, app, sim)
+        await finish_first_buildup(pilot, app, ended, sim)

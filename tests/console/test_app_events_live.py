@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import make_app, wait_for
+from app_fixtures import make_app, runs_ended, wait_for
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.dashboard import Dashboard
@@ -32,10 +32,11 @@ async def test_an_event_reaches_the_dashboard_and_the_changes_feed_within_a_seco
     sim = make_sim(services=60, carriers=20, resources=60)
     settings = {"events.enabled": True, "events.listen": "127.0.0.1:0"}
     app = make_app(sim, tmp_path, settings=settings, autostart=False)
-    async with app.run_test(size=(140, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(140, 30), message_hook=ended) as pilot:
         await wait_for(pilot, lambda: len(sim.events.hubs) == 2, 30, "the hubs to be registered")
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 60, "the buildup")
+        await ended.wait(pilot, 1, 60, "the buildup")
         app.main_screen.show_tab("tab-changes")
         view = app.main_screen.query_one(ChangesView)
         await wait_for(pilot, lambda: view.feed.row_count > 0, 10, "the feed")

@@ -8,7 +8,7 @@ from typing import Any
 from app_fixtures import SMALL, make_app
 from test_app_settings import open_settings, run_test_connection
 
-from tui_inventory.app.settings import field_id
+from tui_inventory.app.setting_fields import field_id
 
 
 async def test_the_callback_test_finds_this_hosts_listener(make_sim: Any, tmp_path: Path) -> None:

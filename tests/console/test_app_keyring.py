@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from app_fixtures import SMALL, make_app, wait_for
+from app_fixtures import SMALL, make_app, runs_ended, wait_for
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.compat import properties
@@ -142,7 +142,8 @@ async def test_without_a_usable_keyring_the_console_says_why_and_never_claims_a_
     use_keyring(backend)
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, passwords=secrets.get_password, autostart=False)
-    async with app.run_test(size=(100, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 40), message_hook=ended) as pilot:
         screen = await open_settings(pilot, app)
         await wait_for(pilot, lambda: "Checking" not in text_of(screen, "#keyring"), 10)
         explanation = text_of(screen, "#keyring")
@@ -160,7 +161,7 @@ async def test_without_a_usable_keyring_the_console_says_why_and_never_claims_a_
         # A sync needs the passwords: each type fails with the keyring's sentence, on screen.
         await leave_discarding_the_password(pilot, app)
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup to end")
+        await ended.wait(pilot, 1, 30, "the buildup to end")
         await wait_for(pilot, lambda: "failed" in panel_text(app, "services", ".state"), 10)
         assert reason in panel_text(app, "services", ".detail")
         assert reason in panel_text(app, "resources", ".detail")
@@ -177,7 +178,8 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
     sim = make_sim(**SMALL)
     passwords = functools.partial(secrets.get_password, timeout=1.0)
     app = make_app(sim, tmp_path, passwords=passwords, autostart=False)
-    async with app.run_test(size=(100, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 40), message_hook=ended) as pilot:
         screen = await open_settings(pilot, app)
         await wait_for(pilot, lambda: hanging_keyring.calls == 1, 5, "the keyring check")
         # The check hangs in the keyring; the screen takes keys all the same. (Pending is read
@@ -209,7 +211,7 @@ async def test_a_hanging_keyring_never_freezes_the_console_nor_claims_a_save(
         await wait_for(pilot, lambda: app.main_screen.tabs.active == "tab-services", 5)
         assert time.monotonic() - started < 2.0
         app.main_screen.show_tab("tab-dashboard")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 15, "the buildup to give up")
+        await ended.wait(pilot, 1, 15, "the buildup to give up")
         await wait_for(pilot, lambda: "failed" in panel_text(app, "services", ".state"), 10)
         assert "the keyring" in panel_text(app, "services", ".detail")
         assert "hang" in panel_text(app, "services", ".detail") or "did not answer" in (

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import screen_text, wait_for, wait_idle
+from app_fixtures import Received, runs_ended, screen_text, wait_for, wait_idle
 from test_app_tables import built_app, open_selected, show, view_of
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
@@ -88,12 +88,12 @@ async def test_the_changes_feed_moves_with_the_keys_of_the_tables(
 
 
 async def update_with_renamed_carriers(
-    pilot: Pilot[Any], app: InventoryApp, sim: Any, keys: list[str], runs: int
+    pilot: Pilot[Any], app: InventoryApp, sim: Any, keys: list[str], ended: Received, runs: int
 ) -> None:
     for key in keys:
         sim.dataset.set_field("carriers", key, "Name", f"Renamed {key}")
     await pilot.press("u")
-    await wait_for(pilot, lambda: app.runs_ended == runs, 30, "the update")
+    await ended.wait(pilot, runs, 30, "the update")
     await wait_idle(pilot, app)
 
 
@@ -102,7 +102,8 @@ async def test_the_feed_keeps_the_newest_in_view_or_the_row_the_operator_chose(
 ) -> None:
     app, sim = built_app(make_sim, make_engine, tmp_path)
     carriers = sorted(app.store.keys("carriers"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         view = await the_feed(pilot, app)
         feed = view.feed
         assert feed.cursor_row == 0  # on the newest
@@ -110,7 +111,7 @@ async def test_the_feed_keeps_the_newest_in_view_or_the_row_the_operator_chose(
         # revision (the update's), which is on screen, not on the row that was newest before.
         await show(pilot, app, "services")
         renamed = carriers[:3]
-        await update_with_renamed_carriers(pilot, app, sim, renamed, runs=1)
+        await update_with_renamed_carriers(pilot, app, sim, renamed, ended, runs=1)
         view = await the_feed(pilot, app)
         await wait_for(pilot, lambda: newest_of(view).key in renamed, 10, "the update")
         await pilot.pause()
@@ -123,7 +124,7 @@ async def test_the_feed_keeps_the_newest_in_view_or_the_row_the_operator_chose(
         await pilot.press(*"jjjjj")
         chosen, line = selected_key(view), feed.cursor_row - round(feed.scroll_y)
         assert chosen in feed_lines(app)[line]
-        await update_with_renamed_carriers(pilot, app, sim, carriers[3:5], runs=2)
+        await update_with_renamed_carriers(pilot, app, sim, carriers[3:5], ended, runs=2)
         await wait_for(pilot, lambda: feed.cursor_row == 5 + 2, 10, "the feed to re-read")
         await pilot.pause()
         assert {r.key for r in list(view.revisions.values())[:2]} == set(carriers[3:5])

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import sim_config, wait_for
+from app_fixtures import last_result, runs_ended, sim_config, wait_for
 from cli_fixtures import CLI, env_with_passwords, write_config
 from daemon_fixtures import DaemonProcess
 from textual.pilot import Pilot
@@ -31,8 +31,9 @@ from textual.widgets import Static
 from tui_inventory import KINDS
 from tui_inventory.app.dashboard import SyncLog
 from tui_inventory.app.inventory import InventoryView
-from tui_inventory.app.main import TAKEOVER_GRACE, InventoryApp
+from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.panel import InventoryPanel
+from tui_inventory.app.schedule import TAKEOVER_GRACE
 from tui_inventory.app.settings import SettingsScreen
 from tui_inventory.store.lease import SyncLease, live_lease
 from tui_inventory.store.repo import Store
@@ -257,7 +258,8 @@ async def test_a_lease_held_elsewhere_disables_writing_until_it_ends(
     lease.acquire()
     app = console(sim, db, tmp_path / "console", readonly=False)
     try:
-        async with app.run_test(size=(80, 24)) as pilot:
+        ended = runs_ended(app)
+        async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
             await wait_for(pilot, lambda: app.watching is not None, 10, "the lease to be seen")
             notice = f"Read-only: the sync runs on {plain(lease.host)} (pid {lease.pid})"
             assert notice in widget_text(app.dashboard.query_one("#status"))
@@ -279,8 +281,9 @@ async def test_a_lease_held_elsewhere_disables_writing_until_it_ends(
             assert abs(app.sync.next_at - (time.time() + TAKEOVER_GRACE)) < 10
             assert any("has ended" in n.message for n in app._notifications)
             await pilot.press("b")  # and the keys work again
-            await wait_for(pilot, lambda: app.runs_ended == 1, 60, "the buildup")
-            assert app.last_result is not None and app.last_result.state == "succeeded"
+            await ended.wait(pilot, 1, 60, "the buildup")
+            result = last_result(ended)
+            assert result is not None and result.state == "succeeded"
             assert app.store.count("services") == 40
     finally:
         lease.release()

@@ -11,20 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from app_fixtures import SMALL, make_app, runs_ended, screen_text, wait_for, wait_idle
 from peewee import fn
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select
 
+from tui_inventory.app.cells import fit_middle
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
-from tui_inventory.app.inventory_table import fit_middle
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.store import query as query_module
-from tui_inventory.store.query import InventoryQuery, TableQuery, search_terms
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import search_terms
+from tui_inventory.store.table_query import TableQuery
 
 HOSTILE = (
     "[@click=app.quit]Q[/] [/bold] [link=http://x]a[/link] \x1b]0;title\x07\x1b[2J "
@@ -215,11 +217,12 @@ async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes
     service = next(r for r in store.iter_instances("services") if r.status == "Operational")
     store.close()
     old_name = service.name
-    async with app.run_test(size=(120, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(120, 40), message_hook=ended) as pilot:
         await show(pilot, app, "services")
         sim.dataset.set_field("services", service.key, "Name", "Renamed by the operator")
         await pilot.press("u")
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the update")
+        await ended.wait(pilot, 1, 30, "the update")
         await wait_idle(pilot, app)
         # the table shows the new name without being asked
         table = view_of(app, "services").table
@@ -358,9 +361,10 @@ async def test_a_removed_instance_still_shows_its_history(
     carrier = next(iter(store.iter_instances("carriers")))
     store.close()
     sim.dataset.remove("carriers", carrier.key)
-    async with app.run_test(size=(120, 50)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(120, 50), message_hook=ended) as pilot:
         await pilot.press("b")  # the buildup's cleanup removes the carrier upstream lost
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup")
+        await ended.wait(pilot, 1, 30, "the buildup")
         await wait_idle(pilot, app)
         assert app.store.get("carriers", carrier.key) is None
         table = await show(pilot, app, "carriers")

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app_fixtures import SMALL, make_app, screen_text, sim_config, wait_for, wait_idle
+from app_fixtures import SMALL, make_app, runs_ended, screen_text, sim_config, wait_for, wait_idle
 from daemon_fixtures import DaemonProcess
 from textual.widgets import Sparkline
 
@@ -62,7 +62,8 @@ async def test_the_dashboard_draws_the_rate_and_the_sizes_at_80x24(
     sim = make_sim(**SMALL, latency_ms=40)
     settings = {"sync.records_per_page": 5, "sync.page_concurrency": 1}
     app = make_app(sim, tmp_path, settings=settings, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(80, 24), message_hook=ended) as pilot:
         if colours == "ansi":
             app.theme = "ansi-dark"  # what a 16-colour terminal gets
         await pilot.pause()
@@ -98,7 +99,7 @@ async def test_the_dashboard_draws_the_rate_and_the_sizes_at_80x24(
         # lower than the second.
         assert app.store.count_non_operational() > 0
         await pilot.press("u")
-        await wait_for(pilot, lambda: app.runs_ended == 2, 60, "the update")
+        await ended.wait(pilot, 2, 60, "the update")
         await wait_idle(pilot, app)
         services = app.store.count("services")
         assert trends["services"].sizes == [0, counts["services"], services]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import SMALL, make_app, screen_text, wait_for, wait_idle
+from app_fixtures import SMALL, make_app, runs_ended, screen_text, wait_for, wait_idle
 from textual.widgets import DataTable, Input
 
 from tui_inventory.app.changes import ChangesView
@@ -58,16 +58,17 @@ async def test_a_held_cleanup_is_confirmed_after_scrolling_its_list(
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 1)
+        await ended.wait(pilot, 1)
         await wait_idle(pilot, app)
         stored = app.store.keys("resources")
         gone = sorted(stored)[: len(stored) * 3 // 4]
         for key in gone:
             sim.dataset.remove("resources", key)
         await pilot.press("b")
-        await wait_for(pilot, lambda: app.runs_ended == 2)
+        await ended.wait(pilot, 2)
         await wait_idle(pilot, app)
         assert "resources" in app.held
         app.review_cleanup("resources")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import wait_for
+from app_fixtures import runs_ended, wait_for
 from test_app_tables import built_app, show, view_of
 from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
@@ -49,7 +49,8 @@ async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing
     make_sim, make_engine, tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         await pilot.pause()
         burst(app, "/ubs")
         await settle(pilot)
@@ -59,7 +60,7 @@ async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing
         await settle(pilot)
         assert app.is_running
         assert app.screen is app.main_screen, "s opened the Settings"
-        assert not app.sync.running and app.runs_ended == 0, "a letter started a sync"
+        assert not app.sync.running and not ended.messages, "a letter started a sync"
         search = view_of(app, "services").query_one("#search", Input)
         assert search.value == "bold"  # (the search box selects its text when focused)
         assert app.focused is search
@@ -67,28 +68,30 @@ async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing
 
 async def test_a_burst_into_the_settings_stays_text(make_sim, make_engine, tmp_path: Path) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         await show(pilot, app, "services")
         burst(app, "sbuxq")  # s opens the Settings; the rest is typed into its first field
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
         field = app.focused
         assert isinstance(field, Input) and field.value.endswith("buxq")
-        assert not app.sync.running and app.runs_ended == 0
+        assert not app.sync.running and not ended.messages
 
 
 async def test_a_burst_into_the_export_dialog_stays_text(
     make_sim, make_engine, tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         await show(pilot, app, "services")
         burst(app, "e\x15bqux.json")  # e opens the export dialog; ctrl+u clears its path
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
         path = app.screen.query_one("#path", Input)
         assert path.value == "bqux.json" and app.focused is path
-        assert app.is_running and not app.sync.running and app.runs_ended == 0
+        assert app.is_running and not app.sync.running and not ended.messages
 
 
 async def test_a_paste_right_after_slash_goes_to_the_search_box(

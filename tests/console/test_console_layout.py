@@ -13,8 +13,8 @@ from app_fixtures import screen_text, wait_for
 from test_app_tables import built_app, search, show, view_of
 from test_console_burst_keys import settle
 
+from tui_inventory.app.cells import column_widths
 from tui_inventory.app.dashboard import SyncLog
-from tui_inventory.app.inventory_table import column_widths
 from tui_inventory.text import plain
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import SMALL, make_app, screen_text, wait_for
+from app_fixtures import SMALL, make_app, runs_ended, screen_text, wait_for
 from keyring.backends import fail
 from test_console_burst_keys import settle
 
@@ -22,8 +22,9 @@ async def test_no_password_is_explained_once_and_tersely_elsewhere(
 ) -> None:
     use_keyring(fail.Keyring())
     app = make_app(make_sim(**SMALL), tmp_path, passwords=secrets.get_password)
-    async with app.run_test(size=(100, 50)) as pilot:
-        await wait_for(pilot, lambda: app.runs_ended == 1, 30, "the buildup to fail")
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 50), message_hook=ended) as pilot:
+        await ended.wait(pilot, 1, 30, "the buildup to fail")
         await wait_for(pilot, lambda: app._notifications, 5, "the toast")
         await settle(pilot)
         log = "\n".join(line.plain for line in app.main_screen.query_one(SyncLog).lines_kept)

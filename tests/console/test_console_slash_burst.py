@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import SMALL, make_app, screen_text, wait_for
+from app_fixtures import SMALL, Received, make_app, runs_ended, screen_text, wait_for
 from test_app_keys import the_feed
 from test_app_tables import built_app, show
 from test_console_burst_keys import burst, settle
@@ -26,19 +26,20 @@ from tui_inventory.simulator.drift import drift
 from tui_inventory.store.repo import Store
 
 
-def nothing_started(app: InventoryApp) -> bool:
-    return app.is_running and not app.sync.running and app.runs_ended == 0
+def nothing_started(app: InventoryApp, ended: Received) -> bool:
+    return app.is_running and not app.sync.running and not ended.messages
 
 
 async def test_a_burst_after_slash_on_the_changes_tab_is_typed_into_the_since_box(
     make_sim, make_engine, tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         view = await the_feed(pilot, app)
         burst(app, "/ubsqatar")
         await settle(pilot)
-        assert nothing_started(app), "a letter after / quit or started a sync"
+        assert nothing_started(app, ended), "a letter after / quit or started a sync"
         assert app.screen is app.main_screen, "s opened the Settings"
         since = view.query_one("#changes-since", Input)
         assert since.value == "ubsqatar"
@@ -50,7 +51,8 @@ async def test_a_burst_after_slash_on_the_instance_view_does_nothing(
     make_sim, make_engine, tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
         table = await show(pilot, app, "services")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "the instance")
@@ -58,7 +60,7 @@ async def test_a_burst_after_slash_on_the_instance_view_does_nothing(
         await wait_for(pilot, lambda: table.rows[0].key in screen_text(app), 5, "it drawn")
         burst(app, "/ubsqatar")
         await settle(pilot)
-        assert nothing_started(app), "a letter after / quit the console"
+        assert nothing_started(app, ended), "a letter after / quit the console"
         assert app.screen is instance, "s opened the Settings"
         await pilot.press("s")  # typed once / had been answered: a key again
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), 5, "Settings")

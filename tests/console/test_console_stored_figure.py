@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import make_app, wait_for
+from app_fixtures import make_app, runs_ended, wait_for
 
 from tui_inventory.app.panel import InventoryPanel
 
@@ -17,7 +17,8 @@ FIGURES = re.compile(r"(\d+) stored · this run so far:\nreceived \d+, created (
 async def test_stored_never_trails_created_during_a_buildup(make_sim: Any, tmp_path: Path) -> None:
     sim = make_sim(services=400, carriers=40, resources=100, seed=3, latency_ms=30)
     app = make_app(sim, tmp_path, settings={"sync.records_per_page": 20})
-    async with app.run_test(size=(100, 40)) as pilot:
+    ended = runs_ended(app)
+    async with app.run_test(size=(100, 40), message_hook=ended) as pilot:
         seen: list[tuple[int, int]] = []
 
         def sample() -> bool:
@@ -25,7 +26,7 @@ async def test_stored_never_trails_created_during_a_buildup(make_sim: Any, tmp_p
             found = FIGURES.search(str(panel.query_one(".details").render()))
             if found:
                 seen.append((int(found[1]), int(found[2])))
-            return app.runs_ended > 0
+            return len(ended) > 0
 
         await wait_for(pilot, sample, 60, "the buildup to end")
         assert len(seen) >= 3, seen

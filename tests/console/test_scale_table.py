@@ -18,8 +18,8 @@ from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import InventoryTable, InventoryView
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.config import Config
-from tui_inventory.store.query import TableQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import TableQuery
 
 sys.path.insert(0, str(ROOT))
 from benchmarks.loader import load

@@ -26,8 +26,9 @@ import pytest
 import tomli_w
 
 from tui_inventory import KINDS
-from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import SORTS, TableQuery
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 

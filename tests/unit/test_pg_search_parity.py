@@ -14,8 +14,9 @@ import pytest
 
 from tui_inventory.store import pg_search
 from tui_inventory.store import query as query_module
-from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import SORTS, TableQuery
 from tui_inventory.tmf.mapping import Mapped
 
 NAMES = (

@@ -14,8 +14,11 @@ import pytest
 
 from tui_inventory.store import query as query_module
 from tui_inventory.store import search as search_module
-from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery, search_terms
+from tui_inventory.store import seek as seek_module
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import search_terms
+from tui_inventory.store.table_query import SORTS, TableQuery
 from tui_inventory.tmf.mapping import Mapped
 
 WORDS = (
@@ -328,9 +331,9 @@ def test_broad_searches_show_rows_before_counting_them(
     # positions already known (a far window collects the matches).
     monkeypatch.setattr(query_module, "MATERIALIZE", 10)
     monkeypatch.setattr(search_module, "SPAN", span)
-    monkeypatch.setattr(query_module, "PROBES", probes)
-    monkeypatch.setattr(query_module, "PROBE_ROWS", probe_rows)
-    monkeypatch.setattr(query_module, "BLOCK_MAX", 64)
+    monkeypatch.setattr(seek_module, "PROBES", probes)
+    monkeypatch.setattr(seek_module, "PROBE_ROWS", probe_rows)
+    monkeypatch.setattr(seek_module, "BLOCK_MAX", 64)
     rng = random.Random(17)
     keys = _keys(rng, 1500)
     _load(store, [_mapped(rng, k) for k in keys])

@@ -23,8 +23,9 @@ from tui_inventory.errors import LeaseHeld, StoreError
 from tui_inventory.store import schema
 from tui_inventory.store.lease import LEASE_NAME, SyncLease, current_lease, database_time
 from tui_inventory.store.migrate import TABLES, table_name
-from tui_inventory.store.query import InventoryQuery, TableQuery
+from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.table_query import TableQuery
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.mapping import Mapped

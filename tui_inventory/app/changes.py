@@ -29,9 +29,9 @@ from tui_inventory.store.repo import RevisionRecord, Store
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
+from .cells import fit, fit_middle
 from .filters import FilterSelect
 from .instance import InstanceScreen, moment
-from .inventory_table import fit, fit_middle
 from .keys import ROW_KEYS
 from .textkeys import focus_now
 

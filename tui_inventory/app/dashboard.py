@@ -32,8 +32,8 @@ from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 from tui_inventory.times import console_time
 
-from .inventory_table import Reader, store_of
 from .panel import InventoryPanel
+from .reader import Reader, store_of
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from tui_inventory.store.query import SORTS, TableQuery
+from tui_inventory.store.export import export_file
+from tui_inventory.store.table_query import SORTS, TableQuery
 from tui_inventory.text import plain
 
 from .filters import FilterSelect
@@ -59,7 +60,7 @@ class SearchInput(Input):
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Asks where to write the export; .json writes JSON, anything else CSV."""
+    """Asks where to write the export; .json writes JSON, .jsonl JSON lines, anything else CSV."""
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -80,7 +81,9 @@ class ExportScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"Export {self.what}"), classes="title")
-            yield Static(Text("A path ending in .json writes JSON; any other, CSV."))
+            yield Static(
+                Text("A path ending in .json writes JSON, .jsonl JSON lines; any other, CSV.")
+            )
             yield Input(self.default, id="path")
             with Horizontal():
                 yield Button("Export", variant="primary", id="export")
@@ -321,4 +324,4 @@ class InventoryView(Vertical):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _write(self, q: TableQuery, path: Path) -> tuple[int, str]:
-        return self.table.iq.export(q, path), str(path)
+        return export_file(self.table.iq.store, q, path), str(path)

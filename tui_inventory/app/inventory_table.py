@@ -10,17 +10,13 @@ cell is API data: it is shown through `plain` as literal text, never as markup.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -28,14 +24,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
-from tui_inventory.store.db import is_interrupted
-from tui_inventory.store.query import SORTS, InventoryQuery, Row, TableQuery
-from tui_inventory.store.repo import Store
+from tui_inventory.store.query import InventoryQuery
+from tui_inventory.store.table_query import SORTS, Row, TableQuery
 from tui_inventory.text import plain
 from tui_inventory.tmf.definitions import DEFINITIONS
 
+from .cells import KEY_CAP, column_widths, fit, fit_middle
 from .instance import InstanceScreen
 from .keys import ROW_KEYS
+from .reader import Reader, store_of
 
 TITLES = {
     "name": "Name",
@@ -44,63 +41,6 @@ TITLES = {
     "site": "Site",
     "updated_at": "Updated",
 }
-T = TypeVar("T")
-
-
-KEY_CAP = 40  # cells the key column may take at most (a UUID is 36)
-NAME_MIN = 12  # cells the name column keeps when the key column grows
-NAME_WIDE = 60  # cells the name column takes before type and site widen
-WIDE_CAP = 36  # cells type and site widen to at most
-
-
-def column_widths(width: int, key: int = 0) -> list[int]:
-    """Cell widths of SORTS' columns in `width` cells (each cell has one space before it). The
-    key column grows to `key` cells (the longest key shown), up to KEY_CAP and as long as the
-    name keeps NAME_MIN: on a narrow terminal the keys tell the instances apart, not the names."""
-    wide = width >= 120
-    fixed = [18, 0, 14, 14, 16, 16] if wide else [14, 0, 11, 10, 10, 10]
-    spare = width - sum(fixed) - len(fixed) - NAME_MIN  # what the name column can give up
-    fixed[0] += max(0, min(min(key, KEY_CAP) - fixed[0], spare))
-    fixed[1] = max(8, width - sum(fixed) - len(fixed))
-    # On a wide terminal the name stops at NAME_WIDE: the rest widens type and site, which a
-    # long value otherwise cut while the name column stood mostly empty.
-    extra = fixed[1] - NAME_WIDE
-    if extra > 0:
-        fixed[1] = NAME_WIDE
-        for column in (3, 4):
-            grow = min(extra // 2 if column == 3 else extra, WIDE_CAP - fixed[column])
-            fixed[column] += max(0, grow)
-            extra -= max(0, grow)
-        fixed[1] += extra
-    return fixed
-
-
-def fit(value: Any, width: int) -> str:
-    """`value` as literal text in exactly `width` cells, cut with an ellipsis."""
-    text = plain(value, limit=width * 2 + 1)
-    if cell_len(text) > width:
-        return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
-    return set_cell_size(text, width)
-
-
-def fit_middle(value: Any, width: int) -> str:
-    """Like `fit`, but a text too long loses its middle, not its end: keys that share a long
-    prefix (`CAR-ASTRA1P-0007`, `CAR-ASTRA1P-0008`) stay apart as `CAR-AS…1P-0007`."""
-    text = value if isinstance(value, str) else plain(value)
-    if len(text) > 4 * width + 8:  # (a 100 kB key: only its ends can be shown)
-        text = text[: 2 * width] + "…" + text[-2 * width :]
-    text = plain(text)
-    if cell_len(text) <= width or width < 5:
-        return fit(text, width)
-    tail_cells = width // 2
-    head = set_cell_size(text, width - 1 - tail_cells)
-    tail, cells = "", 0
-    for char in reversed(text):
-        size = cell_len(char)
-        if cells + size > tail_cells:
-            break
-        tail, cells = char + tail, cells + size
-    return head + "…" + " " * (tail_cells - cells) + tail
 
 
 @dataclass(frozen=True)
@@ -127,43 +67,6 @@ class _Filled:
     epoch: int
     start: int
     rows: list[Row]
-
-
-class Reader:
-    """The one thread, and so the one database connection, a table reads with: its page cache
-    stays warm from one read to the next (a new connection per read would start cold), and a
-    newer query can interrupt an older one still running on it."""
-
-    CACHE_KIB = 16_000  # the connection's page cache: the OS caches the file as well
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="table-reader")
-        self._connection: Any = None
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, fn, args)
-
-    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        if self._connection is None and not self.store.is_postgres:
-            self._connection = self.store.db.connection()  # this thread's own
-            self._connection.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
-        return fn(*args)
-
-    def interrupt(self) -> None:
-        """Stop the statement running on the reader now, if any (SQLite)."""
-        if self._connection is not None:
-            self._connection.interrupt()
-
-    @staticmethod
-    def interrupted(error: BaseException | None) -> bool:
-        return is_interrupted(error)
-
-    def close(self) -> None:
-        self.interrupt()
-        self._pool.submit(self.store.db.close)  # closes the reader thread's connection
-        self._pool.shutdown(wait=False)
 
 
 class InventoryTable(ScrollView, can_focus=True):
@@ -517,11 +420,6 @@ class InventoryTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
-
-
-def store_of(app: App[Any]) -> Store:
-    """The app's store (the console app has one; widgets are typed against any App)."""
-    return cast(Store, app.store)  # type: ignore[attr-defined]
 
 
 def _when(stamp: str, width: int) -> str:

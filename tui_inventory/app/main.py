@@ -1,20 +1,11 @@
-"""The console application: its main screen, the keys, the sync schedule and the data refresh.
+"""The console application: the keys, what the sync worker reports, and the data refresh.
 
 The app owns the store (`.store`), the settings (`.config`) and whether it may sync: never when
 started with `--readonly`, and not while another process holds the sync lease (`.watching`).
 The sync runs in `SyncWorker`'s thread; the app turns what it reports into the dashboard's
 state, notifications and — throttled — a `DataChanged` for the views that show data. The next
-periodic update is scheduled when a run ends, so runs never overlap.
-
-Whatever this console does, it reads the store again and again (poll, then schedule the next
-poll, so reads never overlap): every second while another process syncs — the dashboard shows
-that sync's progress, counts and log live and the tables re-read when a revision was written —
-and every few seconds otherwise, to notice one starting. While another process syncs, the keys
-and screens that would write (b, u, c, cleanup decisions, settings) are disabled and say why.
-When its lease is free again, a console not started with `--readonly` takes its normal role
-back: its next run is due `sync.update_frequency` after the last sync anyone finished, plus
-`TAKEOVER_GRACE`, so a daemon on the same schedule, being restarted or standing by, gets the lease
-first (and the console, seeing it, holds back again).
+periodic update is scheduled when a run ends, so runs never overlap: when it reads the store and
+syncs, and how it follows another process's sync, is `app/schedule.py`.
 
 The flow from an upstream page to a row on screen, module by module: docs/architecture.md.
 """
@@ -31,32 +22,29 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from rich.text import Text
-from textual.app import ComposeResult, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Header, Input, TabbedContent, TabPane
+from textual.widgets import Button
 
-from tui_inventory import KINDS, logs
+from tui_inventory import logs
 from tui_inventory.config import Config
-from tui_inventory.store.lease import DEFAULT_TTL, LeaseInfo
+from tui_inventory.store.lease import LeaseInfo
 from tui_inventory.store.repo import HeldRecord, Store
 from tui_inventory.sync import events as ev
-from tui_inventory.sync.engine import PasswordSource, RunResult
+from tui_inventory.sync.engine import PasswordSource
 from tui_inventory.text import plain
-from tui_inventory.times import parse_iso
-from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import ChangesView
 from .cleanup import cleanup_dialog
-from .dashboard import Dashboard, Snapshot
+from .dashboard import Dashboard
 from .events_link import EventsLink
-from .footer import ConsoleFooter
 from .help import HelpScreen
 from .inventory import InventoryView
-from .mend import mend_first
+from .main_screen import MainScreen
 from .messages import (
     CleanupSettled,
     DataChanged,
@@ -67,22 +55,16 @@ from .messages import (
     SyncStarted,
 )
 from .outcome import run_outcome
+from .schedule import TAKEOVER_GRACE, SyncSchedule
 from .settings import SettingsScreen
-from .textkeys import TextSafeApp, focus_now
 from .verify import VerifyJob, start_verify
 from .worker import SyncWorker
 
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL = 0.5  # at most two data refreshes a second during a sync
-FOLLOW_POLL = 1.0  # seconds between reads of the store while another process syncs it
-IDLE_POLL = 3.0  # and otherwise (to notice one starting); none while this console syncs
-POLL_RETRY_CAP = 30.0  # the longest wait between reads while the database cannot be read
-TAKEOVER_GRACE = DEFAULT_TTL  # a console's own run waits this long after another's lease ended
 SHUTDOWN_WAIT = 60.0  # seconds to let a cancelled sync finish its page when the console quits
-READONLY_NOTICE = "This console is read-only (--readonly): it never syncs or changes settings."
 WRITERS = ("buildup", "update", "cancel_sync", "review_cleanup")  # off while read-only
-TABS = ("tab-dashboard", *(f"tab-{k}" for k in KINDS), "tab-changes")
 
 
 def sixteen_colours(environ: dict[str, str]) -> bool:
@@ -93,59 +75,7 @@ def sixteen_colours(environ: dict[str, str]) -> bool:
     return bool(term) and term != "dumb" and "256" not in term and "direct" not in term
 
 
-class MainScreen(Screen[None]):
-    """Header, the tabs (dashboard, the three inventories, changes), footer."""
-
-    # Below 36 rows (an 80×24 terminal) the dashboard drops its blank lines: see theme.tcss.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
-
-    BINDINGS = [
-        Binding("tab", "next_tab", "Next tab", show=False),
-        Binding("shift+tab", "previous_tab", "Previous tab", show=False),
-    ]
-
-    def __init__(self, sync: SyncWorker) -> None:
-        super().__init__(id="main")
-        self.sync = sync
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with TabbedContent(id="tabs", initial="tab-dashboard"):
-            with TabPane("Dashboard", id="tab-dashboard"):
-                yield Dashboard()
-            for kind in KINDS:
-                with TabPane(DEFINITIONS[kind].title, id=f"tab-{kind}"):
-                    yield InventoryView(kind)
-            with TabPane("Changes", id="tab-changes"):
-                yield ChangesView()
-        yield ConsoleFooter(compact=True)
-        yield self.sync
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#tabs", TabbedContent)
-
-    def show_tab(self, tab: str) -> None:
-        self.tabs.active = tab
-        pane = self.tabs.get_pane(tab)
-        # The pane's first control that is not a text box, so letters stay keys, not text.
-        for widget in pane.query("*"):
-            if widget.focusable and not isinstance(widget, Input):
-                focus_now(widget)  # (before the keys that follow: / then focuses the search)
-                return
-        self.set_focus(None)
-
-    def on_tabbed_content_tab_activated(self) -> None:
-        self.app.refresh_bindings()  # the footer shows the keys of the tab shown
-
-    def action_next_tab(self) -> None:
-        self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
-
-    def action_previous_tab(self) -> None:
-        self.show_tab(TABS[(TABS.index(self.tabs.active) - 1) % len(TABS)])
-
-
-class InventoryApp(TextSafeApp):
+class InventoryApp(SyncSchedule):
     """The tui-inventory console."""
 
     CSS_PATH = Path(__file__).with_name("theme.tcss")  # absolute: subclasses live elsewhere
@@ -223,8 +153,6 @@ class InventoryApp(TextSafeApp):
         self.watching: LeaseInfo | None = None  # the lease of a sync another process runs now
         self.problem: str | None = None  # why the store cannot be read, while it cannot
         self.held: dict[str, HeldRecord] = {}
-        self.runs_ended = 0  # runs that finished or were refused since the console started
-        self.last_result: RunResult | None = None
         self._refresh_timer: Timer | None = None
         self._poll_timer: Timer | None = None
         self._poll_failures = 0
@@ -292,32 +220,6 @@ class InventoryApp(TextSafeApp):
             return self.dashboard
         except NoMatches:
             return None
-
-    @property
-    def read_only(self) -> str | None:
-        """Why this console may not sync, decide cleanups or save settings now; None if it may."""
-        if self.watching is not None:
-            flag = " (--readonly)" if self.readonly else ""
-            return f"read-only{flag}: the sync runs on {where(self.watching)}"
-        if self.readonly:
-            return "read-only console (--readonly): shows the store, never syncs"
-        return None
-
-    @property
-    def settings_lock(self) -> str | None:
-        """Why settings cannot be saved now, completing "This console is …"; None if they can."""
-        if self.watching is not None:
-            return f"read-only while the sync runs on {where(self.watching)}"
-        return "read-only (--readonly)" if self.readonly else None
-
-    def refusal(self) -> str:
-        """The answer to a key that would write while read-only."""
-        if self.watching is None:
-            return READONLY_NOTICE
-        return (
-            f"{self.read_only}. Buildups, updates, cancelling and cleanup decisions are its to "
-            "make; this console shows its progress live."
-        )
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -470,8 +372,6 @@ class InventoryApp(TextSafeApp):
     def on_sync_finished(self, message: SyncFinished) -> None:
         result = message.result
         self.sync_mode = None
-        self.last_result = result
-        self.runs_ended += 1
         severity: SeverityLevel = "error"
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
@@ -481,7 +381,6 @@ class InventoryApp(TextSafeApp):
 
     def on_sync_refused(self, message: SyncRefused) -> None:
         self.sync_mode = None
-        self.runs_ended += 1
         sentence = plain(message.message, limit=1000)
         self.notify(
             sentence,
@@ -504,145 +403,11 @@ class InventoryApp(TextSafeApp):
             self.notify(f"Cleanup of {message.kind} discarded: nothing removed.", title="Cleanup")
         self.refresh_data(now=True)
 
-    def on_dashboard_loaded(self, message: Dashboard.Loaded) -> None:
-        if not self.screen_stack:  # a read that finished while the console was closing
-            return
-        snapshot = message.snapshot
-        self.held = dict(snapshot.held)
-        if self.problem is not None:
-            self.problem, self._poll_failures = None, 0
-            self.dashboard.log_line("info", "the database can be read again")
-        takeover = False
-        if not self.sync.running and not snapshot.sync_running:
-            takeover = self._set_watching(self._foreign(snapshot.lease))
-        if snapshot.revision != self._revision:
-            self._revision = snapshot.revision
-            if not self.sync.running:
-                self._broadcast()  # another process wrote: the views re-read
-        if not self._started:
-            self._started = True
-            run = snapshot.progress.run
-            self._followed_run = run.id if run is not None else None
-            self._first_run(snapshot)
-        else:
-            ended = self._foreign_run_ended(snapshot)  # (noted even when nothing follows)
-            if (ended or takeover) and self.autostart and self.read_only is None:
-                self._schedule(self._due(snapshot) + TAKEOVER_GRACE)
-        self.refresh_bindings()
-        self._show_status()
-        self._schedule_poll()
-
-    def on_dashboard_load_failed(self, message: Dashboard.LoadFailed) -> None:
-        self._poll_failures += 1
-        if self.problem is None:
-            self.notify(
-                f"Cannot read the database: {message.error}. Trying again.",
-                title="Database",
-                severity="error",
-                timeout=10,
-            )
-            self.dashboard.log_line("error", f"cannot read the database: {message.error}")
-        self.problem = message.error
-        self._show_status()
-        self._schedule_poll(min(POLL_RETRY_CAP, FOLLOW_POLL * 2**self._poll_failures))
-
     def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
         self._started &= not self.config.bad_values()  # mended: the first run, at the next read
         self.config = message.config
         if self.sync.next_at is not None:
             self._schedule()
-
-    # -- another process's sync ---------------------------------------------------------------
-
-    def _foreign(self, lease: LeaseInfo | None) -> LeaseInfo | None:
-        """The lease unless this console's own events hold it (known by the holder they set
-        before taking it: a read may see the lease before `EventsLink.lease` is set)."""
-        own = self.sync.events.holder if self.sync.events is not None else None
-        return None if lease is not None and own is not None and lease.holder == own else lease
-
-    def _set_watching(self, lease: LeaseInfo | None) -> bool:
-        """Follow the sync lease another process holds (None: nobody's); True when it was
-        just freed."""
-        before, self.watching = self.watching, lease
-        if (before is None) == (lease is None):
-            return False
-        for screen in self.screen_stack:
-            if isinstance(screen, SettingsScreen):
-                screen.set_read_only(self.settings_lock)
-        if lease is not None:
-            self.sync.unschedule()  # its runs are the ones that count now
-            notice = self.read_only or ""
-            self.notify(
-                f"{notice[:1].upper()}{notice[1:]}; its progress, counts and log are shown here "
-                "live.",
-                title="Read-only",
-                severity="warning",
-                timeout=10,
-            )
-            self.dashboard.log_line("info", notice)
-            return False
-        assert before is not None
-        ended = f"the sync on {where(before)} has ended"
-        if not self.readonly:
-            ended += "; this console may sync again"
-        self.notify(f"{ended[:1].upper()}{ended[1:]}.", title="Sync")
-        self.dashboard.log_line("info", ended)
-        return True
-
-    def _foreign_run_ended(self, snapshot: Snapshot) -> bool:
-        """A buildup or update another process ran has ended since the last read."""
-        run = snapshot.progress.run
-        if run is None or run.id == self._followed_run or run.id in self._own_runs:
-            return False
-        if run.state == "running" or run.mode not in ("buildup", "update"):
-            return False
-        self._followed_run = run.id
-        return True
-
-    # -- schedule -----------------------------------------------------------------------------
-
-    def _first_run(self, snapshot: Snapshot) -> None:
-        """SPEC §5: a first start with an empty store builds up; otherwise updates on schedule.
-        While another process syncs, nothing: its lease's end schedules this console's run."""
-        if mend_first(self) or self.readonly or not self.autostart or self.watching is not None:
-            return
-        if not snapshot.completed_buildup:
-            self.start_sync("buildup")
-        else:
-            # Not yet due: another process (a daemon) may sync on the same schedule; let it go
-            # first. Overdue: nobody does, so at once.
-            due = self._due(snapshot)
-            self._schedule(due + TAKEOVER_GRACE if due > 0 else 0.0)
-
-    def _due(self, snapshot: Snapshot) -> float:
-        """Seconds until a run is due: `sync.update_frequency` after the last sync anyone
-        finished; at once when that is past or while no buildup has completed."""
-        since = _age(snapshot.last_sync)
-        if not snapshot.completed_buildup or since is None:
-            return 0.0
-        return max(0.0, self.config.sync.update_frequency - since)
-
-    def _schedule(self, delay: float | None = None) -> None:
-        if self.read_only is None:
-            self.sync.schedule(float(self.config.sync.update_frequency) if delay is None else delay)
-        self._show_status()
-
-    def _schedule_poll(self, delay: float | None = None) -> None:
-        """Read the store again in `delay` seconds (poll, then schedule: reads never overlap)."""
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-            self._poll_timer = None
-        if self.sync.running:
-            return  # our own run's events refresh the dashboard; its end reads again
-        if delay is None:
-            delay = FOLLOW_POLL if self.watching is not None else IDLE_POLL
-        self._poll_timer = self.set_timer(delay, self._poll, name="poll store")
-
-    def _poll(self) -> None:
-        self._poll_timer = None
-        if not self.sync.running:
-            for dashboard in self.main_screen.query(Dashboard):  # none once it is closing
-                dashboard.reload()
 
     # -- data refresh -------------------------------------------------------------------------
 
@@ -699,21 +464,6 @@ class InventoryApp(TextSafeApp):
             )
         )
         self._close_messages_no_wait()
-
-
-def where(lease: LeaseInfo) -> str:
-    """Which process holds the sync lease, for the operator: "HOST (pid N)"."""
-    return f"{plain(lease.host, limit=80)} (pid {lease.pid})"
-
-
-def _age(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        when = parse_iso(iso)
-    except ValueError:
-        return None
-    return max(0.0, time.time() - when.timestamp())
 
 
 def run_console(
