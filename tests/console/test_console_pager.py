@@ -24,7 +24,8 @@ async def test_a_burst_after_slash_on_the_instance_view_is_the_text_to_find(
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "the instance")
         instance = app.screen
-        await wait_for(pilot, lambda: "History" in screen_text(app), 5, "it drawn")
+        assert isinstance(instance, InstanceScreen)
+        await wait_for(pilot, lambda: instance.shown and instance.snapshot, 5, "it drawn")
         await settle(pilot)
         burst(app, "/ubsqatar")
         await settle(pilot)
