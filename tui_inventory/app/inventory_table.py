@@ -36,6 +36,7 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .instance import InstanceScreen
 from .keys import ROW_KEYS
+from .narrow import narrow_widths
 
 TITLES = {
     "name": "Name",
@@ -72,7 +73,7 @@ def column_widths(width: int, key: int = 0) -> list[int]:
             fixed[column] += max(0, grow)
             extra -= max(0, grow)
         fixed[1] += extra
-    return fixed
+    return narrow_widths(width, key, fixed) or fixed
 
 
 def fit(value: Any, width: int) -> str:
@@ -456,7 +457,7 @@ class InventoryTable(ScrollView, can_focus=True):
             x = 0
             widths = self.widths()
             for column, width in zip(SORTS, widths, strict=True):
-                x += width + 1
+                x += width + 1 if width else 0  # (a column of width 0 is not shown)
                 if offset.x < x:
                     self.post_message(self.SortClicked(column))
                     return
@@ -508,7 +509,9 @@ class InventoryTable(ScrollView, can_focus=True):
     def _strip(cells: list[Any], widths: list[int], style: Style, width: int) -> Strip:
         cut = [fit_middle, *[fit] * (len(cells) - 1)]  # a key keeps its end, a name its start
         segments = [
-            Segment(" " + f(c, w), style) for f, c, w in zip(cut, cells, widths, strict=False)
+            Segment(" " + f(c, w), style)
+            for f, c, w in zip(cut, cells, widths, strict=False)
+            if w  # (a column of width 0 is not shown: narrow.py)
         ]
         return Strip(segments).adjust_cell_length(width, style)
 
