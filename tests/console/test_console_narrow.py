@@ -1,5 +1,5 @@
 """At 60×20 the operator still sees each instance's name and updated time (cut with …), the
-footer keeps `s Settings`, `? Help` and `q Quit` (the palette key goes first), and the status
+footer keeps `s Settings`, `? Help` and `q Quit` (others are left out first), and the status
 filter's options are never wrapped mid-word."""
 
 from __future__ import annotations

@@ -109,6 +109,13 @@ class WindowInput(Input):
         kw.setdefault("validate_on", ["submitted", "blur"])
         super().__init__(valid_empty=True, **kw)
 
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        # The keys go back to the feed at once: a tab typed right after goes on to the next tab.
+        view = next((a for a in self.ancestors if isinstance(a, ChangesView)), None)
+        if view is not None:
+            focus_now(view.feed)
+
 
 class ChangesView(Vertical):
     """The latest revisions across all three inventories, newest first."""
@@ -292,8 +299,7 @@ class ChangesView(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.reload(asked=True)
-        focus_now(self.feed)  # the window applied: the keys go back to the feed
+        self.reload(asked=True)  # (the keys went back to the feed: WindowInput.action_submit)
 
     def action_window(self, id_: str) -> None:
         focus_now(self.query_one(f"#{id_}", Input))

@@ -4,9 +4,9 @@ Textual docks the command-palette key on the right, over the row of keys, and it
 gives that key the right margin of every key: through that last cell a letter of the key scrolled
 under it showed (`▏^p paletteS`), and the key it covered was cut mid-word. Here the palette key
 has no margin, and the keys that do not fit whole are left out rather than cut (the help lists
-them all, the command palette offers them). On a narrow terminal (60 columns) the palette key
-goes first (ctrl+p still opens it); then the keys left out are the others than `? Help`,
-`s Settings` and `q Quit`, which stay while there is room for them. And the
+them all, the command palette offers them); `? Help` stays while there is room for it, and on a
+terminal narrower than 80 columns `s Settings` and `q Quit` too (the others are left out first:
+at 80 the keys of the tab come first). And the
 keys are composed again only when they changed (Textual's footer does it at every refresh of the
 bindings, and is blank for a moment each time).
 """
@@ -19,7 +19,9 @@ from rich.cells import cell_len
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-KEEP = ("help", "settings", "quit", "quit_asking")  # the keys that stay when others cannot
+KEEP = ("help",)  # the actions whose keys stay when others must be left out
+NARROW = 80  # below this many columns these stay too: the way out and to the settings
+KEEP_NARROW = (*KEEP, "settings", "quit", "quit_asking")
 
 
 class ConsoleFooter(Footer):
@@ -57,12 +59,8 @@ class ConsoleFooter(Footer):
         palette = [k for k in keys if k.has_class("-command-palette")]
         keys = [k for k in keys if k not in palette]
         room = self.size.width - sum(_width(k) for k in palette)
-        narrow = sum(_width(k) for k in keys) > room
-        for key in palette:  # (it is given up first: ctrl+p works without it)
-            key.display = not narrow
-        if narrow:
-            room = self.size.width
-        kept = [k for k in keys if k.action in KEEP]
+        keep = KEEP_NARROW if self.size.width < NARROW else KEEP
+        kept = [k for k in keys if k.action in keep]
         if sum(_width(k) for k in kept) > room:
             kept = []
         room -= sum(_width(k) for k in kept)

@@ -69,6 +69,7 @@ from .messages import (
 from .outcome import run_outcome
 from .quitting import QuitDialog, quit_dialog
 from .settings import SettingsScreen
+from .tabs import ConsoleTabs
 from .textkeys import TextSafeApp, focus_now
 from .verify import VerifyJob, start_verify
 from .worker import SyncWorker
@@ -111,7 +112,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(id="tabs", initial="tab-dashboard"):
+        with ConsoleTabs(id="tabs", initial="tab-dashboard"):
             with TabPane("Dashboard", id="tab-dashboard"):
                 yield Dashboard()
             for kind in KINDS:

@@ -172,14 +172,17 @@ class FindBar(Horizontal):
             count.update(f"{which}/{total}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.close()
+        event.stop()  # (closed already: FindInput.action_submit)
 
 
 class FindInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "done", "Done", tooltip="stop typing the text to find"),
     ]
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.action_done()  # at once: the keys typed right after are keys again
 
     def action_done(self) -> None:
         bar = self.parent

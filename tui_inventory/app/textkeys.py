@@ -20,16 +20,25 @@ not text (esc, enter, an arrow) or a pause of `QUIET` seconds without keys: `/qa
 not quit, `/ubs` not open the Settings. This is timed by when the keys reach the bindings, not by
 when the terminal's parser made them: a terminal (tmux, SSH) may hand the keys of one string over
 in several reads, the first answered before the next arrives.
+
+Esc typed right before tab reaches the terminal's parser as one sequence, `ESC TAB`, which Textual
+reads as shift+tab (the Linux console's; xterm, tmux and the others send `ESC [ Z`): leaving the
+search with esc and tab typed fast went to the *previous* tab. Outside the Linux console it is
+read as the two keys it is (`split_esc_tab`).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
+from textual.keys import Keys
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -37,6 +46,14 @@ TEXT_FIELDS = (Input, TextArea)
 OPENS_TEXT = "slash"  # the key that opens a text field (a search) wherever there is one
 HOLD_LIMIT = 200  # refreshes to wait for a new screen to settle its focus before giving up
 QUIET = 0.5  # seconds without a key that end the dropping of text after a `/` that opened nothing
+
+
+def split_esc_tab(environ: Mapping[str, str]) -> None:
+    """Read `ESC TAB` as esc then tab, except on the Linux console (TERM=linux): there it is
+    shift+tab. (Textual's table of sequences is global: the console sets it once, as it starts.)"""
+    if environ.get("TERM", "") != "linux":
+        sequences = cast(dict[str, Any], ANSI_SEQUENCES_KEYS)  # (a dict typed as a Mapping)
+        sequences["\x1b\x09"] = (Keys.Escape, Keys.Tab)
 
 
 def is_text_field(widget: Widget | None) -> bool:
@@ -53,6 +70,7 @@ class TextSafeApp(App[int]):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        split_esc_tab(os.environ)
         self._early: deque[events.Key | events.Paste] = deque()
         self._waits = 0
         self._dropping_since: float | None = None  # the last text dropped after a lone `/`
