@@ -387,7 +387,7 @@ async def test_quitting_during_a_buildup_stops_it_after_the_current_page(
     async with app.run_test(size=(80, 24)) as pilot:
         panel = app.dashboard.panel("services")
         await wait_for(pilot, lambda: panel.progress, what="the automatic buildup's first page")
-        await pilot.press("q")
+        await pilot.press("q", "q")  # (the second answers "Quit while a buildup runs?")
     assert app.sync.wait_idle(10)  # what run_console waits for before closing the store
     run = app.store.runs(1)[0]
     assert run["state"] == "cancelled"

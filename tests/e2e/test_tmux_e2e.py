@@ -53,12 +53,17 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
+def tmux(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Tmux]:
+    """The demo in a tmux of 80×24, or of the (columns, rows) given as the fixture's param."""
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (apt-get install -y tmux; .ci/run installs it)")
     home = tmp_path / "home"
     home.mkdir()
+    columns, rows = getattr(request, "param", (80, 24))
     env = {
+        # (the size is read from these first: a COLUMNS inherited from the test run would win)
+        "COLUMNS": str(columns),
+        "LINES": str(rows),
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "data"),
@@ -83,7 +88,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     shell = f"env {exports} {shlex.join(command)}; echo EXITED $?; sleep 30"
     server = Tmux(tmp_path / "tmux.sock")
-    server("new-session", "-d", "-x", "80", "-y", "24", "-s", SESSION, shell)
+    server("new-session", "-d", "-x", str(columns), "-y", str(rows), "-s", SESSION, shell)
     try:
         yield server
     finally:

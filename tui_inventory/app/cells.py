@@ -11,6 +11,8 @@ from rich.cells import cell_len, set_cell_size
 
 from tui_inventory.text import plain
 
+from .narrow import narrow_widths
+
 KEY_CAP = 40  # cells the key column may take at most (a UUID is 36)
 NAME_MIN = 12  # cells the name column keeps when the key column grows
 NAME_WIDE = 60  # cells the name column takes before type and site widen
@@ -36,7 +38,7 @@ def column_widths(width: int, key: int = 0) -> list[int]:
             fixed[column] += max(0, grow)
             extra -= max(0, grow)
         fixed[1] += extra
-    return fixed
+    return narrow_widths(width, key, fixed) or fixed
 
 
 def fit(value: Any, width: int) -> str:

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.validation import ValidationResult, Validator
-from textual.widgets import DataTable, Input, Label, Select
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import RowKey
 from textual.worker import Worker, WorkerState
 
@@ -109,6 +109,13 @@ class WindowInput(Input):
         kw.setdefault("validate_on", ["submitted", "blur"])
         super().__init__(valid_empty=True, **kw)
 
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        # The keys go back to the feed at once: a tab typed right after goes on to the next tab.
+        view = next((a for a in self.ancestors if isinstance(a, ChangesView)), None)
+        if view is not None:
+            focus_now(view.feed)
+
 
 class ChangesView(Vertical):
     """The latest revisions across all three inventories, newest first."""
@@ -126,6 +133,8 @@ class ChangesView(Vertical):
         width: 1fr; min-width: 10; max-width: 14; padding: 0 1;
     }
     ChangesView #changes-count { width: auto; padding: 1 1 0 1; color: $text-muted; }
+    ChangesView #changes-problem { height: auto; display: none; padding: 0 1; color: $warning; }
+    ChangesView #changes-problem.-shown { display: block; }
     ChangesView > DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -146,8 +155,12 @@ class ChangesView(Vertical):
         self.revisions: dict[str, RevisionRecord] = {}
         self._stale = False
         self._said: Notification | None = None  # the toast saying a bad time value
+        self._times: tuple[str | None, str | None] = (None, None)  # the last valid since, until
 
     def compose(self) -> ComposeResult:
+        # Under the bar while a since/until value is not a time (not focusable: the feed stays
+        # the pane's first focusable widget).
+        yield Static("", id="changes-problem")
         table = FeedTable(cursor_type="row", zebra_stripes=True, id="feed")
         yield table  # first, so it is the pane's first focusable widget (the bar docks on top)
         with Horizontal(id="changes-bar"):
@@ -189,7 +202,9 @@ class ChangesView(Vertical):
         """Read the feed again. A bad since/until value is marked on its box (red: `TimeValue`;
         its reason in the tooltip) and the feed stays as it was; `asked` (enter in the box, a
         filter chosen) also says the reason, in one short toast that replaces the one said
-        before: the re-reads when the store changes say nothing (they stacked the same toast)."""
+        before: the re-reads when the store changes say nothing (they stacked the same toast).
+        Meanwhile the feed keeps following new revisions in the window applied before, and a
+        line under the bar says so, and how to mend the box."""
         kind = self.query_one("#changes-kind", Select).value
         change = self.query_one("#changes-change", Select).value
         times: list[str | None] = []
@@ -205,17 +220,27 @@ class ChangesView(Vertical):
             box.tooltip = Text(error) if error is not None else None
         if asked or not errors:
             self._say(errors[0] if errors else None)
-        if errors:
-            return
-        since, until = times
+        self._say_kept(errors)
+        if not errors:
+            self._times = (times[0], times[1])
         self._load(
             ChangeWindow(
-                since,
-                until,
+                *self._times,
                 kind if isinstance(kind, str) else None,
                 change if isinstance(change, str) else None,
             )
         )
+
+    def _say_kept(self, errors: list[str]) -> None:
+        problem = self.query_one("#changes-problem", Static)
+        problem.set_class(bool(errors), "-shown")
+        if errors:
+            problem.update(
+                Text(
+                    f"⚠ {errors[0]}. The feed still follows new revisions, from the time window before; "
+                    "t (since) or T (until) to mend or empty the box."
+                )
+            )
 
     def _say(self, error: str | None) -> None:
         """Show `error` in place of the toast said before (none: take that one away)."""
@@ -274,8 +299,7 @@ class ChangesView(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.reload(asked=True)
-        focus_now(self.feed)  # the window applied: the keys go back to the feed
+        self.reload(asked=True)  # (the keys went back to the feed: WindowInput.action_submit)
 
     def action_window(self, id_: str) -> None:
         focus_now(self.query_one(f"#{id_}", Input))

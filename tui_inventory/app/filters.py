@@ -19,7 +19,14 @@ from .textkeys import focus_now
 
 
 class FilterSelect(Select[str]):
-    """A filter's dropdown that hands the keys back to `home()` when its list closes."""
+    """A filter's dropdown that hands the keys back to `home()` when its list closes. Its list
+    is as wide as its longest option (wider than the box on a narrow terminal): an option is never
+    wrapped mid-word ("Non-Operationa/l"); one wider than the screen is cut with `…`."""
+
+    DEFAULT_CSS = """
+    FilterSelect > SelectOverlay { width: auto; min-width: 100%; max-width: 60; }
+    FilterSelect > SelectOverlay > .option-list--option { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Back to the table", show=False),

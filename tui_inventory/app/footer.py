@@ -4,7 +4,9 @@ Textual docks the command-palette key on the right, over the row of keys, and it
 gives that key the right margin of every key: through that last cell a letter of the key scrolled
 under it showed (`▏^p paletteS`), and the key it covered was cut mid-word. Here the palette key
 has no margin, and the keys that do not fit whole are left out rather than cut (the help lists
-them all, the command palette offers them); `? Help` stays while there is room for it. And the
+them all, the command palette offers them); `? Help` stays while there is room for it, and on a
+terminal narrower than 80 columns `s Settings` and `q Quit` too (the others are left out first:
+at 80 the keys of the tab come first). And the
 keys are composed again only when they changed (Textual's footer does it at every refresh of the
 bindings, and is blank for a moment each time).
 """
@@ -18,6 +20,8 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 KEEP = ("help",)  # the actions whose keys stay when others must be left out
+NARROW = 80  # below this many columns these stay too: the way out and to the settings
+KEEP_NARROW = (*KEEP, "settings", "quit", "quit_asking")
 
 
 class ConsoleFooter(Footer):
@@ -53,9 +57,10 @@ class ConsoleFooter(Footer):
         """Show the keys, in order, as long as they fit whole beside the palette key."""
         keys = list(self.query_children(FooterKey))
         palette = [k for k in keys if k.has_class("-command-palette")]
-        room = self.size.width - sum(_width(k) for k in palette)
         keys = [k for k in keys if k not in palette]
-        kept = [k for k in keys if k.action in KEEP]
+        room = self.size.width - sum(_width(k) for k in palette)
+        keep = KEEP_NARROW if self.size.width < NARROW else KEEP
+        kept = [k for k in keys if k.action in keep]
         if sum(_width(k) for k in kept) > room:
             kept = []
         room -= sum(_width(k) for k in kept)

@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets._select import SelectOverlay
@@ -27,6 +26,7 @@ from .changes import ChangesView, FeedTable
 from .instance import InstanceScreen
 from .inventory import InventoryView, SearchInput
 from .inventory_table import InventoryTable
+from .pager import PAGE_KEYS, FindBar, PageScroll
 from .settings import SettingsScreen
 
 KEY_CELLS = 16  # the keys' column, the same in every section
@@ -55,6 +55,7 @@ def key_sections(
         ("Changes", _described(ChangesView.BINDINGS)),
         ("A filter's list (f, F)", _described(SelectOverlay.BINDINGS, OptionList.BINDINGS)),
         ("Instance view", _described(InstanceScreen.BINDINGS)),
+        ("Instance view and help: read as in less", _described(PAGE_KEYS)),
         ("Settings", _described(SettingsScreen.BINDINGS)),
     ]
 
@@ -86,11 +87,12 @@ def key_rows(app: App[Any], bindings: list[Binding]) -> list[tuple[str, str]]:
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
+    HelpScreen > PageScroll {
         width: 90; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
     HelpScreen Static { height: auto; }
+    HelpScreen FindBar { dock: bottom; }
     """
 
     BINDINGS = [
@@ -122,7 +124,7 @@ class HelpScreen(ModalScreen[None]):
         places.add_row("Log file", str(log_file) if log_file else "not logging to a file")
         places.add_row("Settings", str(config_path))
         places.add_row("Database", describe(getattr(app, "db_url", "")))
-        with VerticalScroll():
+        with PageScroll():
             # Where things are first: a few lines, and what a terminal of 24 rows shows whole.
             yield Static(Text("tui-inventory", style="bold"))
             yield Static(places)
@@ -138,6 +140,7 @@ class HelpScreen(ModalScreen[None]):
                 )
             )
             yield Static(Text("\nesc closes this help.", style="dim"))
+        yield FindBar()
 
     def action_close(self) -> None:
         self.dismiss(None)

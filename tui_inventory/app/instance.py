@@ -31,6 +31,7 @@ from tui_inventory.text import plain, pretty
 from tui_inventory.tmf.definitions import CHARACTERISTICS, REFS, Definition
 
 from .footer import ConsoleFooter
+from .pager import FindBar, PageScroll
 
 VALUE_LIMIT = 2000  # characters of one value shown (a 100 kB name must not slow the screen)
 HISTORY_LIMIT = 200  # revisions shown
@@ -84,7 +85,8 @@ def _grid() -> Table:
 
 
 class InstanceScreen(Screen[None]):
-    """One instance (services, carriers or resources), opened from a table or the Changes feed."""
+    """One instance (services, carriers or resources), opened from a table or the Changes feed;
+    read as in less, `/` finding text in it (`pager`)."""
 
     DEFAULT_CSS = """
     InstanceScreen #title { height: auto; padding: 0 1; background: $panel; text-style: bold; }
@@ -110,11 +112,13 @@ class InstanceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(f"{self.kind} › {plain(self.key, limit=200)}"), id="title")
-        with VerticalScroll(id="body"):
+        with PageScroll(id="body"):
             yield Static(Text("Reading…"), classes="note")
+        yield FindBar()
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(PageScroll).focus()  # its keys (j, k, /…) from the start
         self._load()
 
     def action_back(self) -> None:

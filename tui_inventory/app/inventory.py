@@ -41,7 +41,8 @@ RECOUNT_EVERY = 3.0
 
 
 class SearchInput(Input):
-    """The search box: esc (or enter) hands the keys back to the table."""
+    """The search box: esc (or enter) hands the keys back to the table, at once: a tab typed
+    right after esc goes on to the next inventory, not back to this one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -55,7 +56,14 @@ class SearchInput(Input):
     class Done(Message):
         pass
 
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        self.action_done()
+
     def action_done(self) -> None:
+        view = next((a for a in self.ancestors if isinstance(a, InventoryView)), None)
+        if view is not None:
+            focus_now(view.table)
         self.post_message(self.Done())
 
 
@@ -284,14 +292,9 @@ class InventoryView(Vertical):
         self._load_statuses()  # the filter counts the search's matches
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            if self._debounce is not None:
-                self._debounce.stop()
-                self._search()
-            self.table.focus()
-
-    def on_search_input_done(self) -> None:
-        self.table.focus()
+        if event.input.id == "search" and self._debounce is not None:
+            self._debounce.stop()
+            self._search()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         status = event.value if isinstance(event.value, str) else None

@@ -359,7 +359,7 @@ class InventoryTable(ScrollView, can_focus=True):
             x = 0
             widths = self.widths()
             for column, width in zip(SORTS, widths, strict=True):
-                x += width + 1
+                x += width + 1 if width else 0  # (a column of width 0 is not shown)
                 if offset.x < x:
                     self.post_message(self.SortClicked(column))
                     return
@@ -411,7 +411,9 @@ class InventoryTable(ScrollView, can_focus=True):
     def _strip(cells: list[Any], widths: list[int], style: Style, width: int) -> Strip:
         cut = [fit_middle, *[fit] * (len(cells) - 1)]  # a key keeps its end, a name its start
         segments = [
-            Segment(" " + f(c, w), style) for f, c, w in zip(cut, cells, widths, strict=False)
+            Segment(" " + f(c, w), style)
+            for f, c, w in zip(cut, cells, widths, strict=False)
+            if w  # (a column of width 0 is not shown: narrow.py)
         ]
         return Strip(segments).adjust_cell_length(width, style)
 

@@ -55,6 +55,7 @@ from .messages import (
     SyncStarted,
 )
 from .outcome import run_outcome
+from .quitting import QuitDialog, quit_dialog
 from .schedule import TAKEOVER_GRACE, SyncSchedule
 from .settings import SettingsScreen
 from .verify import VerifyJob, start_verify
@@ -121,7 +122,7 @@ class InventoryApp(SyncSchedule):
         Binding("s", "settings", "Settings", tooltip="addresses, users, passwords, sync frequency"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("escape", "back", "Back", tooltip="back to the screen before"),
-        Binding("q", "quit", "Quit", tooltip="quit the console"),
+        Binding("q", "quit", "Quit", tooltip="quit the console (asks first while a sync runs)"),
     ]
 
     def __init__(
@@ -284,6 +285,17 @@ class InventoryApp(SyncSchedule):
         focus_search = getattr(views.first(), "focus_search", None)
         if callable(focus_search):
             focus_search()
+
+    async def action_quit(self) -> None:
+        if not self.sync.running or isinstance(self.screen, QuitDialog):
+            await super().action_quit()
+            return
+
+        async def quit_if(answer: str | None) -> None:
+            if answer == "quit":
+                await super(InventoryApp, self).action_quit()
+
+        self.push_screen(quit_dialog(self.sync_mode), quit_if)
 
     def action_settings(self) -> None:
         if isinstance(self.screen, SettingsScreen):

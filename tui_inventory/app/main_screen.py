@@ -14,6 +14,7 @@ from .changes import ChangesView
 from .dashboard import Dashboard
 from .footer import ConsoleFooter
 from .inventory import InventoryView
+from .tabs import ConsoleTabs
 from .textkeys import focus_now
 from .worker import SyncWorker
 
@@ -37,7 +38,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(id="tabs", initial="tab-dashboard"):
+        with ConsoleTabs(id="tabs", initial="tab-dashboard"):
             with TabPane("Dashboard", id="tab-dashboard"):
                 yield Dashboard()
             for kind in KINDS:

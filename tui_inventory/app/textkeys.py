@@ -12,25 +12,48 @@ a newly opened screen has not yet given the focus to anything, such keys wait un
 keys that move the focus into a text field do it at once (`focus_now`), not after the keys already
 queued (`Widget.focus` defers it).
 
-And where `/` finds no text field to open (a screen without a search, like the instance view or the
-verify report), the keys and pastes typed before it had been answered, meant for the search the
-typist expected, are dropped: `/qatar` there must not quit, `/ubs` not open the Settings. What is
-typed after `/` was answered works as ever.
+`/` opens a text field wherever there is something to search: the tables' search, the Changes
+feed's since box, and a find box on the screens that read like a page (`pager`: the instance view,
+the help). Where it still opens nothing (a dialog, the verify report), the printable keys and
+pastes that follow it are dropped, meant for the search the typist expected, until a key that is
+not text (esc, enter, an arrow) or a pause of `QUIET` seconds without keys: `/qatar` there must
+not quit, `/ubs` not open the Settings. This is timed by when the keys reach the bindings, not by
+when the terminal's parser made them: a terminal (tmux, SSH) may hand the keys of one string over
+in several reads, the first answered before the next arrives.
+
+Esc typed right before tab reaches the terminal's parser as one sequence, `ESC TAB`, which Textual
+reads as shift+tab (the Linux console's; xterm, tmux and the others send `ESC [ Z`): leaving the
+search with esc and tab typed fast went to the *previous* tab. Outside the Linux console it is
+read as the two keys it is (`split_esc_tab`).
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections import deque
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
-from textual import _time, events
+from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
+from textual.keys import Keys
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 TEXT_FIELDS = (Input, TextArea)
 OPENS_TEXT = "slash"  # the key that opens a text field (a search) wherever there is one
 HOLD_LIMIT = 200  # refreshes to wait for a new screen to settle its focus before giving up
+QUIET = 0.5  # seconds without a key that end the dropping of text after a `/` that opened nothing
+
+
+def split_esc_tab(environ: Mapping[str, str]) -> None:
+    """Read `ESC TAB` as esc then tab, except on the Linux console (TERM=linux): there it is
+    shift+tab. (Textual's table of sequences is global: the console sets it once, as it starts.)"""
+    if environ.get("TERM", "") != "linux":
+        sequences = cast(dict[str, Any], ANSI_SEQUENCES_KEYS)  # (a dict typed as a Mapping)
+        sequences["\x1b\x09"] = (Keys.Escape, Keys.Tab)
 
 
 def is_text_field(widget: Widget | None) -> bool:
@@ -47,9 +70,10 @@ class TextSafeApp(App[int]):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        split_esc_tab(os.environ)
         self._early: deque[events.Key | events.Paste] = deque()
         self._waits = 0
-        self._dropped_until = float("-inf")  # keys typed before this (after a `/`) are dropped
+        self._dropping_since: float | None = None  # the last text dropped after a lone `/`
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and event.is_forwarded:
@@ -67,13 +91,25 @@ class TextSafeApp(App[int]):
         """Run a key that reached the app's bindings, unless it belongs to a text field."""
         if self._to_text_field(event):
             return
-        if event.time <= self._dropped_until:
+        if self._dropped(event):
             event.stop()  # typed right after a `/` that opened nothing: meant as text
             return
         await super().on_event(event)
         opened = is_text_field(self.focused)
         if isinstance(event, events.Key) and event.key == OPENS_TEXT and not opened:
-            self._dropped_until = _time.get_time()  # (the clock of `Message.time`)
+            self._dropping_since = time.monotonic()
+
+    def _dropped(self, event: events.Key | events.Paste) -> bool:
+        """Text that follows a `/` that opened nothing, without a pause or another key between."""
+        if self._dropping_since is None:
+            return False
+        now = time.monotonic()
+        text = isinstance(event, events.Paste) or event.is_printable
+        if text and now - self._dropping_since < QUIET:
+            self._dropping_since = now
+            return True
+        self._dropping_since = None
+        return False
 
     def _settling(self) -> bool:
         """A screen just opened has not yet given the focus to its first widget."""

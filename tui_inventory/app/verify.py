@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
@@ -30,6 +30,7 @@ from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .changes import FeedTable
 from .instance import InstanceScreen
+from .pager import FindBar, PageScroll
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -137,12 +138,13 @@ class UpstreamScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         title = DEFINITIONS[self.kind].title
         yield Static(Text(f"{title} {plain(self.key)}: missing from the store", style="bold"))
-        with VerticalScroll():
+        with PageScroll():
             body = Text("What upstream sent (mapped):\n")
             for name, value in self.fields.items():
                 shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 body.append(f"{plain(name)}: {plain(shown, limit=2000)}\n")
             yield Static(body)
+        yield FindBar()
         yield Footer()
 
 
