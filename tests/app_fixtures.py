@@ -1,19 +1,22 @@
 """Console test helpers: the real app on a real SQLite file, pointed at the simulator on loopback.
 
 Plain helpers (the simulator and the isolated environment are conftest's fixtures): import them
-with `from app_fixtures import ...`. Waiting is bounded polling of the app's state through
-`pilot.pause()`, never a sleep that races the worker. What the app is told (a run ended, with its
-result) is observed as the messages it receives: `Received`, handed to `run_test(message_hook=…)`.
+with `from app_fixtures import ...`; and the `pilot_app` fixture (conftest loads this module as a
+plugin). Waiting is bounded polling of the app's state through `pilot.pause()`, never a sleep
+that races the worker. What the app is told (a run ended, with its result) is observed as the
+messages it receives: `Received`, handed to `run_test(message_hook=…)`.
 """
 
 from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 from sim_fixtures import sim_config  # importable from here too
 from textual._context import active_message_pump
@@ -48,6 +51,28 @@ def make_app(
         passwords=passwords or sim.passwords.get,
         **kw,
     )
+
+
+PilotApp = Callable[..., AbstractAsyncContextManager[tuple[InventoryApp, Pilot[Any]]]]
+
+
+@pytest.fixture
+def pilot_app(make_sim: Callable[..., Any], tmp_path: Path) -> PilotApp:
+    """The console started with `run_test`, on a fresh SQLite file in `tmp_path`:
+
+        async with pilot_app(size=(80, 24), sim=None, autostart=False, ...) as (app, pilot):
+
+    `sim` defaults to a SMALL simulator; the other keywords go to `make_app`."""
+
+    @asynccontextmanager
+    async def start(
+        *, size: tuple[int, int] = (80, 24), sim: Simulator | None = None, **kw: Any
+    ) -> AsyncIterator[tuple[InventoryApp, Pilot[Any]]]:
+        app = make_app(sim if sim is not None else make_sim(**SMALL), tmp_path, **kw)
+        async with app.run_test(size=size) as pilot:
+            yield app, pilot
+
+    return start
 
 
 async def wait_for(

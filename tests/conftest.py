@@ -16,7 +16,8 @@ from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.tmf.client import RetryPolicy
 
-pytest_plugins = ["keyring_fixtures", "pg_fixtures"]  # pg_fixtures: `store` on both backends
+# pg_fixtures: `store` on both backends; app_fixtures: `pilot_app`
+pytest_plugins = ["keyring_fixtures", "pg_fixtures", "app_fixtures"]
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.01, backoff_cap=0.05, retry_after_cap=0.2)
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_fixtures import SMALL, last_result, make_app, runs_ended, screen_text, wait_for, wait_idle
+from app_fixtures import (
+    SMALL,
+    PilotApp,
+    last_result,
+    make_app,
+    runs_ended,
+    screen_text,
+    wait_for,
+    wait_idle,
+)
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -191,10 +200,8 @@ async def test_a_held_back_cleanup_can_be_kept(make_sim, tmp_path: Path) -> None
         assert app.store.count("carriers") == 40
 
 
-async def test_a_readonly_console_never_syncs(make_sim, tmp_path: Path) -> None:
-    sim = make_sim(**SMALL)
-    app = make_app(sim, tmp_path, readonly=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+async def test_a_readonly_console_never_syncs(pilot_app: PilotApp) -> None:
+    async with pilot_app(readonly=True) as (app, pilot):
         await pilot.pause()
         await pilot.press("b")
         await pilot.press("u")
@@ -307,10 +314,8 @@ async def test_main_screens_render_at_80x24_and_160x48(
         await wait_for(pilot, lambda: "created" in screen_text(app), 10, "the changes feed")
 
 
-async def test_the_command_palette_offers_the_console_commands(make_sim, tmp_path: Path) -> None:
-    sim = make_sim(**SMALL)
-    app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+async def test_the_command_palette_offers_the_console_commands(pilot_app: PilotApp) -> None:
+    async with pilot_app(autostart=False) as (app, pilot):
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Buildup", "Update now", "Cancel sync", "Search", "Settings", "Help"} <= titles
@@ -337,10 +342,8 @@ async def test_demo_mode_says_so_and_a_scheduled_update_brings_upstream_changes(
         assert "DEMO" in screen_text(app)
 
 
-async def test_slash_on_the_dashboard_goes_to_the_services_table(make_sim, tmp_path: Path) -> None:
-    sim = make_sim(**SMALL)
-    app = make_app(sim, tmp_path, autostart=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+async def test_slash_on_the_dashboard_goes_to_the_services_table(pilot_app: PilotApp) -> None:
+    async with pilot_app(autostart=False) as (app, pilot):
         await pilot.pause()
         await pilot.press("slash")
         await pilot.pause()
