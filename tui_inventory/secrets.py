@@ -343,11 +343,28 @@ EVENTS_USER = "events"  # its keyring entry, beside the APIs' passwords
 def events_token(timeout: float = 5.0) -> str:
     """The listener's secret token: the environment variable, else the keyring entry `events`,
     made (a random URL-safe secret) and saved there on first use. Registered with the log
-    redaction whichever way it came. Raises SecretsError when the keyring cannot keep it."""
+    redaction whichever way it came. Raises SecretsError when the keyring cannot keep it, saying
+    why in one sentence and what to do: set TUI_INVENTORY_EVENTS_TOKEN (the TMF passwords'
+    remedies, which the keyring's own message lists, do not serve the token)."""
     value = os.environ.get(EVENTS_TOKEN_ENV) or None
     if value is not None:
         logs.register_secret(value)
         return value
+    try:
+        return _keyring_token(timeout)
+    except SecretsError as exc:
+        if EVENTS_TOKEN_ENV in exc.message:
+            raise
+        why = (
+            exc.message.split(". ", 1)[0].rstrip(".").removeprefix("no usable keyring was found: ")
+        )
+        raise SecretsError(
+            f"no keyring can keep the events token — {why}; set {EVENTS_TOKEN_ENV} to a secret "
+            "of your own (the same for every process that listens), or run with a keyring"
+        ) from None
+
+
+def _keyring_token(timeout: float) -> str:
     backends = _backends(timeout)
     value = _keyring_get(backends, EVENTS_USER, "reading the events token", timeout)
     if value is not None:

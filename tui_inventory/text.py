@@ -1,8 +1,8 @@
 """Untrusted text made safe to show: the one helper every API-provided string passes through.
 
-The result is plain text with no terminal control characters: C0 and C1 controls, DEL and the
-bidirectional override characters are replaced by visible stand-ins, so an escape sequence in the
-data can never reach the terminal; the emoji variation selector is dropped, so every terminal
+The result is plain text with no terminal control characters: C0 and C1 controls, DEL, the
+bidirectional overrides and the zero-width characters are replaced by visible stand-ins, so an
+escape sequence in the data can never reach the terminal nor a name hide a character; the emoji variation selector is dropped, so every terminal
 gives the text the width the console measured. Callers show it as literal text (never as markup).
 """
 
@@ -13,6 +13,12 @@ from typing import Any
 
 VS16 = 0xFE0F
 _BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+# Format characters a terminal draws as nothing: a name holding them reads (and is searched) as
+# another. Shown like the bidirectional ones: zero-width space, non-joiner, joiner, word joiner and
+# the invisible operators, the byte-order mark, the soft hyphen, the Arabic letter and Mongolian
+# vowel separator marks.
+_INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD}
+_INVISIBLE |= {0x061C, 0x180E}
 
 
 def _build_table(single_line: bool) -> dict[int, str | None]:
@@ -25,7 +31,7 @@ def _build_table(single_line: bool) -> dict[int, str | None]:
     table[0x7F] = "\u2421"  # ␡
     for code in range(0x80, 0xA0):
         table[code] = f"<{code:02X}>"
-    for code in _BIDI:
+    for code in _BIDI | _INVISIBLE:
         table[code] = f"<U+{code:04X}>"
     # The emoji variation selector: terminals disagree on the width it gives (🛰️ is one cell in
     # tmux, two for Rich), which shifted a row's later columns. Without it, all count the same.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from app_fixtures import SMALL, wait_for
+from app_fixtures import SMALL, screen_text, wait_for
 from textual.widgets import Input, Static
 
 from tui_inventory.app.main import InventoryApp
@@ -150,3 +150,32 @@ async def test_the_console_opens_on_settings_with_the_bad_value_shown(
         assert tomllib.loads(path.read_text())["sync"]["update_frequency"] == 7200
         # Mended: the first run that waited for it starts (a buildup of the empty store).
         await wait_for(pilot, lambda: bool(app.store.runs(1)), 20, "a buildup")
+
+
+async def test_settings_opens_with_the_bad_field_focused_and_in_view(
+    make_sim: Any, tmp_path: Path
+) -> None:
+    """At 80×24 the bad field is far below the first one: it has the focus and shows on screen
+    with its reason; the toast says only what to do, and is gone in a few seconds."""
+    sim = make_sim(**SMALL)
+    data: dict[str, dict[str, Any]] = {}
+    for name, value in sim.settings("ses").items():
+        section, key = name.split(".", 1)
+        data.setdefault(section, {})[key] = value
+    data["sync"]["max_delete_fraction"] = "lots"
+    path = tmp_path / "config.toml"
+    path.write_text(tomli_w.dumps(data))
+    cfg = load_config(path, lenient=True)
+    app = InventoryApp(cfg, str(tmp_path / "inventory.db"), passwords=sim.passwords.get)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), 10, "Settings")
+        field = "#key-sync-max_delete_fraction Input"
+        await wait_for(pilot, lambda: app.screen.query(field), 10, "the field")
+        box = app.screen.query_one(field, Input)
+        await wait_for(pilot, lambda: app.focused is box, 10, "the bad field to have the focus")
+        await pilot.pause(0.2)
+        shown = " ".join(screen_text(app).split())
+        assert "must be a number, not 'lots' (in the file)" in shown, screen_text(app)
+        assert box.region.y < 24 and box.region.height > 0
+        toasts = [n for n in app._notifications if "max_delete_fraction" in n.message]
+        assert len(toasts) == 1 and toasts[0].timeout <= 5, toasts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import httpx
@@ -125,3 +126,24 @@ def test_the_event_name_of_the_path_serves_when_the_body_names_none(
             http.post(f"{base}/{TOKEN}/listener/resourceCreateEvent", json=body).status_code == 204
         )
     assert [(n.kind, n.key, n.action) for n in notices] == [("resources", "R-9", "created")]
+
+
+def test_a_deeply_nested_body_gets_400_and_one_line_in_the_log(
+    listening: tuple[str, list[Notice]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """50,000 nested arrays (under the size limit) overflow the JSON decoder's recursion: a 400
+    like any other bad body and one line in the log, not a 500 with a traceback; the listener
+    takes the next event as before."""
+    base, notices = listening
+    nested = '{"eventType": "ServiceCreateEvent", "event": {"service": {"id": "x", "v": '
+    body = (nested + "[" * 50_000 + "]" * 50_000 + "}}}").encode()
+    assert len(body) < MAX_BODY
+    with caplog.at_level("INFO"), httpx.Client() as http:
+        answer = http.post(f"{base}/{TOKEN}", content=body)
+        assert answer.status_code == 400, answer.text
+        assert "nested too deeply" in answer.text
+        assert http.post(f"{base}/{TOKEN}", content=json.dumps(V4).encode()).status_code == 204
+    assert [n.key for n in notices] == ["SVC-000001"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == ["event refused: the body is not JSON this listener reads: nested too deeply"]

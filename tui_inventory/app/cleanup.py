@@ -12,6 +12,7 @@ from typing import Any, cast
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
@@ -23,8 +24,10 @@ from tui_inventory.text import percent, plain
 from .changes import FeedTable
 from .confirm import ConfirmDialog
 from .footer import ConsoleFooter
+from .textkeys import focus_now
 
 LIST_LIMIT = 1000
+KEY_WIDTH, STATUS_WIDTH, TYPE_WIDTH = 24, 16, 14  # at most; the Name takes what is left
 
 
 class CleanupDialog(ConfirmDialog):
@@ -37,10 +40,13 @@ class CleanupDialog(ConfirmDialog):
     CleanupDialog .question { margin-bottom: 0; }
     """
 
+    BINDINGS = [Binding("slash", "search", "Search", key_display="/")]
+
     def __init__(self, held: HeldRecord, title: str, question: str, answers: Any) -> None:
         super().__init__(title, question, answers)
         self.held = held
         self.listed: list[Candidate] = []
+        self._total = 0
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -61,6 +67,14 @@ class CleanupDialog(ConfirmDialog):
         for title in ("Key", "Name", "Status", "Type"):
             table.add_column(title, key=title)
         self._load("")
+
+    def action_search(self) -> None:
+        """`/`, as on every table: to the list's own search box."""
+        focus_now(self.query_one("#cleanup-search", Input))  # the keys after `/` land there
+
+    def on_resize(self) -> None:
+        if self.listed:
+            self._show(self.listed, self._total)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -85,15 +99,22 @@ class CleanupDialog(ConfirmDialog):
             self._show(*event.worker.result)
 
     def _show(self, found: list[Candidate], total: int) -> None:
-        self.listed = found
+        self.listed, self._total = found, total
         table = self.query_one("#cleanup-list", DataTable)
         table.clear()
+        # Every column shows: why each would go (its Status) matters more than a whole name, so
+        # the Name is cut with … to the width left (each column has a cell's padding, 2).
+        key = min(KEY_WIDTH, max((len(plain(c.key)) for c in found), default=3))
+        status = min(STATUS_WIDTH, max((len(plain(c.status)) for c in found), default=6))
+        kind = min(TYPE_WIDTH, max((len(plain(c.type)) for c in found), default=4))
+        width = table.scrollable_content_region.width or self.size.width
+        name = max(8, width - key - status - kind - 4 * 2 - 1)
         for c in found:
             cells = (
-                plain(c.key, limit=60),
-                plain(c.name, limit=80),
-                plain(c.status),
-                plain(c.type),
+                plain(c.key, limit=key),
+                plain(c.name, limit=name),
+                plain(c.status, limit=status),
+                plain(c.type, limit=kind),
             )
             table.add_row(*(Text(x) for x in cells), key=c.key)
         shown = f"{len(found)} of {total}" if len(found) < total else f"{total}"

@@ -96,7 +96,7 @@ class EventsLink(Widget):
     def on_events_link_said(self, message: EventsLink.Said) -> None:
         dashboard = getattr(self.app, "dashboard", None)
         if dashboard is not None:
-            dashboard.log_line(message.level, plain(message.text, limit=300))
+            dashboard.log_line(message.level, plain(message.text, limit=600))  # said whole
         refresh = getattr(self.app, "refresh_data", None)
         if refresh is not None:
             refresh(now=True)

@@ -45,6 +45,7 @@ from .events_link import EventsLink
 from .help import HelpScreen
 from .inventory import InventoryView
 from .main_screen import MainScreen
+from .mend import mend_first
 from .messages import (
     CleanupSettled,
     DataChanged,
@@ -179,6 +180,7 @@ class InventoryApp(SyncSchedule):
             self.sub_title = f"simulator at {self.demo.base_url}"
         if self.readonly:
             self.sub_title = " · ".join(s for s in (self.sub_title, "read-only") if s)
+        mend_first(self)  # a bad value in the settings file: Settings at once
         if self.config.events.enabled and not self.readonly:  # SPEC §10: listen while syncing
             self.sync.events = EventsLink(self.sync._new_engine())
             self.main_screen.mount(self.sync.events)

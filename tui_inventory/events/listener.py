@@ -52,6 +52,9 @@ class _TooLarge(Exception):
     pass
 
 
+NESTED = "the body is not JSON this listener reads: nested too deeply"
+
+
 def _plain(status: int, text: str = "") -> Response:
     return Response(text, status, media_type="text/plain")
 
@@ -91,6 +94,9 @@ def listener_app(token: str, on_notice: OnNotice, *, dialect: str) -> Starlette:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return _plain(400, "the body is not JSON")
+        except RecursionError:  # a body of thousands of nested arrays: refused like bad JSON
+            log.info("event refused: %s", NESTED)
+            return _plain(400, NESTED)
         try:
             notice = parse_notice(
                 body,
@@ -101,6 +107,9 @@ def listener_app(token: str, on_notice: OnNotice, *, dialect: str) -> Starlette:
         except BadEvent as exc:
             log.info("event refused: %s", exc)
             return _plain(400, str(exc))
+        except RecursionError:
+            log.info("event refused: %s", NESTED)
+            return _plain(400, NESTED)
         on_notice(notice)
         return Response(status_code=204)
 

@@ -82,7 +82,9 @@ class EventsInProcess:
             lease.release()
             self.lease = None
             self.failed = True
-            self.say("error", "events_off", {"message": f"{exc.message}; polling only"})
+            message = f"events off, polling only: {exc.message}"
+            log.warning("%s", message)  # the log file has it too, not only the screen
+            self.say("error", "events_off", {"message": message})
             return
         self.service = service
         engine.shared_lease = lease
