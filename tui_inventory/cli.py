@@ -344,7 +344,10 @@ def config_command(args: argparse.Namespace) -> int:
                 f"keyring with `tui-inventory config set-password {target}`"
             )
         cfg.set(args.key, args.value)
-        path = save_config(cfg)
+        try:
+            path = save_config(cfg)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {cfg.path}: {exc.strerror or exc}") from None
         print(f"{args.key} = {cfg.get(args.key)} (saved to {path})")
         _report_problems(cfg)
         return 0

@@ -18,6 +18,7 @@ from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
+from tui_inventory.files import write_text
 from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
@@ -240,16 +241,11 @@ def _output(path: str | None) -> Iterator[TextIO]:
     if not path or path == "-":
         yield _stdout()
         return
-    target = Path(path)
-    tmp = target.with_name(target.name + ".part")
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
+        with write_text(Path(path), newline="") as fh:
             yield fh
-        tmp.replace(target)
     except OSError as exc:
-        raise InventoryError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise InventoryError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def export(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import platformdirs
 import tomli_w
 
 from tui_inventory.errors import ConfigError
+from tui_inventory.files import write_text
 
 APP_NAME = "tui-inventory"
 CONFIG_ENV = "TUI_INVENTORY_CONFIG"
@@ -419,11 +420,11 @@ def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
-    """Write the file atomically (a crash never leaves half a file)."""
+    """Write the file atomically (a crash never leaves half a file), through a symlink to its
+    target, keeping its mode (`files.write_text`)."""
     target = path or cfg.path or default_config_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
-    os.replace(tmp, target)
+    with write_text(target) as fh:
+        fh.write(tomli_w.dumps(cfg.to_dict()))
     cfg.path = target
     return target

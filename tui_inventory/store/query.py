@@ -43,6 +43,7 @@ from typing import Any
 import peewee as pw
 
 from tui_inventory.errors import StoreError
+from tui_inventory.files import write_text
 from tui_inventory.store import pg_search, search
 from tui_inventory.store.fts import COUNTS_TABLE, fts_table
 from tui_inventory.store.repo import Store
@@ -229,10 +230,9 @@ class InventoryQuery:
         """Write every row of `q` to `path`: JSON (a list of objects as `tui-inventory export`
         writes them) when it ends in .json, else CSV with a column per field. Returns the count."""
         names = [f.name for f in self.store.definitions()[q.kind].fields]
-        part = path.with_name(path.name + ".part")
         n = 0
         try:
-            with part.open("w", encoding="utf-8", newline="") as out:
+            with write_text(path, newline="") as out:
                 as_json = path.suffix.lower() == ".json"
                 writer = csv.writer(out)
                 if as_json:
@@ -249,11 +249,8 @@ class InventoryQuery:
                     n += 1
                 if as_json:
                     out.write("\n]\n")
-            part.replace(path)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-        finally:
-            part.unlink(missing_ok=True)
         return n
 
     def referenced_by(self, kind: str, key: str, limit: int = 100) -> list[Reference]:
