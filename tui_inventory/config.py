@@ -7,7 +7,9 @@ anything that looks like one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import socket
 import tomllib
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ import tomli_w
 
 from tui_inventory.errors import ConfigError
 from tui_inventory.files import write_text
+from tui_inventory.text import plain
 
 APP_NAME = "tui-inventory"
 CONFIG_ENV = "TUI_INVENTORY_CONFIG"
@@ -408,9 +411,34 @@ def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Con
     return cfg
 
 
+# A database address that starts like a URL (`scheme://`, `scheme:/`) but is none of the forms
+# below is a typo (`postgresq://`, `mysql://`), never a file name: taken as a path it would become
+# a SQLite file tree under the current directory, and a sync would go there unnoticed.
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
+DB_FORMS = "a SQLite file path, sqlite:///PATH, or a postgresql:// (or postgres://) URL"
+
+
+def db_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a database address (one sentence, any password masked), or None."""
+    if url.startswith(("postgresql://", "postgres://", "sqlite:///")) or not _URL_LIKE.match(url):
+        return None
+    shown = url
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(url)
+        if parts.password is not None:
+            shown = url.replace(f":{parts.password}@", ":***@", 1)
+    return f"{plain(shown)} is not a database address this program opens: give {DB_FORMS}"
+
+
 def resolve_db(args: argparse.Namespace) -> str:
-    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file."""
-    return str(args.db or default_db_url())
+    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file.
+    A mistyped URL is refused (`db_url_problem`), naming where it came from."""
+    url = str(args.db or default_db_url())
+    problem = db_url_problem(url)
+    if problem is not None:
+        source = "--db" if args.db else DB_ENV
+        raise ConfigError(f"{problem} (check {source})")
+    return url
 
 
 def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
