@@ -139,7 +139,7 @@ def open_database(url: str) -> pw.Database:
         raise StoreError(
             f"the database directory {file.parent} is read-only: SQLite needs to write its journal there"
         )
-    _refuse_foreign_file(file)
+    refuse_foreign_file(file)
     db = SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     try:
         db.connect()
@@ -149,7 +149,7 @@ def open_database(url: str) -> pw.Database:
     return db
 
 
-def _refuse_foreign_file(file: Path) -> None:
+def refuse_foreign_file(file: Path) -> None:
     """Refuse a file that is not a SQLite database before SQLite opens it for writing: opening
     one would set its journal mode, and the operator's mistyped path must stay as it was.
 
