@@ -322,7 +322,7 @@ def config_command(args: argparse.Namespace) -> int:
             if problem is not None:
                 print(f"{key.name} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
             else:
-                print(f"{key.name} = {'' if value is None else value}")
+                print(f"{key.name} = {_shown(value)}")
         for name, problem in cfg.problems.items():
             if name not in KEYS_BY_NAME:
                 print(f"{plain(name)} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
@@ -348,7 +348,7 @@ def config_command(args: argparse.Namespace) -> int:
             path = save_config(cfg)
         except OSError as exc:
             raise ConfigError(f"cannot write {cfg.path}: {exc.strerror or exc}") from None
-        print(f"{args.key} = {cfg.get(args.key)} (saved to {path})")
+        print(f"{args.key} = {_shown(cfg.get(args.key))} (saved to {path})")
         _report_problems(cfg)
         return 0
     if args.action == "set-password":
@@ -363,6 +363,12 @@ def config_command(args: argparse.Namespace) -> int:
         print(secrets.set_password(args.api, password))
         return 0
     raise AssertionError(args.action)
+
+
+def _shown(value: object) -> str:
+    """A setting's value as `config show` prints it: text through `plain` (never a control
+    character to the terminal), None as nothing, numbers and booleans as Python writes them."""
+    return "" if value is None else plain(value) if isinstance(value, str) else str(value)
 
 
 def _raw(value: object) -> str:

@@ -287,6 +287,14 @@ def validate_value(key: Key, value: Any) -> None:
     name = key.name
     if value is None:
         return
+    if isinstance(value, str) and _CONTROL.search(value):
+        # Invisible in a field and on most terminals, yet sent as they are: a BEL pasted into a
+        # user name made every sync fail with 401 and nothing on screen said why.
+        shown = plain(value.replace("\t", "\u2409"), limit=80)
+        raise ConfigError(
+            f"{name} must not contain control characters (ESC, BEL…), shown here as symbols: "
+            f"{shown}; type it again without them"
+        )
     if name == "sync.update_frequency" and not (
         MIN_UPDATE_FREQUENCY <= value <= MAX_UPDATE_FREQUENCY
     ):
@@ -414,6 +422,7 @@ def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Con
 # A database address that starts like a URL (`scheme://`, `scheme:/`) but is none of the forms
 # below is a typo (`postgresq://`, `mysql://`), never a file name: taken as a path it would become
 # a SQLite file tree under the current directory, and a sync would go there unnoticed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 (tab and newline too), DEL, C1
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
 DB_FORMS = "a SQLite file path, sqlite:///PATH, or a postgresql:// (or postgres://) URL"
 
