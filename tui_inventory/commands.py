@@ -23,7 +23,7 @@ from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store.db import describe, sqlite_path
-from tui_inventory.store.lease import live_lease
+from tui_inventory.store.lease import holds_for_events, live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
 from tui_inventory.sync.engine import SyncEngine
@@ -134,6 +134,8 @@ def status(args: argparse.Namespace) -> int:
     url = existing_store(args)
     with Store(url) as store:
         lease = live_lease(store)  # by the database's clock, as the hosts agree on it
+        # A daemon or console with events on holds the lease between its syncs too: it listens.
+        listening = lease is not None and holds_for_events(store, lease)
         report: dict[str, Any] = {
             "database": describe(url),
             "log_file": str(log_path() or ""),
@@ -147,7 +149,12 @@ def status(args: argparse.Namespace) -> int:
             "held_cleanups": {k: vars(h) for k, h in store.held_cleanups().items()},
             "sync_running": (
                 {"host": lease.host, "pid": lease.pid, "since": lease.since}
-                if lease is not None
+                if lease is not None and not listening
+                else None
+            ),
+            "events_listening": (
+                {"host": lease.host, "pid": lease.pid, "since": lease.since}
+                if lease is not None and listening
                 else None
             ),
         }
@@ -166,6 +173,13 @@ def status(args: argparse.Namespace) -> int:
         print(
             f"sync running on {plain(running['host'])} (pid {running['pid']}) "
             f"since {utc_time(running['since'])}"
+        )
+    listening = report["events_listening"]
+    if listening:
+        print(
+            f"no sync running; the sync lease is held by {plain(listening['host'])} "
+            f"(pid {listening['pid']}) since {utc_time(listening['since'])} for its event "
+            "listener (a console or daemon with events on: it runs the periodic syncs itself)"
         )
     for run in report["last_runs"]:
         print(_run_line(run))
@@ -186,6 +200,8 @@ def _run_line(run: dict[str, Any]) -> str:
     reason = f" ({plain(run['reason'])})" if run.get("reason") else ""
     if run.get("finished_at"):
         return f"{head} at {utc_time(run['finished_at'])}{reason}"
+    if run["mode"] == "event":  # open as long as its listener: not a sync that never ends
+        return f"run {run['id']}: event stream, live since {utc_time(run['started_at'])}"
     return f"{head}, started at {utc_time(run['started_at'])}{reason}"
 
 
