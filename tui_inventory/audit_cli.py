@@ -30,11 +30,11 @@ def add_parsers(sub: Any) -> None:
     ch.add_argument("--since", metavar="TIME", help="ISO 8601 or a time ago (30m, 2h, 3d)")
     ch.add_argument("--until", metavar="TIME", help="ISO 8601 or a time ago (30m, 2h, 3d)")
     ch.add_argument("--inventory", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
-    ch.add_argument("--change", choices=CHANGE_KINDS)
-    ch.add_argument("--json", action="store_true")
+    ch.add_argument("--change", choices=CHANGE_KINDS, help="only changes of this kind")
+    ch.add_argument("--json", action="store_true", help="the changes as JSON")
 
     cl = sub.add_parser("cleanup", help="look at a held-back cleanup; confirm or discard it")
-    cl.add_argument("kind", choices=KINDS)
+    cl.add_argument("kind", choices=KINDS, help="the inventory whose held cleanup to show")
     decide = cl.add_mutually_exclusive_group()
     decide.add_argument("--confirm", action="store_true", help="run it (under the sync lease)")
     decide.add_argument("--discard", action="store_true", help="drop it: nothing is removed")
@@ -44,7 +44,7 @@ def add_parsers(sub: Any) -> None:
         "verify", help="compare the store with upstream, read-only (exit 0 same, 1 not, 2 failed)"
     )
     ve.add_argument("kinds", nargs="*", metavar="KIND", help=f"{', '.join(KINDS)} (default: all)")
-    ve.add_argument("--json", action="store_true")
+    ve.add_argument("--json", action="store_true", help="the report as JSON")
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -146,23 +146,43 @@ def build_parser() -> argparse.ArgumentParser:
     cset = csub.add_parser("set", help="set one key")
     # Checked by `config set` itself: a password key gets pointed to set-password, not a list.
     cset.add_argument("key", metavar="KEY", help=", ".join(k.name for k in KEYS))
-    cset.add_argument("value")
+    cset.add_argument("value", help='the new value ("" empties a key whose default is empty)')
     cpw = csub.add_parser("set-password", help="save an API's password in the OS keyring")
-    cpw.add_argument("api", choices=APIS)
+    cpw.add_argument("api", choices=APIS, help="the API whose password to save")
 
     st = sub.add_parser("status", help="counts, last runs, buildup state, gaps")
-    st.add_argument("--json", action="store_true")
+    st.add_argument("--json", action="store_true", help="print the status as one JSON object")
 
     ex = sub.add_parser("export", help="write an inventory as CSV, JSON or JSON lines")
-    ex.add_argument("kind", choices=KINDS)
-    ex.add_argument("--format", choices=("csv", "json", "jsonl"), default="csv")
-    ex.add_argument("--search", metavar="Q")
-    ex.add_argument("-o", "--output", metavar="FILE")
+    ex.add_argument("kind", choices=KINDS, help="the inventory to write")
+    ex.add_argument(
+        "--format",
+        choices=("csv", "json", "jsonl"),
+        default="csv",
+        help="csv (a column per field), json (a list of objects) or jsonl (an object a line); "
+        "default: %(default)s",
+    )
+    ex.add_argument(
+        "--search", metavar="Q", help="only the instances the console's search for Q shows"
+    )
+    ex.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (replaced atomically; through a symlink; into a FIFO or a device "
+        "as it is) instead of stdout",
+    )
 
     hi = sub.add_parser("history", help="an instance's revisions")
-    hi.add_argument("kind", choices=KINDS)
-    hi.add_argument("key")
-    hi.add_argument("--json", action="store_true")
+    hi.add_argument("kind", choices=KINDS, help="the instance's inventory")
+    hi.add_argument(
+        "key", help="the instance's key (ExternalId for services and carriers, Id for resources)"
+    )
+    hi.add_argument(
+        "--json",
+        action="store_true",
+        help="the revisions as JSON, each changed field's old and new value",
+    )
 
     from tui_inventory import audit_cli  # verify, changes, cleanup (SPEC §11)
 
@@ -322,15 +342,19 @@ def config_command(args: argparse.Namespace) -> int:
             if problem is not None:
                 print(f"{key.name} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
             else:
-                print(f"{key.name} = {'' if value is None else value}")
+                print(f"{key.name} = {_shown(value)}")
         for name, problem in cfg.problems.items():
             if name not in KEYS_BY_NAME:
                 print(f"{plain(name)} = {_raw(problem.raw)}  # BAD: {plain(problem.message)}")
+        said: set[str] = set()  # a keyring's explanation once, however many APIs share it
         for api in APIS:
             try:
                 source = secrets.password_source(api)
             except InventoryError as exc:
-                source = f"unknown ({exc.message})"
+                source = (
+                    f"unknown ({exc.message})" if exc.message not in said else "unknown (as above)"
+                )
+                said.add(exc.message)
             print(f"{api}.password: {source}")
         print(f"database = {args.db or default_db_url()}")
         _report_problems(cfg)
@@ -344,8 +368,11 @@ def config_command(args: argparse.Namespace) -> int:
                 f"keyring with `tui-inventory config set-password {target}`"
             )
         cfg.set(args.key, args.value)
-        path = save_config(cfg)
-        print(f"{args.key} = {cfg.get(args.key)} (saved to {path})")
+        try:
+            path = save_config(cfg)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {cfg.path}: {exc.strerror or exc}") from None
+        print(f"{args.key} = {_shown(cfg.get(args.key))} (saved to {path})")
         _report_problems(cfg)
         return 0
     if args.action == "set-password":
@@ -360,6 +387,12 @@ def config_command(args: argparse.Namespace) -> int:
         print(secrets.set_password(args.api, password))
         return 0
     raise AssertionError(args.action)
+
+
+def _shown(value: object) -> str:
+    """A setting's value as `config show` prints it: text through `plain` (never a control
+    character to the terminal), None as nothing, numbers and booleans as Python writes them."""
+    return "" if value is None else plain(value) if isinstance(value, str) else str(value)
 
 
 def _raw(value: object) -> str:

@@ -17,12 +17,13 @@ from tui_inventory import KINDS
 from tui_inventory.config import DB_ENV, Config, resolve_config, resolve_db
 from tui_inventory.daemon import Daemon, JsonReporter
 from tui_inventory.errors import InventoryError, StoreError
+from tui_inventory.files import write_text
 from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store import export as exporter
 from tui_inventory.store.db import describe, sqlite_path
-from tui_inventory.store.lease import live_lease
+from tui_inventory.store.lease import holds_for_events, live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.store.table_query import TableQuery
 from tui_inventory.sync import events as ev
@@ -134,6 +135,8 @@ def status(args: argparse.Namespace) -> int:
     url = existing_store(args)
     with Store(url) as store:
         lease = live_lease(store)  # by the database's clock, as the hosts agree on it
+        # A daemon or console with events on holds the lease between its syncs too: it listens.
+        listening = lease is not None and holds_for_events(store, lease)
         report: dict[str, Any] = {
             "database": describe(url),
             "log_file": str(log_path() or ""),
@@ -147,7 +150,12 @@ def status(args: argparse.Namespace) -> int:
             "held_cleanups": {k: vars(h) for k, h in store.held_cleanups().items()},
             "sync_running": (
                 {"host": lease.host, "pid": lease.pid, "since": lease.since}
-                if lease is not None
+                if lease is not None and not listening
+                else None
+            ),
+            "events_listening": (
+                {"host": lease.host, "pid": lease.pid, "since": lease.since}
+                if lease is not None and listening
                 else None
             ),
         }
@@ -166,6 +174,13 @@ def status(args: argparse.Namespace) -> int:
         print(
             f"sync running on {plain(running['host'])} (pid {running['pid']}) "
             f"since {utc_time(running['since'])}"
+        )
+    listening = report["events_listening"]
+    if listening:
+        print(
+            f"no sync running; the sync lease is held by {plain(listening['host'])} "
+            f"(pid {listening['pid']}) since {utc_time(listening['since'])} for its event "
+            "listener (a console or daemon with events on: it runs the periodic syncs itself)"
         )
     for run in report["last_runs"]:
         print(_run_line(run))
@@ -186,6 +201,8 @@ def _run_line(run: dict[str, Any]) -> str:
     reason = f" ({plain(run['reason'])})" if run.get("reason") else ""
     if run.get("finished_at"):
         return f"{head} at {utc_time(run['finished_at'])}{reason}"
+    if run["mode"] == "event":  # open as long as its listener: not a sync that never ends
+        return f"run {run['id']}: event stream, live since {utc_time(run['started_at'])}"
     return f"{head}, started at {utc_time(run['started_at'])}{reason}"
 
 
@@ -216,16 +233,11 @@ def _output(path: str | None) -> Iterator[TextIO]:
     if not path or path == "-":
         yield _stdout()
         return
-    target = Path(path)
-    tmp = target.with_name(target.name + ".part")
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
+        with write_text(Path(path), newline="") as fh:
             yield fh
-        tmp.replace(target)
     except OSError as exc:
-        raise InventoryError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise InventoryError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def export(args: argparse.Namespace) -> int:

@@ -7,7 +7,9 @@ anything that looks like one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import socket
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ import platformdirs
 import tomli_w
 
 from tui_inventory.errors import ConfigError
+from tui_inventory.files import write_text
+from tui_inventory.text import plain
 
 APP_NAME = "tui-inventory"
 CONFIG_ENV = "TUI_INVENTORY_CONFIG"
@@ -283,6 +287,14 @@ def validate_value(key: Key, value: Any) -> None:
     name = key.name
     if value is None:
         return
+    if isinstance(value, str) and _CONTROL.search(value):
+        # Invisible in a field and on most terminals, yet sent as they are: a BEL pasted into a
+        # user name made every sync fail with 401 and nothing on screen said why.
+        shown = plain(value.replace("\t", "\u2409"), limit=80)
+        raise ConfigError(
+            f"{name} must not contain control characters (ESC, BEL…), shown here as symbols: "
+            f"{shown}; type it again without them"
+        )
     if name == "sync.update_frequency" and not (
         MIN_UPDATE_FREQUENCY <= value <= MAX_UPDATE_FREQUENCY
     ):
@@ -407,9 +419,35 @@ def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Con
     return cfg
 
 
+# A database address that starts like a URL (`scheme://`, `scheme:/`) but is none of the forms
+# below is a typo (`postgresq://`, `mysql://`), never a file name: taken as a path it would become
+# a SQLite file tree under the current directory, and a sync would go there unnoticed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 (tab and newline too), DEL, C1
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
+DB_FORMS = "a SQLite file path, sqlite:///PATH, or a postgresql:// (or postgres://) URL"
+
+
+def db_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a database address (one sentence, any password masked), or None."""
+    if url.startswith(("postgresql://", "postgres://", "sqlite:///")) or not _URL_LIKE.match(url):
+        return None
+    shown = url
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(url)
+        if parts.password is not None:
+            shown = url.replace(f":{parts.password}@", ":***@", 1)
+    return f"{plain(shown)} is not a database address this program opens: give {DB_FORMS}"
+
+
 def resolve_db(args: argparse.Namespace) -> str:
-    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file."""
-    return str(args.db or default_db_url())
+    """The store a command works on: `--db`, else TUI_INVENTORY_DB, else the default file.
+    A mistyped URL is refused (`db_url_problem`), naming where it came from."""
+    url = str(args.db or default_db_url())
+    problem = db_url_problem(url)
+    if problem is not None:
+        source = "--db" if args.db else DB_ENV
+        raise ConfigError(f"{problem} (check {source})")
+    return url
 
 
 def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config:
@@ -419,11 +457,11 @@ def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
-    """Write the file atomically (a crash never leaves half a file)."""
+    """Write the file atomically (a crash never leaves half a file), through a symlink to its
+    target, keeping its mode (`files.write_text`)."""
     target = path or cfg.path or default_config_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
-    os.replace(tmp, target)
+    with write_text(target) as fh:
+        fh.write(tomli_w.dumps(cfg.to_dict()))
     cfg.path = target
     return target

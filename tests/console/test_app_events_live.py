@@ -55,3 +55,26 @@ async def test_an_event_reaches_the_dashboard_and_the_changes_feed_within_a_seco
         await wait_for(pilot, lambda: "events live, 1 arrived" in status_line(app), 5, "status")
         assert TOKEN not in app.export_screenshot()
     assert sim.events.hubs == {}  # the console's close unregistered
+
+
+async def test_a_console_listening_for_events_says_so_instead_of_idle(
+    make_sim: Any, tmp_path: Path
+) -> None:
+    """It holds the sync lease between its syncs (SPEC §10): "Idle" would hide why every other
+    sync is refused meanwhile."""
+    sim = make_sim(services=30, carriers=10, resources=30)
+    settings = {"events.enabled": True, "events.listen": "127.0.0.1:0"}
+    app = make_app(sim, tmp_path, settings=settings, autostart=False)
+    ended = runs_ended(app)
+    async with app.run_test(size=(140, 30), message_hook=ended) as pilot:
+        await wait_for(pilot, lambda: len(sim.events.hubs) == 2, 30, "the hubs to be registered")
+        await pilot.press("b")
+        await wait_for(pilot, lambda: len(ended) == 1, 60, "the buildup")
+        await wait_for(
+            pilot,
+            lambda: status_line(app).startswith("Listening for events"),
+            10,
+            "the status line",
+        )
+        assert "holds the sync lease" in status_line(app)
+        assert "Idle" not in status_line(app)

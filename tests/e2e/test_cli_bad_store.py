@@ -1,5 +1,6 @@
 """A `--db` file that is not a database, or a damaged one: one sentence, a non-zero status, and
-the file left exactly as it was, from every command that opens a store and from the console."""
+the file left exactly as it was, from every command that opens a store (`verify` read-only too)
+and from the console."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ COMMANDS = {
     "sync": ["sync", "--once"],
     "export": ["export", "services"],
     "history": ["history", "services", "SVC-1"],
+    "verify": ["verify"],  # opens the store read-only
+    "changes": ["changes"],
+    "cleanup": ["cleanup", "services"],
     "console": [],
+    "console-readonly": ["--readonly"],
 }
 
 
@@ -65,6 +70,8 @@ def test_a_file_that_is_not_a_store_is_named_and_left_untouched(
     expected = "is damaged" if kind == "truncated" else "is not a tui-inventory database"
     assert expected in err
     assert "move it aside" in err or "move the file aside" in err
+    assert "file:" not in err and "mode=ro" not in err, "the read-only open's URI leaked"
+    assert err.count("is not a tui-inventory") + err.count("is damaged") == 1, err
     assert path.read_bytes() == before
     assert path.stat().st_mtime_ns == 1_000_000_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.db"]

@@ -1,4 +1,5 @@
-"""`simulate --help` and `demo --help` describe every option and list every fault kind."""
+"""Every command's `--help` describes every option and argument; `simulate --help` lists every
+fault kind."""
 
 from __future__ import annotations
 
@@ -24,6 +25,22 @@ def test_every_option_is_described(command: str) -> None:
         assert action.help, f"{command} {action.option_strings} has no help"
         if action.default not in (None, False, argparse.SUPPRESS):
             assert "%(default)s" in action.help, f"{action.option_strings}: default not shown"
+
+
+def test_every_argument_of_every_command_is_described() -> None:
+    """`--help` of each command (config's too) says what each option and argument is."""
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif not action.help:
+                missing.append(" ".join([*path, *(action.option_strings or [action.dest])]))
+
+    walk(build_parser(), [])
+    assert missing == []
 
 
 def test_simulate_help_lists_every_fault_kind() -> None:

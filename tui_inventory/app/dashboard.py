@@ -292,6 +292,10 @@ class Dashboard(VerticalScroll):
             state = f"{word} cancelling…" if cancelling else f"{word} running — c cancels"
         elif read_only:
             state = read_only[:1].upper() + read_only[1:]
+        elif self.snapshot is not None and self.snapshot.events and self.snapshot.events.live:
+            # Not idle: this console holds the sync lease to listen (SPEC §10), and no other
+            # process may sync meanwhile.
+            state = "Listening for events (this console holds the sync lease)"
         else:
             state = "Idle"
         line = Text(state, style="bold")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -18,17 +17,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from tui_inventory.store.export import export_file
-from tui_inventory.store.table_query import SORTS, TableQuery
+from tui_inventory.store.table_query import SORTS
 from tui_inventory.text import plain
 
+from .export import Exported, ExportScreen
 from .filters import FilterSelect
-from .footer import ConsoleFooter
 from .inventory_table import InventoryTable
 from .textkeys import focus_now
 
@@ -65,54 +63,6 @@ class SearchInput(Input):
         if view is not None:
             focus_now(view.table)
         self.post_message(self.Done())
-
-
-class ExportScreen(ModalScreen[Path | None]):
-    """Asks where to write the export; .json writes JSON, .jsonl JSON lines, anything else CSV."""
-
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; padding: 1 2;
-        border: thick $primary; background: $surface;
-    }
-    ExportScreen Horizontal { height: auto; margin-top: 1; }
-    ExportScreen Button { margin-right: 2; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, default: str, what: str) -> None:
-        super().__init__()
-        self.default = default
-        self.what = what
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"Export {self.what}"), classes="title")
-            yield Static(
-                Text("A path ending in .json writes JSON, .jsonl JSON lines; any other, CSV.")
-            )
-            yield Input(self.default, id="path")
-            with Horizontal():
-                yield Button("Export", variant="primary", id="export")
-                yield Button("Cancel", id="cancel")
-        yield ConsoleFooter(compact=True)  # its own keys, not the table's under it
-
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
-        value = self.query_one("#path", Input).value.strip()
-        self.dismiss(Path(value).expanduser() if value else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 @dataclass(frozen=True)
@@ -224,16 +174,6 @@ class InventoryView(Vertical):
             self._statuses, self._total = result.statuses, result.total
             self._offer_statuses()
             self._show_count()
-        elif event.worker.group == "export" and event.state in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
-            if event.state == WorkerState.ERROR:
-                error = plain(event.worker.error, limit=300)
-                self.notify(error, title="Export failed", severity="error", markup=False)
-            else:
-                n, path = cast(tuple[int, str], event.worker.result)
-                self.notify(f"{n:,} {self.kind} written to {plain(path)}", markup=False)
 
     def _offer_statuses(self) -> None:
         """Offer the statuses last read, with their counts, in the filter (unless its list is
@@ -319,12 +259,11 @@ class InventoryView(Vertical):
         default = f"{self.kind}-{datetime.now():%Y%m%d-%H%M%S}.csv"
         shown = "all the" if self.table.counting else f"{self.table.total:,}"
         what = f"{shown} {self.kind} (what the table shows)"
-        self.app.push_screen(ExportScreen(default, what), self._export)
+        q = self.table.table_query
+        screen = ExportScreen(default, what, lambda path: export_file(self.table.iq.store, q, path))
+        self.app.push_screen(screen, self._exported)
 
-    def _export(self, path: Path | None) -> None:
-        if path is not None:
-            self._write(self.table.table_query, path)
-
-    @work(thread=True, group="export", exit_on_error=False)
-    def _write(self, q: TableQuery, path: Path) -> tuple[int, str]:
-        return export_file(self.table.iq.store, q, path), str(path)
+    def _exported(self, done: Exported | None) -> None:
+        if done is not None:
+            n, path = done
+            self.notify(f"{n:,} {self.kind} written to {plain(path)}", markup=False)

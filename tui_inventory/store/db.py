@@ -13,6 +13,7 @@ import peewee as pw
 from playhouse.db_url import parse
 from playhouse.shortcuts import ReconnectMixin
 
+from tui_inventory.config import db_url_problem
 from tui_inventory.errors import StoreError
 from tui_inventory.store.failures import SqliteDatabase, store_error
 
@@ -76,9 +77,13 @@ def is_postgres_url(url: str) -> bool:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite store (a path or a sqlite:/// URL); None for PostgreSQL."""
+    """The file of a SQLite store (a path or a sqlite:/// URL); None for PostgreSQL. A URL of
+    another scheme (a typo: `postgresq://`, `mysql://`) is refused, never taken as a path."""
     if is_postgres_url(url):
         return None
+    problem = db_url_problem(url)
+    if problem is not None:
+        raise StoreError(problem)
     return Path(url.removeprefix("sqlite:///")).expanduser()
 
 
@@ -134,7 +139,7 @@ def open_database(url: str) -> pw.Database:
         raise StoreError(
             f"the database directory {file.parent} is read-only: SQLite needs to write its journal there"
         )
-    _refuse_foreign_file(file)
+    refuse_foreign_file(file)
     db = SqliteDatabase(str(file), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     try:
         db.connect()
@@ -144,7 +149,7 @@ def open_database(url: str) -> pw.Database:
     return db
 
 
-def _refuse_foreign_file(file: Path) -> None:
+def refuse_foreign_file(file: Path) -> None:
     """Refuse a file that is not a SQLite database before SQLite opens it for writing: opening
     one would set its journal mode, and the operator's mistyped path must stay as it was.
 

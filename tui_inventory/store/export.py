@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from tui_inventory.errors import StoreError
+from tui_inventory.files import write_text
 from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
 from tui_inventory.store.table_query import TableQuery
@@ -80,17 +81,13 @@ def write(out: TextIO, store: Store, q: TableQuery, fmt: Format) -> int:
 
 def export_file(store: Store, q: TableQuery, path: Path, fmt: Format | None = None) -> int:
     """Write the rows of `q` to the file `path` (its name tells the format unless `fmt` does),
-    whole or not at all: into `path`.part, renamed when complete. The number written."""
-    part = path.with_name(path.name + ".part")
+    whole or not at all (`files.write_text`: through a link, into a device or pipe as it is).
+    The number written."""
     try:
-        with part.open("w", encoding="utf-8", newline="") as out:
-            n = write(out, store, q, fmt or format_of(path))
-        part.replace(path)
+        with write_text(path, newline="") as out:
+            return write(out, store, q, fmt or format_of(path))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        part.unlink(missing_ok=True)
-    return n
 
 
 def _cell(value: Any) -> str:

@@ -53,6 +53,31 @@ class LeaseInfo:
         return f"{self.host}, pid {self.pid}, since {self.since[:19].replace('T', ' ')} UTC"
 
 
+def holds_for_events(store: StoreBase, info: LeaseInfo) -> bool:
+    """Whether the holder of the lease `info` holds it for its event listener alone: a daemon or
+    a console with events on keeps the lease for its whole life (SPEC §10: only the holder
+    listens), and between its syncs runs nothing but its event run."""
+    run = store.m.run
+    modes = {
+        mode
+        for (mode,) in run.select(run.mode)
+        .where((run.state == "running") & (run.host == info.host) & (run.pid == info.pid))
+        .tuples()
+    }
+    return modes == {"event"}
+
+
+def held_message(store: StoreBase, info: LeaseInfo) -> str:
+    """Why a sync cannot start while `info`'s holder has the lease, in one sentence."""
+    if holds_for_events(store, info):
+        return (
+            f"the sync lease is held by a console or daemon with events on ({info.describe()}): "
+            "it listens for event notifications and runs the periodic syncs itself, so no "
+            "other sync runs while it does; stop it, or sync from it"
+        )
+    return f"sync already running ({info.describe()})"
+
+
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -124,7 +149,7 @@ class SyncLease:
             info = current_lease(self.store, for_update=True)
             now = database_time(self.store)
             if info is not None and info.holder != self.holder and lease_is_live(info, now):
-                raise LeaseHeld(f"sync already running ({info.describe()})")
+                raise LeaseHeld(held_message(self.store, info))
             lease.delete().where(lease.name == LEASE_NAME).execute()
             lease.insert(
                 name=LEASE_NAME,

@@ -9,6 +9,7 @@ stored keys in key order (a keyset walk, to find what upstream no longer lists).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -23,9 +24,10 @@ from tui_inventory.store.db import (
     PostgresDatabase,
     describe,
     is_postgres_url,
+    refuse_foreign_file,
     sqlite_path,
 )
-from tui_inventory.store.failures import SqliteDatabase
+from tui_inventory.store.failures import SqliteDatabase, store_error
 from tui_inventory.store.models import bind
 from tui_inventory.store.repo import KEY_CHUNK, Store, chunked
 
@@ -49,6 +51,7 @@ def open_read_only(url: str) -> pw.Database:
     assert path is not None
     if not Path(path).is_file():
         raise StoreError(f"there is no store at {path}: run `tui-inventory sync --once` first")
+    refuse_foreign_file(path)  # a file that is not SQLite: the sentence every command gives
     uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
     db = SqliteDatabase(
         uri,
@@ -58,8 +61,10 @@ def open_read_only(url: str) -> pw.Database:
     )
     try:
         db.connect()
-    except pw.OperationalError as exc:
-        raise StoreError(f"cannot open the database {path} to read: {exc}") from None
+    except (pw.DatabaseError, sqlite3.Error) as exc:  # a damaged file: the sentence all give
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        error = store_error(exc, str(path))
+        raise error or StoreError(f"cannot open the database {path} to read: {first}") from None
     return db
 
 
@@ -67,6 +72,20 @@ class ReadOnlyStore(Store):
     """A `Store` that only reads (writes fail); see the module's docstring."""
 
     def __init__(self, url: str) -> None:  # Store's, with the database opened read-only
+        path = None if is_postgres_url(url) else sqlite_path(url)
+        # A read-only connection to a WAL file creates its -wal and -shm files and cannot delete
+        # them when it closes: on a damaged file refused here, those it made are removed, so the
+        # operator's directory is left as it was.
+        made = [] if path is None else [Path(f"{path}{e}") for e in ("-wal", "-shm")]
+        made = [f for f in made if not f.exists()]
+        try:
+            self._open(url)
+        except StoreError:
+            for f in made:
+                f.unlink(missing_ok=True)
+            raise
+
+    def _open(self, url: str) -> None:
         self.url = url
         self.db = open_read_only(url)
         self.m = bind(self.db)
@@ -78,7 +97,9 @@ class ReadOnlyStore(Store):
             current = schema.is_current(self.db)
         except pw.DatabaseError as exc:
             self.close()
-            raise StoreError(f"{describe(url)} is not a tui-inventory store: {exc}") from None
+            where = str(sqlite_path(url) or describe(url))
+            error = store_error(exc, where)
+            raise error or StoreError(f"{where} is not a tui-inventory store: {exc}") from None
         if not current:
             self.close()
             raise StoreError(
