@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from sim_fixtures import sim_config  # importable from here too
+from sim_fixtures import sim_config as sim_config  # importable from here too
 from textual.pilot import Pilot
 from waiting import wait_for_async
 

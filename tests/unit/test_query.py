@@ -14,8 +14,9 @@ import pytest
 
 from tui_inventory.store import query as query_module
 from tui_inventory.store import search as search_module
-from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery, search_terms
+from tui_inventory.store.query import SORTS, InventoryQuery, TableQuery
 from tui_inventory.store.repo import Store
+from tui_inventory.store.search import search_terms
 from tui_inventory.tmf.mapping import Mapped
 
 WORDS = (
