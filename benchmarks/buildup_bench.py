@@ -37,11 +37,11 @@ from typing import Any
 
 from tui_inventory import KINDS
 from tui_inventory.config import Config
+from tui_inventory.domain import Counters
 from tui_inventory.errors import PageFailed
 from tui_inventory.simulator import Simulator
 from tui_inventory.store.repo import Store
 from tui_inventory.sync.engine import SyncEngine
-from tui_inventory.sync.events import Counters
 from tui_inventory.sync.pages import PageStream
 from tui_inventory.sync.writer import OnStored, PageSink, PageWriter, PreparedPage, StreamSpec
 from tui_inventory.tmf.client import Page, TmfClient
@@ -116,7 +116,8 @@ def simulator_process(sizes: dict[str, int], latency_ms: int) -> Iterator[tuple[
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(
-                        f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}"
+                        "the simulator did not start: "
+                        + (proc.stderr.read().decode(errors="replace") if proc.stderr else "")
                     ) from None
                 time.sleep(0.05)
         yield Simulator(services=1, carriers=1, resources=1, port=port), proc.pid

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from buildup_bench import config_for, empty, simulator_process
+from buildup_bench import config_for, simulator_process
 
 from tui_inventory.app.schedule import FOLLOW_POLL
 from tui_inventory.store.db import is_postgres_url
@@ -72,6 +72,15 @@ def watcher(url: str, stop: Any, ready: Any, results: Any) -> None:
             times.append(took)
             stop.wait(max(0.0, FOLLOW_POLL - took))
     results.put(times)
+
+
+def empty(url: str) -> None:
+    """Empty this benchmark's own PostgreSQL database for the next buildup: its tables dropped,
+    made again (empty) by the next Store opened on it. (buildup_bench's `empty`, imported from
+    there before, went with its --db option.)"""
+    with Store(url) as store:
+        tables = ", ".join(f'"{name}"' for name in store.db.get_tables())
+        store.db.execute_sql(f"DROP TABLE {tables} CASCADE")
 
 
 def buildup(url: str, sim: Any, cfg: Any, watchers: int) -> tuple[float, list[float]]:

@@ -43,7 +43,7 @@ def _mapped(sim: Simulator, instances: int) -> Iterator[list[Mapped]]:
     """The simulator's resources, mapped (filtered types skipped), a chunk at a time, until
     `instances` distinct ones were given."""
     _, listed = sim.dataset.page("resources", 0, 0)
-    offset, seen = 0, set()
+    offset, seen = 0, set[str]()
     while len(seen) < instances and offset < listed:
         entities, _ = sim.dataset.page("resources", offset, offset + CHUNK)
         offset += CHUNK

@@ -47,7 +47,12 @@ def render_pages(
     counts = {"services": 0, "carriers": 0, "resources": 0, **sizes}
     out.mkdir(parents=True, exist_ok=True)
     index: dict[str, Any] = {"page_size": page_size, "paths": {}, "settings": {}}
-    with Simulator(**counts, seed=seed) as sim:
+    with Simulator(
+        services=counts["services"],
+        carriers=counts["carriers"],
+        resources=counts["resources"],
+        seed=seed,
+    ) as sim:
         settings = sim.settings("ses")
         index["settings"] = {k: v for k, v in settings.items()}
         index["base_url"] = sim.base_url

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sim_fixtures import sim_config  # importable from here too
+from sim_fixtures import sim_config as sim_config  # importable from here too
 from textual._context import active_message_pump
 from textual.app import App
 from textual.message import Message

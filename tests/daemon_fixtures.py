@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cli_fixtures import CLI, env_with_passwords, write_config
-from waiting import wait_for  # importable from here too
+from waiting import wait_for as wait_for  # importable from here too
 
 
 class DaemonProcess:

@@ -17,6 +17,11 @@ class TestBackend(KeyringBackend):
     def priority(cls) -> float:
         raise RuntimeError("test backend, only used through keyring.set_keyring")
 
+    def __init__(self) -> None:
+        # keyring ships py.typed but leaves KeyringBackend.__init__ unannotated: the one place
+        # the tests' backends call it (mypy names the subclass, so untyped_calls_exclude misses it)
+        super().__init__()  # type: ignore[no-untyped-call]
+
 
 class HangingKeyring(TestBackend):
     """A keyring (a wedged Secret Service, say) that never answers until the test releases it."""

@@ -58,8 +58,11 @@ async def settle(pilot: Pilot[Any]) -> None:
     toasts go (each would fade at its own moment), a text box's cursor stops blinking, and the
     sync log is at its end."""
     app = app_of(pilot)
-    busy = lambda: [w for w in app.workers if w.group not in LONG_WORKERS and not w.is_finished]  # noqa: E731
-    await wait(pilot, lambda: not busy(), "the app's workers to end")
+
+    def idle() -> bool:
+        return not [w for w in app.workers if w.group not in LONG_WORKERS and not w.is_finished]
+
+    await wait(pilot, idle, "the app's workers to end")
     for box in app.screen.query(Input):
         box.cursor_blink = False  # the cursor shown, not half the time
     # The sync log at its end, where it scrolls by itself a moment after a line.
@@ -206,7 +209,11 @@ async def events_arrived(pilot: Pilot[Any], sim: Simulator, changes: int = 12) -
     await built_up(pilot, sim)
     for n in range(1, changes + 1):
         sim.events.change(1)
-        await wait(pilot, lambda n=n: f"events live, {n} arrived" in status_line(app), f"event {n}")
+
+        def arrived(n: int = n) -> bool:
+            return f"events live, {n} arrived" in status_line(app)
+
+        await wait(pilot, arrived, f"event {n}")
     await read_store(pilot)
     await settle(pilot)
 

@@ -74,7 +74,11 @@ async def test_reading_and_scrolling_while_a_buildup_writes_never_meets_a_locked
             app.main_screen.show_tab(f"tab-{kind}")
             table = table_of(app, kind)
             total = app.store.count(kind)
-            await wait_for(pilot, lambda t=table, n=total: t.total == n and not t.pending, 10)
+
+            def shows_all(t: InventoryTable = table, n: int = total) -> bool:
+                return t.total == n and not t.pending
+
+            await wait_for(pilot, shows_all, 10)
 
         notes = [(n.severity, n.title, n.message) for n in app._notifications]
         assert app.is_running and app._exception is None

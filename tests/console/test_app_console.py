@@ -4,6 +4,7 @@ the store is a real SQLite file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from tui_inventory.app.inventory import InventoryView
 from tui_inventory.app.main import InventoryApp, sixteen_colours
 from tui_inventory.app.messages import SyncEvent, SyncRefused
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.simulator import Simulator
 from tui_inventory.sync import events as ev
 
 SIZES = [(80, 24), (160, 48)]
@@ -38,7 +40,9 @@ def stored(app: InventoryApp) -> dict[str, int]:
     return snapshot.counts
 
 
-async def test_first_start_on_an_empty_store_builds_up(make_sim, tmp_path: Path) -> None:
+async def test_first_start_on_an_empty_store_builds_up(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path)
     ended = runs_ended(app)
@@ -53,7 +57,7 @@ async def test_first_start_on_an_empty_store_builds_up(make_sim, tmp_path: Path)
 
 
 async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
@@ -74,7 +78,9 @@ async def test_b_drives_a_buildup_to_completion_with_the_counts_shown(
         assert "Sync log" in text and "INFO" in text
 
 
-async def test_the_sync_log_shows_each_line_of_a_run_once(make_sim, tmp_path: Path) -> None:
+async def test_the_sync_log_shows_each_line_of_a_run_once(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     """Lines come as the engine's events while the run goes on and are read back from the store
     afterwards (for consoles that did not run it): whatever the timing, each is shown once."""
     sim = make_sim(**SMALL, null_keys=1)
@@ -95,7 +101,9 @@ async def test_the_sync_log_shows_each_line_of_a_run_once(make_sim, tmp_path: Pa
             assert shown.count(message) == written.count(message), (message, shown)
 
 
-async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(make_sim, tmp_path: Path) -> None:
+async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(
         sim,
@@ -127,7 +135,9 @@ async def test_c_cancels_a_running_buildup_and_no_cleanup_follows(make_sim, tmp_
         assert "cancelled" in text
 
 
-async def test_keys_get_an_answer_while_a_buildup_runs(make_sim, tmp_path: Path) -> None:
+async def test_keys_get_an_answer_while_a_buildup_runs(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL, latency_ms=200)
     app = make_app(
         sim,
@@ -152,7 +162,7 @@ async def test_keys_get_an_answer_while_a_buildup_runs(make_sim, tmp_path: Path)
 
 
 async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
@@ -180,7 +190,9 @@ async def test_a_held_back_cleanup_is_confirmed_from_the_dashboard(
         assert not set(gone) & app.store.keys("carriers")
 
 
-async def test_a_held_back_cleanup_can_be_kept(make_sim, tmp_path: Path) -> None:
+async def test_a_held_back_cleanup_can_be_kept(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     ended = runs_ended(app)
@@ -212,7 +224,9 @@ async def test_a_readonly_console_never_syncs(pilot_app: PilotApp) -> None:
         assert any("read-only" in n.message for n in app._notifications)
 
 
-async def test_hostile_text_in_the_sync_log_is_shown_literally(make_sim, tmp_path: Path) -> None:
+async def test_hostile_text_in_the_sync_log_is_shown_literally(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     hostile = "[@click=app.quit]x[/] [bold]B[/bold] \x1b]0;title\x07\x1b[2J \x9b31m ok"
@@ -242,7 +256,7 @@ class Crashing(InventoryApp):
 
 
 async def test_a_crash_report_shows_no_secret(
-    make_sim, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_sim: Callable[..., Simulator], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sim = make_sim(**SMALL)
     secret = sim.passwords["tmf638"]
@@ -259,7 +273,7 @@ async def test_a_crash_report_shows_no_secret(
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_main_screens_render_at_80x24_and_160x48(
-    make_sim, tmp_path: Path, size: tuple[int, int]
+    make_sim: Callable[..., Simulator], tmp_path: Path, size: tuple[int, int]
 ) -> None:
     sim = make_sim(**SMALL, latency_ms=100)
     app = make_app(
@@ -322,7 +336,7 @@ async def test_the_command_palette_offers_the_console_commands(pilot_app: PilotA
 
 
 async def test_demo_mode_says_so_and_a_scheduled_update_brings_upstream_changes(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL, changes_per_poll=12)
     app = make_app(sim, tmp_path, demo=sim)
@@ -365,7 +379,10 @@ def test_sixteen_colour_terminals_are_recognised() -> None:
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["ansi-theme", "NO_COLOR"])
 async def test_the_16_colour_theme_and_no_color_render(
-    make_sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_color: bool
+    make_sim: Callable[..., Simulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_color: bool,
 ) -> None:
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
@@ -383,7 +400,7 @@ async def test_the_16_colour_theme_and_no_color_render(
 
 
 async def test_quitting_during_a_buildup_stops_it_after_the_current_page(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL, latency_ms=200)
     app = make_app(sim, tmp_path, settings={"sync.records_per_page": 5, "sync.page_concurrency": 1})

@@ -22,7 +22,7 @@ import pytest
 from app_fixtures import SMALL, make_app, runs_ended, wait_for
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
-from keyring.compat import properties
+from keyring_backends import TestBackend
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -39,12 +39,8 @@ UseKeyring = Callable[[KeyringBackend], None]
 PASSWORD = "pw-not-saved-42"
 
 
-class Hanging(KeyringBackend):
+class Hanging(TestBackend):
     """A keyring that never answers (a locked collection waiting for a prompt nobody sees)."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend, only used through use_keyring")
 
     def __init__(self) -> None:
         super().__init__()

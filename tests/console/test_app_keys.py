@@ -6,6 +6,7 @@ every key a footer shows."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from tui_inventory.app.footer import ConsoleFooter
 from tui_inventory.app.help import HelpScreen
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 ROW = re.compile(r"\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
 
@@ -53,7 +56,7 @@ def feed_lines(app: InventoryApp) -> list[str]:
 
 
 async def test_the_changes_feed_moves_with_the_keys_of_the_tables(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -98,7 +101,7 @@ async def update_with_renamed_carriers(
 
 
 async def test_the_feed_keeps_the_newest_in_view_or_the_row_the_operator_chose(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, sim = built_app(make_sim, make_engine, tmp_path)
     carriers = sorted(app.store.keys("carriers"))
@@ -169,7 +172,10 @@ def assert_ends_cleanly(app: InventoryApp) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_footer_ends_cleanly_at_80_and_60_columns(
-    make_sim, make_engine, tmp_path: Path, size: tuple[int, int]
+    make_sim: Callable[..., Simulator],
+    make_engine: Callable[..., SyncEngine],
+    tmp_path: Path,
+    size: tuple[int, int],
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=size) as pilot:
@@ -208,7 +214,7 @@ async def help_rows(pilot: Pilot[Any], app: InventoryApp) -> list[tuple[list[str
 
 
 async def test_the_help_lists_every_key_a_footer_shows(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     footers: dict[str, list[str]] = {}

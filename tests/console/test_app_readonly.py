@@ -206,7 +206,7 @@ async def test_a_console_follows_a_sync_once_process_on_sqlite_and_takes_over_af
         follower = Follower(app)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app.watching is not None, 10, "the lease to be seen")
-            assert app.watching.pid == process.pid
+            assert app.watching is not None and app.watching.pid == process.pid
             assert app.sync.next_at is None  # no run of its own while the other syncs
             await pressing_b_is_refused(pilot, app)
             screen = await open_settings(pilot, app)

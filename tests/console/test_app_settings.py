@@ -5,10 +5,12 @@ is locked: tests/console/test_app_keyring.py."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app_fixtures import SMALL, make_app, screen_text, wait_for
+from keyring_fixtures import SecretService
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -16,6 +18,7 @@ from tui_inventory import secrets
 from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.simulator import Simulator
 
 
 async def open_settings(pilot: Pilot[Any], app: InventoryApp) -> SettingsScreen:
@@ -59,7 +62,7 @@ async def run_test_connection(pilot: Pilot[Any], screen: SettingsScreen, api: st
 
 
 async def test_settings_save_a_password_to_the_real_keyring(
-    secret_service, make_sim, tmp_path: Path
+    secret_service: SecretService, make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     password = sim.passwords["tmf638"]
@@ -83,7 +86,9 @@ async def test_settings_save_a_password_to_the_real_keyring(
         assert verdict.startswith("✓ Success"), verdict
 
 
-async def test_a_frequency_outside_the_range_is_refused(make_sim, tmp_path: Path) -> None:
+async def test_a_frequency_outside_the_range_is_refused(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -99,7 +104,9 @@ async def test_a_frequency_outside_the_range_is_refused(make_sim, tmp_path: Path
         assert "432000 seconds, not 60" in screen_text(app)  # next to the field, on screen
 
 
-async def test_a_valid_frequency_is_saved_and_used(make_sim, tmp_path: Path) -> None:
+async def test_a_valid_frequency_is_saved_and_used(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,7 +119,7 @@ async def test_a_valid_frequency_is_saved_and_used(make_sim, tmp_path: Path) -> 
 
 
 async def test_the_connection_test_reports_a_wrong_password_as_an_authentication_failure(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
@@ -125,7 +132,7 @@ async def test_the_connection_test_reports_a_wrong_password_as_an_authentication
 
 
 async def test_the_connection_test_succeeds_with_the_right_password(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
@@ -136,7 +143,7 @@ async def test_the_connection_test_succeeds_with_the_right_password(
 
 
 async def test_the_connection_test_says_unreachable_and_tls_failure(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
@@ -154,7 +161,9 @@ async def test_the_connection_test_says_unreachable_and_tls_failure(
         assert verdict.startswith("✗ TLS failure"), verdict
 
 
-async def test_a_readonly_console_does_not_save_settings(make_sim, tmp_path: Path) -> None:
+async def test_a_readonly_console_does_not_save_settings(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, readonly=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -185,7 +194,7 @@ async def leaving_asks(pilot: Pilot[Any], app: InventoryApp) -> ConfirmDialog:
 
 
 async def test_leaving_the_settings_with_unsaved_changes_asks_first(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)

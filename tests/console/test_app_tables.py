@@ -22,11 +22,13 @@ from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.inventory import ExportScreen, InventoryTable, InventoryView
 from tui_inventory.app.main import InventoryApp
+from tui_inventory.simulator import Simulator
 from tui_inventory.store import query as query_module
 from tui_inventory.store.query import InventoryQuery
 from tui_inventory.store.repo import Store
 from tui_inventory.store.search import search_terms
 from tui_inventory.store.table_query import TableQuery
+from tui_inventory.sync.engine import SyncEngine
 
 HOSTILE = (
     "[@click=app.quit]Q[/] [/bold] [link=http://x]a[/link] \x1b]0;title\x07\x1b[2J "
@@ -112,7 +114,7 @@ async def open_selected(pilot: Pilot[Any], table: InventoryTable) -> InstanceScr
 
 
 async def test_slash_narrows_the_table_and_enter_opens_an_instance(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -135,7 +137,7 @@ async def test_slash_narrows_the_table_and_enter_opens_an_instance(
 
 
 async def test_sorting_filtering_and_moving_like_less(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,7 +175,10 @@ async def test_sorting_filtering_and_moving_like_less(
 
 
 async def test_a_broad_search_shows_its_rows_first_then_its_count(
-    make_sim, make_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_sim: Callable[..., Simulator],
+    make_engine: Callable[..., SyncEngine],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(query_module, "MATERIALIZE", 10)  # every search here is broad
     app, _ = built_app(make_sim, make_engine, tmp_path)
@@ -210,7 +215,7 @@ async def test_a_broad_search_shows_its_rows_first_then_its_count(
 
 
 async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes_feed(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, sim = built_app(make_sim, make_engine, tmp_path)
     store = Store(str(tmp_path / "inventory.db"))
@@ -256,7 +261,9 @@ async def test_an_update_shows_old_and_new_values_in_the_history_and_the_changes
         assert isinstance(app.screen, InstanceScreen) and app.screen.key == service.key
 
 
-async def test_following_a_relationship_and_back(make_sim, make_engine, tmp_path: Path) -> None:
+async def test_following_a_relationship_and_back(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     store = Store(str(tmp_path / "inventory.db"))
     carrier = next(iter(store.iter_instances("carriers")))
@@ -288,7 +295,7 @@ async def test_following_a_relationship_and_back(make_sim, make_engine, tmp_path
 
 
 async def test_hostile_data_is_shown_literally_and_drives_nothing(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     huge = "x" * 100_000
 
@@ -334,7 +341,9 @@ async def test_hostile_data_is_shown_literally_and_drives_nothing(
         assert app.is_running
 
 
-async def test_e_exports_what_the_table_shows(make_sim, make_engine, tmp_path: Path) -> None:
+async def test_e_exports_what_the_table_shows(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         table = await show(pilot, app, "resources")
@@ -354,7 +363,7 @@ async def test_e_exports_what_the_table_shows(make_sim, make_engine, tmp_path: P
 
 
 async def test_a_removed_instance_still_shows_its_history(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, sim = built_app(make_sim, make_engine, tmp_path)
     store = Store(str(tmp_path / "inventory.db"))
@@ -392,7 +401,7 @@ async def test_a_removed_instance_still_shows_its_history(
 
 
 async def test_at_80_columns_the_carriers_keys_tell_them_apart(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -419,7 +428,7 @@ def test_a_key_too_long_for_its_column_loses_its_middle_not_its_end() -> None:
 
 
 async def test_the_status_filter_counts_the_matches_of_the_search(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:

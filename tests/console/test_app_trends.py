@@ -4,7 +4,9 @@ its last runs, drawn as sparklines with their figures, at 80×24, in 16 colours 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_fixtures import SMALL, make_app, runs_ended, screen_text, sim_config, wait_for, wait_idle
@@ -14,6 +16,7 @@ from textual.widgets import Sparkline
 from tui_inventory import KINDS
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.trends import RateHistory, compact
+from tui_inventory.simulator import Simulator
 from tui_inventory.store.trends import size_points
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -55,7 +58,10 @@ def _row(text: str, label: str, value: str) -> re.Match[str] | None:
 
 @pytest.mark.parametrize("colours", ["ansi", "NO_COLOR"])
 async def test_the_dashboard_draws_the_rate_and_the_sizes_at_80x24(
-    make_sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, colours: str
+    make_sim: Callable[..., Simulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    colours: str,
 ) -> None:
     if colours == "NO_COLOR":
         monkeypatch.setenv("NO_COLOR", "1")
@@ -108,7 +114,7 @@ async def test_the_dashboard_draws_the_rate_and_the_sizes_at_80x24(
 
 
 async def test_a_read_only_console_draws_the_rate_of_a_sync_elsewhere(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     """The daemon builds up; a `--readonly` console reads its progress from the store and draws
     the rate line from those reads, then the size line once the buildup ended."""
@@ -120,7 +126,7 @@ async def test_a_read_only_console_draws_the_rate_of_a_sync_elsewhere(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            settings = {"sync.records_per_page": 5, "sync.page_concurrency": 1}
+            settings: dict[str, Any] = {"sync.records_per_page": 5, "sync.page_concurrency": 1}
             daemon = DaemonProcess(sim, db, tmp_path / "daemon", **settings)
             services = app.dashboard.panel("services").trends
             await wait_for(

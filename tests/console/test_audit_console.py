@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app_fixtures import SMALL, make_app, runs_ended, screen_text, wait_for, wait_idle
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, RichLog
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.cleanup import CleanupDialog
@@ -109,7 +109,7 @@ async def test_v_verifies_and_opens_the_entries_of_its_report(
         assert "The store differs from upstream." in text
         assert "Carriers   checked" in text and "missing 1, extra 1, different 1" in text
         assert "verify finished: differences" in "\n".join(
-            str(line) for line in app.dashboard.query_one("SyncLog").lines
+            str(line) for line in app.dashboard.query_one("SyncLog", RichLog).lines
         )
         assert screen.entries == [
             ("carriers", "missing", done.added),

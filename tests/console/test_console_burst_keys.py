@@ -5,6 +5,7 @@ driver does with one read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from textual.widgets import Input
 from tui_inventory.app.inventory import ExportScreen
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 def burst(app: InventoryApp, text: str) -> None:
@@ -32,7 +35,7 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 async def test_letters_typed_right_after_slash_go_to_the_search_box(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -46,7 +49,7 @@ async def test_letters_typed_right_after_slash_go_to_the_search_box(
 
 
 async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)
@@ -66,7 +69,9 @@ async def test_a_burst_on_the_dashboard_searches_the_services_and_starts_nothing
         assert app.focused is search
 
 
-async def test_a_burst_into_the_settings_stays_text(make_sim, make_engine, tmp_path: Path) -> None:
+async def test_a_burst_into_the_settings_stays_text(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)
     async with app.run_test(size=(100, 30), message_hook=ended) as pilot:
@@ -80,7 +85,7 @@ async def test_a_burst_into_the_settings_stays_text(make_sim, make_engine, tmp_p
 
 
 async def test_a_burst_into_the_export_dialog_stays_text(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)
@@ -95,7 +100,7 @@ async def test_a_burst_into_the_export_dialog_stays_text(
 
 
 async def test_a_paste_right_after_slash_goes_to_the_search_box(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:

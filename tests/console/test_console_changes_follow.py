@@ -4,6 +4,7 @@ how to mend it; mended, the line goes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import runs_ended, screen_text, wait_for
@@ -11,9 +12,12 @@ from test_app_keys import the_feed
 from test_app_tables import built_app
 from test_console_burst_keys import settle
 
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
+
 
 async def test_the_feed_keeps_following_after_a_bad_since_value_and_says_so(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, sim = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from textual.widgets import Input
 from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.inventory import ExportScreen
 from tui_inventory.app.main import InventoryApp
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 HEADER = "id,name,status,type,"
 
@@ -32,7 +35,7 @@ async def type_path(pilot: Pilot[Any], app: InventoryApp, path: str) -> None:
 
 
 async def test_the_export_dialog_writes_through_a_symlink_and_asks_before_replacing(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     out = tmp_path / "out"
@@ -67,7 +70,7 @@ async def test_the_export_dialog_writes_through_a_symlink_and_asks_before_replac
 
 
 async def test_a_failed_export_keeps_the_dialog_open_with_the_reason_and_the_path(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     typed = str(tmp_path / "no-such-dir" / "services.csv")

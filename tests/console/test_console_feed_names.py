@@ -3,6 +3,7 @@ and the row ends inside the screen, at 80 columns as at 200."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,16 @@ from app_fixtures import screen_text
 from test_app_keys import feed_lines, the_feed
 from test_app_tables import built_app
 
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
+
 
 @pytest.mark.parametrize("width", [80, 200])
 async def test_names_in_the_changes_feed_are_cut_with_an_ellipsis(
-    make_sim, make_engine, tmp_path: Path, width: int
+    make_sim: Callable[..., Simulator],
+    make_engine: Callable[..., SyncEngine],
+    tmp_path: Path,
+    width: int,
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(width, 30)) as pilot:

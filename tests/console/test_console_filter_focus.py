@@ -3,6 +3,7 @@ or esc, the table has the focus again and j, g and enter work at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import wait_for
@@ -10,18 +11,23 @@ from test_app_keys import the_feed
 from test_app_tables import built_app, settled, show, view_of
 from test_console_burst_keys import burst, settle
 
+from tui_inventory.app.filters import FilterSelect
 from tui_inventory.app.instance import InstanceScreen
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 async def test_a_status_chosen_with_f_gives_the_keys_back_to_the_table(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         table = await show(pilot, app, "services")
         await wait_for(pilot, lambda: view_of(app, "services")._statuses, 5, "the statuses")
         await pilot.press("f")
-        await wait_for(pilot, lambda: view_of(app, "services").query_one("#status").expanded)
+        await wait_for(
+            pilot, lambda: view_of(app, "services").query_one("#status", FilterSelect).expanded
+        )
         await pilot.press("down", "down", "enter")  # (past "All statuses") the first status
         await wait_for(pilot, lambda: table.table_query.status is not None, 5, "the filter")
         await settled(pilot, table)
@@ -33,7 +39,7 @@ async def test_a_status_chosen_with_f_gives_the_keys_back_to_the_table(
         await wait_for(pilot, lambda: table.cursor == 0, 5, "g to go to the first row")
         await pilot.press("f", "escape")  # esc closes the list: the table has the keys
         await settle(pilot)
-        assert not view_of(app, "services").query_one("#status").expanded
+        assert not view_of(app, "services").query_one("#status", FilterSelect).expanded
         assert app.focused is table
         burst(app, "\r")
         await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "enter")
@@ -42,15 +48,17 @@ async def test_a_status_chosen_with_f_gives_the_keys_back_to_the_table(
 
 
 async def test_a_kind_of_change_chosen_with_capital_f_gives_the_keys_back_to_the_feed(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         view = await the_feed(pilot, app)
         await pilot.press("F")
-        await wait_for(pilot, lambda: view.query_one("#changes-change").expanded)
+        await wait_for(pilot, lambda: view.query_one("#changes-change", FilterSelect).expanded)
         await pilot.press("down", "down", "enter")  # (past "All changes") created
-        await wait_for(pilot, lambda: view.query_one("#changes-change").value == "created")
+        await wait_for(
+            pilot, lambda: view.query_one("#changes-change", FilterSelect).value == "created"
+        )
         await settle(pilot)
         assert app.focused is view.feed
         burst(app, "j")

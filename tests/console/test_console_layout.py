@@ -5,6 +5,7 @@ one zone, labelled."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from test_console_burst_keys import settle
 
 from tui_inventory.app.cells import column_widths
 from tui_inventory.app.dashboard import SyncLog
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.text import plain
 
 
@@ -23,7 +26,7 @@ def test_the_emoji_variation_selector_is_dropped_so_every_terminal_measures_alik
 
 
 async def test_a_name_with_an_emoji_variation_selector_reaches_the_screen_without_it(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     chosen: list[str] = []
 
@@ -46,7 +49,9 @@ def test_at_200_columns_the_name_shares_its_room_with_type_and_site() -> None:
     assert sum(column_widths(198)) + 6 == 198  # (every cell has one space before it)
 
 
-async def test_at_60_columns_the_search_box_has_room(make_sim, make_engine, tmp_path: Path) -> None:
+async def test_at_60_columns_the_search_box_has_room(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(60, 20)) as pilot:
         await show(pilot, app, "services")
@@ -55,7 +60,10 @@ async def test_at_60_columns_the_search_box_has_room(make_sim, make_engine, tmp_
 
 
 async def test_the_dashboard_shows_utc_labelled_whatever_the_local_zone(
-    make_sim, make_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_sim: Callable[..., Simulator],
+    make_engine: Callable[..., SyncEngine],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30: local and UTC differ by the minutes
     time.tzset()
@@ -64,12 +72,15 @@ async def test_the_dashboard_shows_utc_labelled_whatever_the_local_zone(
         async with app.run_test(size=(100, 40)) as pilot:
             await wait_for(pilot, lambda: app.dashboard.snapshot is not None, 10, "a read")
             await settle(pilot)
-            last = app.dashboard.snapshot.last_sync
+            snapshot = app.dashboard.snapshot
+            assert snapshot is not None
+            last = snapshot.last_sync
             assert last is not None
             utc = f"{last[11:19]} UTC"
             text = screen_text(app)
             assert f"last sync {utc}" in text, text
-            assert "times in UTC" in app.main_screen.query_one(SyncLog).border_title
+            border_title = app.main_screen.query_one(SyncLog).border_title
+            assert border_title is not None and "times in UTC" in border_title
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()

@@ -4,11 +4,15 @@ filter's options are never wrapped mid-word."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import screen_text, wait_for
 from test_app_tables import built_app, show
 from test_console_burst_keys import settle
+
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 def footer_line(text: str) -> str:
@@ -16,7 +20,7 @@ def footer_line(text: str) -> str:
 
 
 async def test_at_60_by_20_the_table_keeps_name_and_updated_and_the_footer_its_exits(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(60, 20)) as pilot:

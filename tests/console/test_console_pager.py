@@ -4,6 +4,7 @@ none of its letters runs a key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import runs_ended, screen_text, wait_for
@@ -13,10 +14,12 @@ from test_console_burst_keys import burst, settle
 from tui_inventory.app.help import HelpScreen
 from tui_inventory.app.instance import InstanceScreen
 from tui_inventory.app.pager import FindInput, PageScroll
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 async def test_a_burst_after_slash_on_the_instance_view_is_the_text_to_find(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)
@@ -37,13 +40,14 @@ async def test_a_burst_after_slash_on_the_instance_view_is_the_text_to_find(
         assert app.focused is field
         assert "not found" in screen_text(app)
         await pilot.press("escape")  # done finding: the keys are keys again
-        assert app.focused is instance.query_one(PageScroll)
+        scroll: object = instance.query_one(PageScroll)
+        assert app.focused is scroll
         await pilot.press("s")
         await wait_for(pilot, lambda: app.screen is not instance, 5, "s to open the Settings")
 
 
 async def test_j_k_scroll_the_instance_view_and_slash_finds_text_in_it(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -71,7 +75,7 @@ async def test_j_k_scroll_the_instance_view_and_slash_finds_text_in_it(
 
 
 async def test_j_k_scroll_the_help_and_slash_finds_text_in_it(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -21,8 +21,10 @@ from textual.widgets import Input
 
 from tui_inventory.app.main import InventoryApp
 from tui_inventory.app.verify import VerifyReportScreen
+from tui_inventory.simulator import Simulator
 from tui_inventory.simulator.drift import drift
 from tui_inventory.store.repo import Store
+from tui_inventory.sync.engine import SyncEngine
 
 
 def nothing_started(app: InventoryApp, ended: Received) -> bool:
@@ -30,7 +32,7 @@ def nothing_started(app: InventoryApp, ended: Received) -> bool:
 
 
 async def test_a_burst_after_slash_on_the_changes_tab_is_typed_into_the_since_box(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     ended = runs_ended(app)
@@ -71,7 +73,7 @@ async def test_a_burst_after_slash_on_the_verify_report_does_nothing(
 
 
 async def test_a_bad_since_value_is_said_once_next_to_its_box(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:

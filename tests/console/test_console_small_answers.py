@@ -4,6 +4,7 @@ variable a password comes from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,17 @@ from textual.widgets import Input
 
 from tui_inventory.app.changes import ChangesView
 from tui_inventory.app.settings import SettingsScreen
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 def messages(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [n.message for n in app._notifications]
 
 
-async def test_x_with_no_cleanup_waiting_says_so(make_sim, make_engine, tmp_path: Path) -> None:
+async def test_x_with_no_cleanup_waiting_says_so(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -31,7 +36,7 @@ async def test_x_with_no_cleanup_waiting_says_so(make_sim, make_engine, tmp_path
 
 
 async def test_slash_on_the_changes_tab_stays_there_and_types_the_since_box(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -43,7 +48,10 @@ async def test_slash_on_the_changes_tab_stays_there_and_types_the_since_box(
 
 
 async def test_settings_names_the_environment_variable_a_password_comes_from(
-    make_sim, make_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_sim: Callable[..., Simulator],
+    make_engine: Callable[..., SyncEngine],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TUI_INVENTORY_TMF639_PASSWORD", "from-the-environment")
     app, _ = built_app(make_sim, make_engine, tmp_path)

@@ -4,11 +4,15 @@ the lines are wrapped again when the terminal is resized."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import screen_text, wait_for
 from test_app_tables import built_app, show
 from test_console_burst_keys import settle
+
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike " * 2
 
@@ -24,7 +28,7 @@ def longest_log_line(text: str) -> int:
 
 
 async def test_a_line_logged_while_another_tab_shows_fills_the_dashboards_width(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

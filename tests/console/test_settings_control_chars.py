@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import SMALL, make_app, screen_text, wait_for
@@ -13,11 +14,13 @@ from test_app_settings import open_settings, static_text
 from test_console_burst_keys import burst, settle
 from textual.widgets import Input
 
+from tui_inventory.simulator import Simulator
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 async def test_a_pasted_control_character_is_refused_and_never_saved(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)

@@ -5,6 +5,7 @@ q Quit"), offering keys that were dead."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import SMALL, make_app, screen_text, wait_for
@@ -14,6 +15,8 @@ from test_app_tables import built_app, show
 from tui_inventory.app.confirm import ConfirmDialog
 from tui_inventory.app.inventory import ExportScreen
 from tui_inventory.app.main import InventoryApp
+from tui_inventory.simulator import Simulator
+from tui_inventory.sync.engine import SyncEngine
 
 
 def footer(app: InventoryApp) -> str:
@@ -21,7 +24,7 @@ def footer(app: InventoryApp) -> str:
 
 
 async def test_the_export_dialog_footer_offers_its_own_keys(
-    make_sim, make_engine, tmp_path: Path
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
 ) -> None:
     app, _ = built_app(make_sim, make_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -36,7 +39,7 @@ async def test_the_export_dialog_footer_offers_its_own_keys(
 
 
 async def test_the_unsaved_settings_question_footer_offers_its_own_keys(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     app = make_app(make_sim(**SMALL), tmp_path, autostart=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,6 +4,7 @@ too, and quits at once when nothing is unsaved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from app_fixtures import SMALL, make_app, screen_text, wait_for
@@ -11,9 +12,12 @@ from test_app_settings import open_settings, type_into
 from textual.widgets import Button, Input
 
 from tui_inventory.app.confirm import ConfirmDialog
+from tui_inventory.simulator import Simulator
 
 
-async def test_q_on_the_settings_asks_before_losing_an_edit(make_sim, tmp_path: Path) -> None:
+async def test_q_on_the_settings_asks_before_losing_an_edit(
+    make_sim: Callable[..., Simulator], tmp_path: Path
+) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -37,7 +41,7 @@ async def test_q_on_the_settings_asks_before_losing_an_edit(make_sim, tmp_path: 
 
 
 async def test_q_on_the_settings_quits_at_once_when_nothing_is_unsaved(
-    make_sim, tmp_path: Path
+    make_sim: Callable[..., Simulator], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     app = make_app(sim, tmp_path, autostart=False)

@@ -14,6 +14,7 @@ from tui_inventory.cli import main
 from tui_inventory.errors import InventoryError
 from tui_inventory.store.changes import ChangeWindow, parse_time, read_changes, stamp
 from tui_inventory.store.repo import Store
+from tui_inventory.sync.engine import SyncEngine
 
 
 def _age_everything(store: Store, hours: float) -> None:
@@ -23,7 +24,7 @@ def _age_everything(store: Store, hours: float) -> None:
         store.m.revision.update(at=old).execute()
 
 
-def _buildup_then_update(sim: Any, store: Store, make_engine: Callable[..., Any]) -> int:
+def _buildup_then_update(sim: Any, store: Store, make_engine: Callable[..., SyncEngine]) -> int:
     assert make_engine(sim, store).run("buildup").ok
     _age_everything(store, 2)
     sim.dataset.changes_per_poll = 12

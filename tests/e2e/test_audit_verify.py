@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import FAST_RETRY, sim_config
+from conftest import FAST_RETRY
+from sim_fixtures import sim_config
 
 from tui_inventory import KINDS
 from tui_inventory.cli import main

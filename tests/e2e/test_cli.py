@@ -72,7 +72,10 @@ def test_simulate_and_sync_in_separate_processes(tmp_path: Path) -> None:
     from tui_inventory.simulator import Simulator
 
     sizes = {"services": 10000, "carriers": 2000, "resources": 50000}
-    expected = Simulator(**sizes).dataset  # the same seed gives the same dataset
+    # the same seed gives the same dataset
+    expected = Simulator(
+        services=sizes["services"], carriers=sizes["carriers"], resources=sizes["resources"]
+    ).dataset
     port = free_port()
     home = tmp_path
     server = subprocess.Popen(

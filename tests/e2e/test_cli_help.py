@@ -16,7 +16,9 @@ from tui_inventory.simulator.faults import FAULT_HELP, FAULTS
 def subparser(name: str) -> argparse.ArgumentParser:
     parser = build_parser()
     subactions = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return subactions.choices[name]
+    sub = subactions.choices[name]
+    assert isinstance(sub, argparse.ArgumentParser)
+    return sub
 
 
 @pytest.mark.parametrize("command", ["simulate", "demo"])

@@ -3,6 +3,7 @@ stdout, and on a failure why, on stderr, each cause once however many inventorie
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ def sync_once(tmp_path: Path, sim: Any, env: dict[str, str], *extra: str, **sett
     return run(["--config", str(cfg), "--db", str(db), "sync", "--once", *extra], env)
 
 
-def stderr_lines(done: Any) -> list[str]:
+def stderr_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
     lines = done.stderr.strip().splitlines()
     assert all(line.startswith("tui-inventory: ") for line in lines), done.stderr
     assert "Traceback" not in done.stderr

@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -111,7 +111,7 @@ def start_console(tmp_path: Path) -> Iterator[object]:
     ids=["16-colours-NO_COLOR", "16-colours", "256-colours-NO_COLOR"],
 )
 def test_the_dashboard_text_is_never_drawn_in_its_background_colour(
-    start_console, terminal: dict[str, str]
+    start_console: Callable[[dict[str, str]], Path], terminal: dict[str, str]
 ) -> None:
     socket = start_console(terminal)
 

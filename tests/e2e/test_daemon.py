@@ -17,6 +17,7 @@ from daemon_fixtures import DaemonProcess, wait_for
 
 from tui_inventory import KINDS
 from tui_inventory.daemon import JsonReporter
+from tui_inventory.domain import Counters
 from tui_inventory.store.lease import current_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import events as ev
@@ -116,7 +117,7 @@ def test_json_lines_are_ascii_and_carry_the_run_and_counters() -> None:
 
     out = io.StringIO()
     reporter = JsonReporter(out, interval=0)
-    counters = ev.Counters(received=20, created=19, skipped=1).frozen()
+    counters = Counters(received=20, created=19, skipped=1).frozen()
     reporter(ev.PageStored(7, "services", 3, 20, 3, counters, 100, 2.0))
     reporter(ev.Logged(7, "warning", "services", "duplicate key 'S\x1b[31m\u202e1' skipped"))
     reporter(ev.TypeFinished(7, "services", "succeeded", "", counters))
@@ -136,7 +137,7 @@ def test_a_json_log_whose_reader_went_away_is_no_longer_written_and_says_so_once
     os.close(read)  # the reader is gone: every write is a broken pipe
     out = os.fdopen(write, "w")
     reporter = JsonReporter(out, interval=0)
-    counters = ev.Counters(received=20, created=20).frozen()
+    counters = Counters(received=20, created=20).frozen()
     with caplog.at_level("WARNING", logger="tui_inventory.daemon"):
         for page in range(1, 6):  # the sync goes on: no event raises
             reporter(ev.PageStored(7, "services", page, 20, page, counters, None, 1.0))

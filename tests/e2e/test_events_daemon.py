@@ -21,9 +21,8 @@ def _token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def start(sim: Any, db: str, home: Path) -> DaemonProcess:
-    daemon = DaemonProcess(
-        sim, db, home, **{"events.enabled": True, "events.listen": "127.0.0.1:0"}
-    )
+    settings: dict[str, Any] = {"events.enabled": True, "events.listen": "127.0.0.1:0"}
+    daemon = DaemonProcess(sim, db, home, **settings)
     daemon.wait_for_event("events_live")
     wait_for(lambda: daemon.named("waiting"), 120, "the first run to end")
     return daemon

@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAST_RETRY, sim_config
+from conftest import FAST_RETRY
+from sim_fixtures import sim_config
 
 from tui_inventory.events.service import EventService
+from tui_inventory.events.stream import StreamStats
 from tui_inventory.store import events as store_events
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
@@ -125,10 +127,15 @@ def test_a_repeated_event_is_applied_once_even_after_a_restart(
     }
     for _ in range(2):  # two processes' lives: the second remembers the first's eventId
         service = start_events(sim, store)
-        url = f"http://127.0.0.1:{service.listener.port}/{TOKEN}"  # type: ignore[union-attr]
+        assert service.listener is not None
+        url = f"http://127.0.0.1:{service.listener.port}/{TOKEN}"
         for _ in range(2):
             assert httpx.post(url, json=body).status_code == 204
-        wait_for(lambda s=service: s.stream.stats.applied + s.stream.stats.duplicates >= 2)
+
+        def both_seen(stats: StreamStats = service.stream.stats) -> bool:
+            return stats.applied + stats.duplicates >= 2
+
+        wait_for(both_seen)
         stop_events(service)
     assert store_events.applied_count(store) == 1
 

@@ -121,6 +121,7 @@ def test_prometheus_scrapes_the_daemon(sim: Any, tmp_path: Path, start_prometheu
             return seen if seen == {k: counts[k] for k in KINDS} else None
 
         seen = wait_for(stored_counts, 90, "Prometheus to return tui_inventory_instances")
+        assert seen is not None
         assert all(seen[kind] > 0 for kind in KINDS)
         (up,) = prometheus.query('up{job="tui-inventory"}')
         assert up["value"][1] == "1"

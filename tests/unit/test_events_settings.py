@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
+from keyring.backend import KeyringBackend
 from test_secrets import MemoryKeyring
 
 from tui_inventory import logs, secrets
@@ -57,8 +59,8 @@ def test_the_events_keys_round_trip_through_the_file_and_config_show(tmp_path) -
 
 
 def test_the_token_is_made_once_kept_in_the_keyring_and_redacted(
-    use_keyring,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    use_keyring: Callable[[KeyringBackend], None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(secrets.EVENTS_TOKEN_ENV, raising=False)
     memory = MemoryKeyring()
@@ -71,8 +73,8 @@ def test_the_token_is_made_once_kept_in_the_keyring_and_redacted(
 
 
 def test_the_environment_token_wins_and_is_redacted(
-    use_keyring,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    use_keyring: Callable[[KeyringBackend], None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     use_keyring(MemoryKeyring())
     monkeypatch.setenv(secrets.EVENTS_TOKEN_ENV, "env-token-5b1c9e77d0")

@@ -17,6 +17,7 @@ from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
 from tui_inventory.sync import engine as engine_module
 from tui_inventory.sync import events as ev
+from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.engine import SyncEngine
 from tui_inventory.sync.store_process import StoreProcess
 from tui_inventory.sync.writer import PreparedPage, StreamSpec, ThreadSink
@@ -176,6 +177,7 @@ def test_modem_keeps_stored_status_on_update_but_new_modem_takes_its_own(
     assert engine.run("buildup").ok
     modem = _modem_keys(sim)[0]
     before = store.get("resources", modem)
+    assert before is not None
     sim.dataset.set_field("resources", modem, "Status", "Degraded-upstream")
     sim.dataset.set_field("resources", modem, "Name", "Renamed modem")
     new = {
@@ -189,10 +191,12 @@ def test_modem_keeps_stored_status_on_update_but_new_modem_takes_its_own(
     result = engine.run("buildup")
     assert result.ok
     after = store.get("resources", modem)
+    assert after is not None
     assert after.name == "Renamed modem"
     assert after.status == before.status != "Degraded-upstream"
     assert after.fields["Status"] == before.status
-    assert store.get("resources", "RES-MDM-NEW-1").status == "Commissioning"
+    new_modem = store.get("resources", "RES-MDM-NEW-1")
+    assert new_modem is not None and new_modem.status == "Commissioning"
     # what search finds it by follows the status kept, not the one the upstream sent
     p = store.db.param
     (text,) = store.db.execute_sql(
@@ -386,7 +390,7 @@ def test_a_cancel_after_the_last_page_still_prevents_the_cleanup(
     assert engine.run("buildup").ok
     gone = sorted(sim.dataset.expected_keys("carriers"))[0]
     sim.dataset.remove("carriers", gone)
-    confirm = engine_module.confirm_absence
+    confirm = confirm_absence  # the engine calls it by this name: patched there below
 
     def confirm_then_cancel(store: Store, kind: str, *args: Any, **kwargs: Any) -> int:
         kept = confirm(store, kind, *args, **kwargs)
@@ -449,7 +453,9 @@ def test_revisions_for_create_change_remove_and_none_for_unchanged(
     assert second.types["services"].counters.unchanged == len(sim.dataset.expected_keys("services"))
 
     key = sorted(sim.dataset.expected_keys("carriers"))[1]
-    old_name = store.get("carriers", key).name
+    old = store.get("carriers", key)
+    assert old is not None
+    old_name = old.name
     sim.dataset.set_field("carriers", key, "Name", "Carrier renamed upstream")
     sim.dataset.remove("carriers", sorted(sim.dataset.expected_keys("carriers"))[0])
     assert engine.run("buildup").ok
@@ -492,7 +498,7 @@ def test_history_gives_every_life_of_an_instance_its_fields_as_created(
     assert [r.change for r in history] == [
         "changed", "created", "removed", "changed", "changed", "created"
     ]  # fmt: skip
-    empty = (None, "", [], {})
+    empty: tuple[object, ...] = (None, "", [], {})
     created_as = {k: [None, v] for k, v in first.fields.items() if v not in empty}
     assert history[5].changes == created_as
     assert history[4].changes == {"Name": [first.name, "renamed once"]}
@@ -647,7 +653,8 @@ def test_pages_put_after_a_cancel_are_dropped_not_stored(sink_class: Any, store:
     sink.close()
     assert stored == [1]
     assert store.keys("services") == {"S1"}
-    assert store.buildup("services").next_page == 2  # resumes at the first page dropped
+    buildup = store.buildup("services")
+    assert buildup is not None and buildup.next_page == 2  # resumes at the first page dropped
 
 
 def test_pages_already_sent_to_the_store_process_are_dropped_after_a_cancel(
@@ -681,7 +688,8 @@ def test_pages_already_sent_to_the_store_process_are_dropped_after_a_cancel(
     assert 3 not in stored and 4 not in stored
     assert stored in ([1], [1, 2])  # 2: it was in the store process's hands when the cancel came
     assert store.keys("services") == {f"S{n}" for n in stored}
-    assert store.buildup("services").next_page == stored[-1] + 1
+    buildup = store.buildup("services")
+    assert buildup is not None and buildup.next_page == stored[-1] + 1
 
 
 def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_once(
@@ -698,7 +706,8 @@ def test_a_buildup_cancelled_with_pages_queued_resumes_and_stores_everything_onc
     assert kept < len(sim.dataset.expected_keys("resources"))
     counted = result.types["resources"].counters
     assert counted.created == kept
-    assert counted.received == (store.buildup("resources").next_page - 1) * 10
+    buildup = store.buildup("resources")
+    assert buildup is not None and counted.received == (buildup.next_page - 1) * 10
     engine.on_event = lambda event: None
     assert engine.run("buildup").ok
     for kind in KINDS:

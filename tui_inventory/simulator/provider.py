@@ -49,6 +49,25 @@ _REAL = {"created": "Created", "changed": "Changed", "deleted": "Deleted"}
 Authorized = Callable[[Request, str], bool]
 
 
+class _LazyClient:
+    """An httpx client made on first use, closed at the end of the `with` if it was."""
+
+    def __init__(self) -> None:
+        self._client: httpx.Client | None = None
+
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=5.0)
+        return self._client
+
+    def __enter__(self) -> _LazyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
 @dataclass(frozen=True)
 class Hub:
     id: str
@@ -309,8 +328,10 @@ class Provider:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def _send_all(self) -> None:
-        held: _Outgoing | None = None
-        with httpx.Client(timeout=5.0) as http:
+        # The client is made with the first event to send: most simulators send none, and making
+        # one (its TLS context) is most of what starting and stopping the sender costs.
+        with _LazyClient() as http:
+            held: _Outgoing | None = None
             while True:
                 try:
                     item = self._queue.get(timeout=0.2)
@@ -342,13 +363,13 @@ class Provider:
                     self._deliver(http, held)
                     held = None
 
-    def _deliver(self, http: httpx.Client, item: _Outgoing) -> None:
+    def _deliver(self, http: _LazyClient, item: _Outgoing) -> None:
         body = item.body
         if self._random.random() < self.faults.truncate:
             self.log.truncated += 1
             body = body[: len(body) // 2]
         try:
-            response = http.post(
+            response = http.client().post(
                 item.hub.callback + item.path,
                 content=body,
                 headers={"Content-Type": "application/json"},
