@@ -40,6 +40,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any, cast
 
 from textual import events
@@ -55,6 +56,9 @@ from textual.widgets import Input, TextArea
 TEXT_FIELDS = (Input, TextArea)
 OPENS_TEXT = "slash"  # the key that opens a text field (a search) wherever there is one
 HOLD_LIMIT = 200  # refreshes to wait for a new screen to settle its focus before giving up
+# A text field's own key that has not run after this many seconds (the field was closed before
+# its turn came) no longer holds the keys that follow it.
+FIELD_KEY_LIMIT = 2.0
 QUIET = 0.5  # seconds without a key that end the dropping of text after a `/` that opened nothing
 
 
@@ -168,8 +172,18 @@ class TextSafeApp(App[int]):
         self._early: deque[events.Key | events.Paste] = deque()
         self._waits = 0
         self._dropping_since: float | None = None  # the last text dropped after a lone `/`
+        # The keys from the terminal held while a text field's own key (`_field_key`) is run.
+        self._behind: deque[events.Key | events.Paste] = deque()
+        self._field_key: int | None = None  # the number of the one on its way, if one is
+        self._field_keys = 0
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if self._field_key is not None:
+                self._behind.append(event)  # (after the field's key: the order is kept)
+                return
+            if isinstance(event, events.Key) and await self._to_field_in_turn(event):
+                return
         if isinstance(event, events.Key | events.Paste) and event.is_forwarded:
             if self._early or self._settling():
                 self._early.append(event)  # (after any held before it: the order is kept)
@@ -223,6 +237,53 @@ class TextSafeApp(App[int]):
             field.post_message(events.Paste(event.text))
         event.stop()
         return True
+
+    async def _to_field_in_turn(self, event: events.Key) -> bool:
+        """Run a text field's own key (ctrl+u, backspace, an arrow, enter, esc…) in its turn.
+
+        Textual runs a widget's binding only once the key has bubbled up to the app, through
+        every container between (a dozen message queues here), while the letters typed after it
+        are put in the field at once: `ctrl+u` then `gw` typed fast left an empty box (the
+        letters went in, then ctrl+u emptied the box), and letters typed right after esc went
+        into the box esc was leaving. Here the binding runs in the field's own queue, after the
+        keys sent to it before, and the keys that follow wait for it, then go where the focus
+        is then."""
+        field = self.focused
+        if field is None or not is_text_field(field) or event.is_printable:
+            return False
+        if not any(not b.priority for b in field._bindings.key_to_bindings.get(event.key, ())):
+            return False
+        if event.key == "escape" and self.screen.maximized is not None:
+            return False  # (Textual's: esc first restores a maximized widget)
+        if await self._check_bindings(event.key, priority=True):
+            return True
+        self._field_keys += 1
+        number = self._field_keys
+        if not field.call_later(self._run_field_key, field, event, number):
+            return False  # (the field is closing)
+        self._field_key = number
+        self.set_timer(FIELD_KEY_LIMIT, partial(self._field_key_done, number, event, True))
+        return True
+
+    async def _run_field_key(self, field: Widget, event: events.Key, number: int) -> None:
+        handled = False
+        try:
+            if self.focused is field:
+                for binding in field._bindings.key_to_bindings.get(event.key, ()):
+                    if not binding.priority and await self.run_action(binding.action, field):
+                        handled = True
+                        break
+        finally:
+            self.call_later(self._field_key_done, number, event, handled)
+
+    async def _field_key_done(self, number: int, event: events.Key, handled: bool) -> None:
+        if self._field_key != number:
+            return  # (done already: the timer's call after the field's, or the reverse)
+        self._field_key = None
+        if not handled:  # the focus moved, or the field's binding did nothing: Textual's way
+            await super().on_event(event)
+        while self._behind and self._field_key is None:
+            await self.on_event(self._behind.popleft())
 
     async def _release(self) -> None:
         if self._settling() and self._waits < HOLD_LIMIT:
