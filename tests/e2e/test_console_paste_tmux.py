@@ -52,3 +52,26 @@ def test_a_paste_with_escapes_is_text_never_keys(tmux: Tmux) -> None:  # noqa: F
     assert search_box(text) == "Bet z", text
     # (still the services' search box, with the keys: the tab in the paste was no Tab key)
     assert re.search(r"of 600\b|\b600 services", text) and "esc Back to the table" in text, text
+
+
+def test_keys_typed_right_after_ctrl_u_or_esc_are_not_lost(tmux: Tmux) -> None:  # noqa: F811
+    """ctrl+u then a word, sent one right after the other (the word was lost now and then: the
+    letters went in first, then ctrl+u emptied the box); esc then j in one write (`ESC j`, read as
+    alt+j, which did nothing): out of the box, one row down."""
+    tmux.wait_for(lambda t: "Dashboard" in t and "Sync log" in t, 30, "the dashboard")
+    tmux.wait_for(lambda t: re.search(r"600 stored", t), 60, "the buildup's end")
+    tmux("send-keys", "-t", SESSION, "Tab")
+    tmux.wait_for(lambda t: "⏎ Open" in t and re.search("BWS-", t), 30, "the services table")
+    tmux("send-keys", "-t", SESSION, "/")
+    tmux.wait_for(lambda t: "esc Back to the table" in t, 15, "the search box")
+    for n in range(1, 13):
+        tmux("send-keys", "-t", SESSION, "C-u")
+        tmux("send-keys", "-t", SESSION, "-l", f"BWS-00000{n}")
+        text = tmux.wait_for(lambda t: f"BWS-00000{n} " in search_box(t) + " ", 15, "the word")  # noqa: B023
+    assert search_box(text) == "BWS-0000012"
+    tmux("send-keys", "-t", SESSION, "C-u")
+    tmux("send-keys", "-t", SESSION, "-l", "BWS-0000")  # BWS-000000, BWS-000001 first
+    tmux.wait_for(lambda t: re.search(r"\d+ of 600", t), 15, "the search's rows")
+    tmux("send-keys", "-t", SESSION, "Escape", "j", "Enter")  # (one write: ESC j CR)
+    text = tmux.wait_for(lambda t: "r Reload" in t or "EXITED" in t, 15, "the instance view")
+    assert "BWS-000001" in text.splitlines()[0] + text.splitlines()[1], text

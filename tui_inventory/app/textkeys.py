@@ -14,7 +14,7 @@ queued (`Widget.focus` defers it).
 
 `/` opens a text field wherever there is something to search: the tables' search, the Changes
 feed's since box, and a find box on the screens that read like a page (`pager`: the instance view,
-the help). Where it still opens nothing (a dialog, the verify report), the printable keys and
+the help), and the verify report's. Where it still opens nothing (a dialog), the printable keys and
 pastes that follow it are dropped, meant for the search the typist expected, until a key that is
 not text (esc, enter, an arrow) or a pause of `QUIET` seconds without keys: `/qatar` there must
 not quit, `/ubs` not open the Settings. This is timed by when the keys reach the bindings, not by
