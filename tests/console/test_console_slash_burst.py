@@ -1,9 +1,8 @@
 """`/` and the keys typed right after it, in one burst (a paste, fast typing over SSH), on the
 screens without a table search: everything after `/` belongs to a text field, so no letter of it
 may start an update, open the Settings or quit. On the Changes tab `/` takes the "since" box (the
-burst lands there); on the verify report, which has no text field, the keys typed right after `/`
-are dropped, and the keys typed after a pause or another key work as before. (The instance view
-finds text with `/`: test_console_pager.)
+burst lands there); on the verify report `/` finds an entry, as on a page (it used to open nothing
+and drop what was typed after it). (The instance view finds text with `/`: test_console_pager.)
 
 A bad "since" value is said once, next to its box, not in a stack of toasts over the feed."""
 
@@ -20,7 +19,8 @@ from test_console_burst_keys import burst, settle
 from textual.widgets import Input
 
 from tui_inventory.app.main import InventoryApp
-from tui_inventory.app.verify import VerifyReportScreen
+from tui_inventory.app.pager import FindInput
+from tui_inventory.app.verify import ReportTable, VerifyReportScreen
 from tui_inventory.simulator import Simulator
 from tui_inventory.simulator.drift import drift
 from tui_inventory.store.repo import Store
@@ -48,27 +48,41 @@ async def test_a_burst_after_slash_on_the_changes_tab_is_typed_into_the_since_bo
         assert app.main_screen.tabs.active == "tab-changes"
 
 
-async def test_a_burst_after_slash_on_the_verify_report_does_nothing(
+async def test_a_burst_after_slash_on_the_verify_report_finds_an_entry(
     make_sim: Callable[..., Any], make_engine: Callable[..., Any], tmp_path: Path
 ) -> None:
     sim = make_sim(**SMALL)
     with Store(str(tmp_path / "inventory.db")) as store:
         assert make_engine(sim, store).run("buildup").ok
-    drift(sim.dataset, ["carriers"])
+    done = drift(sim.dataset, ["carriers"])["carriers"]
     app = make_app(sim, tmp_path, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, VerifyReportScreen), 30, "the report")
         report = app.screen
+        assert isinstance(report, VerifyReportScreen)
         await wait_for(pilot, lambda: "checked" in screen_text(app), 5, "the report drawn")
+        table = report.query_one(ReportTable)
         burst(app, "/sq")
         await settle(pilot)
         assert app.is_running, "q after / quit the console"
-        assert app.screen is report, "s after / opened the Settings"
-        burst(app, "/\x1b[200~qatar\x1b[201~s")  # a paste after / is dropped too
+        assert report.is_current, "s after / opened the Settings"
+        field = report.query_one(FindInput)
+        assert app.focused is field and field.value == "sq"
+        assert "not found" in screen_text(app)
+        await pilot.press("ctrl+u")
+        burst(app, "\x1b[200~" + done.renamed + "\x1b[201~")  # a paste: the text to find
         await settle(pilot)
-        assert app.is_running and app.screen is report
-        await pilot.press("escape")  # typed afterwards: a key again
+        assert field.value == done.renamed
+        assert report.entries[table.cursor_row] == ("carriers", "different", done.renamed)
+        burst(app, "\rgn")  # enter: done typing; g, n: keys again (the top, the match again)
+        await settle(pilot)
+        assert table.has_focus
+        assert report.entries[table.cursor_row][2] == done.renamed
+        burst(app, "/missing\r")  # a result's name finds its entries
+        await settle(pilot)
+        assert report.entries[table.cursor_row] == ("carriers", "missing", done.added)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main_screen, 5, "back")
 
 

@@ -28,6 +28,7 @@ from .inventory import InventoryView, SearchInput
 from .inventory_table import InventoryTable
 from .pager import PAGE_KEYS, FindBar, PageScroll
 from .settings import SettingsScreen
+from .verify import ReportTable
 
 KEY_CELLS = 16  # the keys' column, the same in every section
 
@@ -56,6 +57,7 @@ def key_sections(
         ("A filter's list (f, F)", _described(SelectOverlay.BINDINGS, OptionList.BINDINGS)),
         ("Instance view", _described(InstanceScreen.BINDINGS)),
         ("Instance view and help: read as in less", _described(PAGE_KEYS)),
+        ("Verify report (v)", _described(ReportTable.BINDINGS)),
         ("Settings", _described(SettingsScreen.BINDINGS)),
     ]
 

@@ -8,12 +8,13 @@ the text to find, never the console's keys (`/ubs` on the instance view used to 
 The keys typed before the field had the focus reach the app's bindings, which hand them to the
 focused text field (`textkeys.TextSafeApp`).
 
-A screen takes these by using `PageScroll` for its scrolling body and yielding a `FindBar`.
+A screen takes these by using `PageScroll` for its scrolling body and yielding a `FindBar`. A table
+read as a list (the verify report) finds text in its rows the same way (`Findable`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Protocol, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -38,6 +39,14 @@ PAGE_KEYS: list[BindingType] = [
     Binding("n", "find_next(1)", "Next match", show=False),
     Binding("N", "find_next(-1)", "Previous match", show=False),
 ]
+
+
+class Findable(Protocol):
+    """What a `FindBar` finds text in: a page (`PageScroll`), the rows of a table."""
+
+    def find(self, text: str) -> tuple[int, int]:
+        """Go to the first match of `text` (any case); (which, how many)."""
+        ...
 
 
 class PageScroll(VerticalScroll):
@@ -131,7 +140,7 @@ class FindBar(Horizontal):
 
     def __init__(self) -> None:
         super().__init__()
-        self.page: PageScroll | None = None
+        self.page: Widget | None = None  # (a Findable)
 
     def compose(self) -> ComposeResult:
         yield Static("Find:")
@@ -142,7 +151,7 @@ class FindBar(Horizontal):
     def field(self) -> FindInput:
         return self.query_one(FindInput)
 
-    def open(self, page: PageScroll) -> None:
+    def open(self, page: Widget) -> None:
         self.page = page
         self.add_class("-open")
         field = self.field
@@ -162,7 +171,7 @@ class FindBar(Horizontal):
         event.stop()
         if self.page is None:
             return
-        which, total = self.page.find(event.value)
+        which, total = cast(Findable, self.page).find(event.value)
         count = self.query_one("#find-count", Static)
         if not event.value:
             count.update("")

@@ -1,6 +1,7 @@
 """Verify from the console (`v`, SPEC §11): a thread worker compares the store with upstream,
 its progress on the dashboard's log, then the report: counts per inventory, then every entry —
-enter opens the stored instance, or, for a missing one, what upstream sent.
+enter opens the stored instance, or, for a missing one, what upstream sent; `/` finds text in the
+entries (a key, an inventory, a field), `n`/`N` the next and the previous, as on a page (`pager`).
 
 The verify opens the store read-only and takes no lease: it runs beside the console's sync. Every
 key, name and value is API data, shown as literal text.
@@ -148,6 +149,54 @@ class UpstreamScreen(Screen[None]):
         yield Footer()
 
 
+class ReportTable(FeedTable):
+    """The report's entries, read as a list: `/` finds text in them (`pager.FindBar`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "find", "Find", tooltip="find an entry (key, inventory, field)"),
+        Binding("n", "find_next(1)", "Next match", show=False),
+        Binding("N", "find_next(-1)", "Previous match", show=False),
+    ]
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.query_text = ""
+        self.matches: list[int] = []  # the rows that hold it
+        self.current = -1
+
+    @property
+    def bar(self) -> FindBar:
+        return self.screen.query_one(FindBar)
+
+    def action_find(self) -> None:
+        self.bar.open(self)
+
+    def find(self, text: str) -> tuple[int, int]:
+        self.query_text = text
+        needle = text.casefold()
+        rows = (self.get_row_at(n) for n in range(self.row_count)) if needle else iter(())
+        self.matches = [
+            n for n, row in enumerate(rows) if any(needle in c.plain.casefold() for c in row)
+        ]
+        self.current = 0 if self.matches else -1
+        self._show_current()
+        return self.current + 1, len(self.matches)
+
+    def action_find_next(self, step: int) -> None:
+        if not self.query_text:
+            self.notify("Type / and the text to find first.", timeout=3)
+        elif not self.matches:
+            self.notify(f"“{self.query_text}” is not in the report.", timeout=3, markup=False)
+        else:
+            self.current = (self.current + step) % len(self.matches)
+            self._show_current()
+
+    def _show_current(self) -> None:
+        if self.current >= 0:
+            self.move_cursor(row=self.matches[self.current])
+            self.bar.show_count(self.current + 1, len(self.matches))
+
+
 class VerifyReportScreen(Screen[None]):
     """Counts per inventory, then the entries; enter opens one."""
 
@@ -165,11 +214,12 @@ class VerifyReportScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(summary(self.report), id="verify-summary")
-            yield FeedTable(cursor_type="row", zebra_stripes=True, id="verify-entries")
+            yield ReportTable(cursor_type="row", zebra_stripes=True, id="verify-entries")
+        yield FindBar()
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#verify-entries", FeedTable)
+        table = self.query_one("#verify-entries", ReportTable)
         for title in ("Inventory", "Result", "Key", "What differs"):
             table.add_column(title, key=title)
         for kind, c in self.report.inventories.items():
