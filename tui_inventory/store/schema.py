@@ -91,8 +91,11 @@ def _revisions_by_time(db: pw.Database, m: Models) -> None:
 def _gaps_read_again(db: pw.Database, m: Models) -> None:
     """6: a buildup's gap records its page size and when it was settled (read again, or made moot
     by a new buildup), so the next run reads it again."""
-    db.execute_sql("ALTER TABLE gap ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
-    db.execute_sql("ALTER TABLE gap ADD COLUMN settled_at VARCHAR(32) NOT NULL DEFAULT ''")
+    have = {c.name for c in db.get_columns("gap")}
+    if "page_size" not in have:
+        db.execute_sql("ALTER TABLE gap ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
+    if "settled_at" not in have:
+        db.execute_sql("ALTER TABLE gap ADD COLUMN settled_at VARCHAR(32) NOT NULL DEFAULT ''")
 
 
 MIGRATIONS: dict[int, Migration] = {
