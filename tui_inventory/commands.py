@@ -147,6 +147,7 @@ def status(args: argparse.Namespace) -> int:
             "buildup_completed": store.has_completed_buildup(),
             "last_runs": [_run_report(store, r) for r in store.runs(5)],
             "gaps": store.gaps()[-50:],
+            "open_gaps": store.open_gaps(),
             "held_cleanups": {k: vars(h) for k, h in store.held_cleanups().items()},
             "sync_running": (
                 {"host": lease.host, "pid": lease.pid, "since": lease.since}
@@ -189,8 +190,17 @@ def status(args: argparse.Namespace) -> int:
             f"held cleanup: {k} would remove {h['would_remove']} of {h['total']}"
             f" (`tui-inventory cleanup {k}` lists them)"
         )
+    unread: dict[str, list[int]] = {}
+    for g in report["open_gaps"]:
+        unread.setdefault(g["kind"], []).append(g["page"])
+    for k, pages in unread.items():
+        n = len(pages)
+        print(
+            f"{k}: {n} page{'s' if n > 1 else ''} not read yet (a gap: page "
+            f"{', '.join(map(str, pages))}) — the next run reads {'them' if n > 1 else 'it'} again"
+        )
     if report["gaps"]:
-        print(f"gaps: {len(report['gaps'])} recorded (see --json)")
+        print(f"gaps: {len(report['gaps'])} recorded, {len(report['open_gaps'])} open (see --json)")
     return 0
 
 

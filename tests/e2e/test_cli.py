@@ -293,3 +293,29 @@ def test_sync_still_creates_the_store_read_only_commands_then_read(
     assert run(["--config", str(cfg), "--db", str(db), "sync", "--once"], env).returncode == 0
     status = json.loads(run(["--db", str(db), "status", "--json"], env).stdout)
     assert status["counts"]["carriers"] == len(sim.dataset.expected_keys("carriers"))
+
+
+def test_a_page_that_failed_once_is_read_by_the_next_sync_and_status_says_so(
+    make_sim: Any, tmp_path: Path
+) -> None:
+    """tester2 finding 1: page 2 of carriers fails its three tries once, then works."""
+    sim = make_sim(services=20, carriers=200, resources=20)
+    sim.faults.add("carriers", 2, "504", times=3)
+    cfg = write_config(tmp_path / "c.toml", sim)
+    env = env_with_passwords(sim, tmp_path)
+    db = str(tmp_path / "inv.db")
+    sync = ["--config", str(cfg), "--db", db, "sync", "--once"]
+
+    first = run(sync, env)
+    assert "carriers: partial" in first.stdout, first.stdout
+    status = run(["--db", db, "status"], env).stdout
+    assert "carriers: 1 page not read yet (a gap: page 2) — the next run reads it again" in status
+
+    second = run(sync, env)
+    assert "run 2: update succeeded" in second.stdout, second.stdout
+    assert "stored: services 20, carriers 200" in second.stdout
+    with Store(db) as store:
+        assert store.keys("carriers") == sim.dataset.expected_keys("carriers")
+    status = run(["--db", db, "status"], env).stdout
+    assert "not read yet" not in status
+    assert "1 recorded, 0 open" in status

@@ -94,15 +94,16 @@ def test_a_gap_anywhere_in_a_buildup_prevents_the_cleanup(
 
     carriers = result.types["carriers"]
     assert carriers.state == "partial"
-    assert carriers.reason == "1 page(s) missing (gaps); no cleanup"
+    assert carriers.reason == "1 page(s) missing (gaps); no cleanup; the next run reads them again"
     assert [(g["kind"], g["page"]) for g in store.gaps(result.run_id)] == [("carriers", page)]
     assert gone in store.keys("carriers")
     assert {k for (kind, k) in before if kind == "carriers"} <= store.keys("carriers")
     assert store.buildup("carriers") is None  # done with gaps: the next buildup starts afresh
 
 
-def test_a_gap_before_an_interruption_still_prevents_the_cleanup_after_the_resume(
-    make_sim: Any, store: Store, make_engine: MakeEngine
+@pytest.mark.parametrize("recovered", [False, True])
+def test_a_gap_before_an_interruption_is_read_again_on_the_resume(
+    recovered: bool, make_sim: Any, store: Store, make_engine: MakeEngine
 ) -> None:
     sim = make_sim(services=20, carriers=100, resources=20)
     engine = make_engine(sim, store, **{"sync.page_concurrency": 1})
@@ -114,16 +115,26 @@ def test_a_gap_before_an_interruption_still_prevents_the_cleanup_after_the_resum
     cancel_at(engine, "carriers", 3)
     interrupted = engine.run("buildup")
     assert interrupted.types["carriers"].state == "cancelled"
-    sim.faults.clear()  # the page would answer now, but it lies behind the resume point
+    if recovered:
+        sim.faults.clear()  # page 2 answers now: the resume reads it before its resume point
 
     engine.on_event = lambda event: None
     resumed = engine.run("auto")
 
     assert resumed.mode == "buildup"
     carriers = resumed.types["carriers"]
-    assert carriers.state == "partial"
-    assert carriers.reason == "1 page(s) missing (gaps); no cleanup"
-    assert gone in store.keys("carriers")
+    if recovered:  # every page read in this buildup: its cleanup runs
+        assert carriers.state == "succeeded", carriers.reason
+        assert gone not in store.keys("carriers")
+        assert store.keys("carriers") == sim.dataset.expected_keys("carriers")
+        assert store.open_gaps("carriers") == []
+    else:
+        assert carriers.state == "partial"
+        assert carriers.reason == (
+            "1 page(s) missing (gaps); no cleanup; the next run reads them again"
+        )
+        assert gone in store.keys("carriers")
+        assert [g["page"] for g in store.open_gaps("carriers")] == [2]
 
 
 def test_a_gap_in_an_update_keeps_the_services_it_would_have_removed(
@@ -144,6 +155,6 @@ def test_a_gap_in_an_update_keeps_the_services_it_would_have_removed(
 
     services = result.types["services"]
     assert services.state == "partial"
-    assert services.reason == "1 page(s) missing (gaps); no cleanup"
+    assert services.reason == "1 page(s) missing (gaps); no cleanup; the next run reads them again"
     assert store.count_non_operational("services") == non_operational
     assert victim in store.keys("services")

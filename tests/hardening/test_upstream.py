@@ -262,7 +262,7 @@ def test_a_short_last_page_that_is_not_a_listing_is_a_gap_not_a_deletion(
 
     carriers = result.types["carriers"]
     assert carriers.state == "partial"
-    assert carriers.reason == "1 page(s) missing (gaps); no cleanup"
+    assert carriers.reason == "1 page(s) missing (gaps); no cleanup; the next run reads them again"
     (gap,) = [e for e in events if isinstance(e, ev.GapRecorded)]
     assert gap.page == 3
     assert gap.reason.startswith("page 3 is not the expected JSON (")
@@ -478,7 +478,7 @@ def test_a_page_served_twice_every_time_is_a_gap_not_a_deletion(store: Store) ->
 
     carriers = result.types["carriers"]
     assert carriers.state == "partial"
-    assert carriers.reason == "1 page(s) missing (gaps); no cleanup"
+    assert carriers.reason == "1 page(s) missing (gaps); no cleanup; the next run reads them again"
     (gap,) = [e for e in events if isinstance(e, ev.GapRecorded)]
     assert gap.reason.startswith("page 2 came back the same as page 1")
     assert snapshot(store) == before  # the 20 carriers of the real page 2 are still stored

@@ -731,3 +731,88 @@ def test_a_store_process_that_cannot_start_leaves_the_buildup_to_a_thread(
         "the store process could not start (exit status 1); storing on a thread" in m
         for m in warnings
     ), warnings
+
+
+# -- gaps read again (tester2 finding 1) -------------------------------------------------------
+
+
+def test_a_gap_is_read_again_by_the_next_run_and_settled(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(services=20, carriers=200, resources=20)
+    engine = make_engine(sim, store)
+    sim.faults.add("carriers", 2, "504", times=-1)
+    first = engine.run("auto")
+    assert first.types["carriers"].state == "partial"
+    assert len(stored(store, "carriers")) == 180  # page 2 (20 carriers) missing
+    sim.faults.clear()  # the gateway recovers
+
+    second = engine.run("auto")
+
+    assert second.mode == "update"
+    carriers = second.types["carriers"]
+    assert carriers.state == "succeeded", carriers.reason
+    assert stored(store, "carriers") == sim.dataset.expected_keys("carriers")
+    assert store.open_gaps() == []
+    page2 = [r for r in sim.requests if r.kind == "carriers" and str(r.params.get("page")) == "2"]
+    # read again as the buildup read it (the whole listing), not as the update's changes
+    assert any(r.status == 200 and "updatedDaysAgo" not in r.params for r in page2)
+    assert any("page 2 (a gap) read again" in e["message"] for e in store.log_entries(1000))
+
+
+def test_an_outage_at_the_start_of_a_buildup_loses_no_page_once_upstream_is_back(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(services=20, carriers=200, resources=20)
+    engine = make_engine(sim, store, **{"sync.page_concurrency": 1})
+    assert engine.run("buildup").ok
+    gone = sorted(sim.dataset.expected_keys("carriers"))[-1]
+    sim.dataset.remove("carriers", gone)  # what the buildup's cleanup must remove in the end
+    for page in range(1, 6):  # five pages in a row fail: carriers are given up for this run
+        sim.faults.add("carriers", page, "504", times=-1)
+    outage = engine.run("buildup")
+    assert outage.types["carriers"].state == "failed"
+    buildup = store.buildup("carriers")
+    assert buildup is not None and buildup.next_page == 5  # pages 1-4 lie before it, as gaps
+    sim.faults.clear()
+
+    resumed = engine.run("auto")
+
+    assert resumed.mode == "buildup"
+    carriers = resumed.types["carriers"]
+    assert carriers.state == "succeeded", carriers.reason
+    assert stored(store, "carriers") == sim.dataset.expected_keys("carriers")
+    assert gone not in stored(store, "carriers")
+    assert store.open_gaps() == []
+    assert store.buildup("carriers") is None
+
+
+def test_a_gap_that_fails_again_stays_recorded_and_no_cleanup_runs(
+    make_sim: Any, store: Store, make_engine: MakeEngine
+) -> None:
+    sim = make_sim(services=20, carriers=100, resources=20)
+    engine = make_engine(sim, store)
+    assert engine.run("buildup").ok
+    victim = sorted(
+        r.key for r in store.iter_instances("services") if r.status.lower() == "operational"
+    )[0]
+    sim.dataset.set_field("services", victim, "Status", "Retired")
+    sim.dataset.tick()
+    sim.faults.add("services", 1, "504", times=-1)
+    assert engine.run("buildup").types["services"].state == "partial"
+
+    again = engine.run("auto")  # an update: page 1 of the buildup is read again, and fails
+
+    services = again.types["services"]
+    assert again.mode == "update"
+    assert services.state == "partial"
+    assert "no cleanup" in services.reason
+    assert victim in stored(store, "services")  # the update's cleanup did not run
+    assert [(g["kind"], g["page"]) for g in store.open_gaps()] == [("services", 1)]
+    assert any("page 1 (a gap) failed again" in e["message"] for e in store.log_entries(1000))
+
+    sim.faults.clear()
+    healed = engine.run("auto")
+    assert healed.types["services"].state == "succeeded", healed.types["services"].reason
+    assert store.open_gaps() == []
+    assert victim not in stored(store, "services")

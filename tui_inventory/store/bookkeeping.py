@@ -35,8 +35,11 @@ class BookkeepingStore(StoreBase):
         return {k: b for k in DEFINITIONS if (b := self.buildup(k)) is not None}
 
     def begin_buildup(self, kind: str, run: int, page_size: int = 0) -> BuildupRecord:
-        """Start a buildup of `kind` afresh: clear any tracked keys of an earlier one."""
+        """Start a buildup of `kind` afresh: clear any tracked keys of an earlier one. The gaps
+        still open of an earlier buildup are settled: this one reads every page again."""
         with self.transaction():
+            g = self.m.gap
+            g.update(settled_at=now_iso()).where((g.kind == kind) & (g.settled_at == "")).execute()
             self.m.tracked.delete().where(self.m.tracked.kind == kind).execute()
             self.m.buildup.delete().where(self.m.buildup.kind == kind).execute()
             self.m.buildup.insert(
@@ -212,8 +215,26 @@ class BookkeepingStore(StoreBase):
                 return False
         return True
 
-    def record_gap(self, run: int, kind: str, page: int, reason: str) -> None:
-        self.m.gap.insert(run=run, kind=kind, page=page, reason=reason, at=now_iso()).execute()
+    def record_gap(self, run: int, kind: str, page: int, reason: str, page_size: int = 0) -> None:
+        """A page that failed; with `page_size` (a buildup's), the next run reads it again."""
+        self.m.gap.insert(
+            run=run, kind=kind, page=page, reason=reason, at=now_iso(), page_size=page_size
+        ).execute()
+
+    def open_gaps(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The buildup gaps not read again yet (of `kind`, or of every type), in page order."""
+        g = self.m.gap
+        where = (g.page_size > 0) & (g.settled_at == "")
+        if kind is not None:
+            where &= g.kind == kind
+        return list(g.select().where(where).order_by(g.kind, g.page, g.id).dicts())
+
+    def settle_gap(self, gap: int, kind: str) -> None:
+        """A gap read again and stored (inside the page's transaction): it is no longer open, and
+        a buildup of `kind` in progress counts one gap fewer."""
+        g, b = self.m.gap, self.m.buildup
+        g.update(settled_at=now_iso()).where(g.id == gap).execute()
+        b.update(gaps=b.gaps - 1).where((b.kind == kind) & (b.gaps > 0)).execute()
 
     def gaps(self, run: int | None = None) -> list[dict[str, Any]]:
         g = self.m.gap

@@ -151,6 +151,10 @@ class Gap(_Base):
     page = pw.IntegerField()
     reason = pw.TextField()
     at = pw.CharField(max_length=32)
+    # Since schema 6. A buildup's gap records the page size it was read with, so the page is read
+    # again exactly (0: an update's gap, or one recorded before: not read again).
+    page_size = pw.IntegerField(default=0)
+    settled_at = pw.CharField(max_length=32, default="")  # read again, or a new buildup began
 
     class Meta:
         table_name = "gap"

@@ -27,7 +27,7 @@ from tui_inventory.store.db import write_transaction
 from tui_inventory.store.models import Models
 from tui_inventory.tmf.definitions import DEFINITIONS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The search indexes carry their own version (`fts.FTS_VERSION`); the version they were last
 # ensured at is kept beside the schema's, so a change there also takes the slow path once. (So on
 # PostgreSQL a change to what `fts.ensure` creates reaches existing databases with a bump of it.)
@@ -88,11 +88,22 @@ def _revisions_by_time(db: pw.Database, m: Models) -> None:
     """5: revisions are indexed by time, (at, id); the index is created with the missing ones."""
 
 
+def _gaps_read_again(db: pw.Database, m: Models) -> None:
+    """6: a buildup's gap records its page size and when it was settled (read again, or made moot
+    by a new buildup), so the next run reads it again."""
+    have = {c.name for c in db.get_columns("gap")}
+    if "page_size" not in have:
+        db.execute_sql("ALTER TABLE gap ADD COLUMN page_size INTEGER NOT NULL DEFAULT 0")
+    if "settled_at" not in have:
+        db.execute_sql("ALTER TABLE gap ADD COLUMN settled_at VARCHAR(32) NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: _buildup_page_size,
     3: _search_text,
     4: event_schema.create_tables,  # event_seen and event_hub (SPEC §10)
     5: _revisions_by_time,
+    6: _gaps_read_again,
 }  # version n -> the step from n-1
 
 

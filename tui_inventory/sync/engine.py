@@ -31,8 +31,9 @@ from tui_inventory.sync import events as ev
 from tui_inventory.sync.cleanup import CleanupPolicy
 from tui_inventory.sync.confirm import confirm_absence
 from tui_inventory.sync.engine_base import EngineBase, EventSink, PasswordSource
+from tui_inventory.sync.gaps import GapRepair
 from tui_inventory.sync.pages import PageStream, strays_gap
-from tui_inventory.sync.preparation import LOGGED_PER_REASON, PagePreparation
+from tui_inventory.sync.preparation import LOGGED_PER_REASON
 from tui_inventory.sync.results import RunResult, TypeResult, _merge, _overall
 from tui_inventory.sync.seen import SeenKeys
 from tui_inventory.sync.store_process import StoreProcess
@@ -55,7 +56,7 @@ __all__ = [  # importable from here, as before the split
 log = logging.getLogger(__name__)
 
 
-class SyncEngine(PagePreparation, CleanupPolicy):
+class SyncEngine(GapRepair, CleanupPolicy):
     """Runs buildups, updates and cleanups of the inventories against one store."""
 
     # -- a run ----------------------------------------------------------------------------------
@@ -357,7 +358,8 @@ class SyncEngine(PagePreparation, CleanupPolicy):
             return seen_keys.among(keys, writer.pending, tracked_among)
 
         writer = self._sink.stream(
-            StreamSpec(kind, self._run_id, buildup, self._lease_holder), stored
+            StreamSpec(kind, self._run_id, buildup, self._lease_holder, size if buildup else 0),
+            stored,
         )
         stream = self._stream(client, kind, first, updated_only=not buildup)
         try:
@@ -410,13 +412,18 @@ class SyncEngine(PagePreparation, CleanupPolicy):
                 "info", kind, f"{kind}: resuming the buildup at page {state.next_page}{resized}"
             )
         self._emit(ev.TypeStarted(self._run_id, kind, "buildup", state.next_page))
+        # The pages of the interrupted part that failed first (those given up with the type, in
+        # an outage, lie before the resume point): their keys are tracked, each counts one gap
+        # fewer, and when none is left the cleanup runs at the end as for an unbroken buildup.
+        self._read_gaps_again(kind, client, result)
+        earlier = store.buildup(kind)
         self._pages(kind, client, result, first=state.next_page, buildup=True)
-        result.gaps += state.gaps  # gaps of the interrupted part count too
+        result.gaps += earlier.gaps if earlier is not None else 0  # the interrupted part's too
         if result.gaps:
             with store.transaction():
                 store.finish_buildup(kind)
             result.state = "partial"
-            result.reason = f"{result.gaps} page(s) missing (gaps); no cleanup"
+            result.reason = _missing(result.gaps)
             return
         if kind == "services":  # services are not cleaned up at the end of a buildup
             with store.transaction():
@@ -440,12 +447,25 @@ class SyncEngine(PagePreparation, CleanupPolicy):
         self, kind: str, client: TmfClient, result: TypeResult, allow_mass_delete: bool
     ) -> None:
         self._emit(ev.TypeStarted(self._run_id, kind, "update", 1))
+        read, failed = self._read_gaps_again(kind, client, result)
+        result.gaps += failed
+        if read and not failed and kind != "services":
+            self._log(
+                "info",
+                kind,
+                f"{kind}: every page of the last buildup is stored now; its cleanup (removing "
+                f"what is gone upstream) does not run from an update — the next buildup (b) does it",
+            )
         self._pages(kind, client, result, first=1, buildup=False)
         if result.gaps:
             result.state = "partial"
-            result.reason = f"{result.gaps} page(s) missing (gaps); no cleanup"
+            result.reason = _missing(result.gaps)
             return
         if kind != "services":  # updates never remove carriers or resources
             result.state = "succeeded"
             return
         self._cleanup(kind, "update", result, allow_mass_delete)
+
+
+def _missing(gaps: int) -> str:
+    return f"{gaps} page(s) missing (gaps); no cleanup; the next run reads them again"

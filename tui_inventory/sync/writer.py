@@ -58,6 +58,7 @@ class StreamSpec:
     run: int
     buildup: bool
     lease: str | None = None  # the holder id of the sync's lease: a page commits only under it
+    page_size: int = 0  # a buildup's: recorded with its gaps, so they are read again exactly
 
 
 def write_page(store: Store, spec: StreamSpec, page: PreparedPage, stored: Counters) -> Counters:
@@ -91,7 +92,8 @@ def write_pages(
             stores = page.failure is None or bool(page.items)
             counters = store.store_page(kind, spec.run, page.items) if stores else Counters()
             if page.failure is not None:
-                store.record_gap(spec.run, kind, page.number, page.failure)
+                size = spec.page_size if spec.buildup else 0
+                store.record_gap(spec.run, kind, page.number, page.failure, size)
             if spec.buildup:
                 store.track(kind, [m.key for m in page.items])
                 store.advance_buildup(
