@@ -22,7 +22,7 @@ from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store import export as exporter
-from tui_inventory.store.db import describe, sqlite_path
+from tui_inventory.store.db import describe, refuse_foreign_file, sqlite_path, stored_tables
 from tui_inventory.store.lease import holds_for_events, live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.store.table_query import TableQuery
@@ -48,7 +48,16 @@ def existing_store(args: argparse.Namespace) -> str:
     creates it, and a mistyped path would show an empty inventory instead of the mistake."""
     url = resolve_db(args)
     path = sqlite_path(url)
-    if path is None or path.is_file():
+    if path is None:
+        return url
+    if path.is_file():
+        # Read without writing: another application's database is refused, and an empty file
+        # (0 bytes, or SQLite with no table) is no store yet: only a sync creates the schema.
+        refuse_foreign_file(path)
+        if stored_tables(path) == []:
+            raise StoreError(
+                f"there is no store at {path} yet (the file is empty): a sync creates the store"
+            )
         return url
     if args.db:
         raise StoreError(f"there is no store at {path} (check --db; a sync creates the store)")
