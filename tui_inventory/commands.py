@@ -252,7 +252,10 @@ def _output(path: str | None) -> Iterator[TextIO]:
 def export(args: argparse.Namespace) -> int:
     kind = args.kind
     with Store(existing_store(args)) as store, _output(args.output) as out:
-        n = exporter.write(out, store, TableQuery(kind, search=args.search), args.format)
+        # One rule with the console's export: the file's extension, unless --format says.
+        to_file = args.output and args.output != "-"
+        fmt = args.format or (exporter.format_of(Path(args.output)) if to_file else "csv")
+        n = exporter.write(out, store, TableQuery(kind, search=args.search), fmt)
     if args.output and args.output != "-":
         print(f"{n} {kind} written to {args.output}", file=sys.stderr)
     return 0
