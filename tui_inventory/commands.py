@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +93,7 @@ def sync(args: argparse.Namespace) -> int:
             if isinstance(reporter, JsonReporter):
                 outcome = Outcome()
                 engine.on_event = _both(outcome.note, reporter)
+            terminated = _cancel_on_sigterm(engine)
             try:
                 result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             finally:
@@ -101,6 +104,14 @@ def sync(args: argparse.Namespace) -> int:
                 outcome.write()
             else:
                 reporter.finish(store)
+            if terminated.is_set():
+                then = "resumes" if result.mode == "buildup" else "runs again"
+                print(
+                    f"tui-inventory: stopped by SIGTERM: run {result.run_id} ({result.mode}) "
+                    f"cancelled after the page being stored; it {then} at the next sync",
+                    file=sys.stderr,
+                )
+                return EXIT_TERMINATED
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -114,6 +125,33 @@ def sync(args: argparse.Namespace) -> int:
 
         with Service(store, cfg, reporter, listen=serve):
             return daemon.run()
+
+
+# `sync --once` stopped by SIGTERM (systemd's stop, a cron timeout, `kill`): 128 + 15, the status a
+# shell gives a process that SIGTERM ended, so supervisors read it alike (SPEC §6).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _cancel_on_sigterm(engine: SyncEngine) -> threading.Event:
+    """Make SIGTERM cancel `engine`'s run as the daemon does: the page being stored finishes, the
+    run ends as cancelled and says so, the lease is released. The event tells it came."""
+    came = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        came.set()  # no output here: the handler may interrupt a write to stdout
+        engine.cancel()
+
+    listener = engine.on_event
+
+    def on_event(event: ev.EngineEvent) -> None:
+        if came.is_set():  # a SIGTERM just before the run began (run() clears the cancel flag)
+            engine.cancel()
+        if listener is not None:
+            listener(event)
+
+    engine.on_event = on_event
+    signal.signal(signal.SIGTERM, on_signal)
+    return came
 
 
 def _both(
