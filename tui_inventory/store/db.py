@@ -179,7 +179,7 @@ def stored_tables(file: Path) -> list[str] | None:
     """The names of the tables in the SQLite file `file`, read without writing to it; None when
     there is no file or SQLite cannot read it (the open that follows says what is wrong). A file
     that is not SQLite is refused here. For another application's database (tables, no `meta`)
-    a -wal or -shm file the read-only connection made is removed again, so the operator's
+    or a damaged one, a -wal or -shm file the read-only connection made is removed again, so the operator's
     directory is left as it was; a store's are left to the connection that opens it next (one
     may be using them already)."""
     if not file.exists():
@@ -206,14 +206,16 @@ def stored_tables(file: Path) -> list[str] | None:
                 f"{file} is not a tui-inventory database (not a SQLite file); check the path "
                 "given by --db, or move the file aside so that a sync creates a new store there"
             ) from None
-        return None  # anything else (a damaged file): the open that follows says what is wrong
+        damaged = True  # anything else: the open that follows says what is wrong
+    else:
+        damaged = False
     finally:
         conn.close()
     tables = [str(name) for (name,) in rows]
-    if tables and "meta" not in tables:
+    if damaged or (tables and "meta" not in tables):
         for p in made:
             p.unlink(missing_ok=True)
-    return tables
+    return None if damaged else tables
 
 
 @contextlib.contextmanager
