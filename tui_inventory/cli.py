@@ -158,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--format",
         choices=("csv", "json", "jsonl"),
-        default="csv",
         help="csv (a column per field), json (a list of objects) or jsonl (an object a line); "
-        "default: %(default)s",
+        "default: the extension of -o FILE picks it (.json JSON, .jsonl JSON lines, any other "
+        "CSV, as in the console), and CSV on stdout",
     )
     ex.add_argument(
         "--search", metavar="Q", help="only the instances the console's search for Q shows"

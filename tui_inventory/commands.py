@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from tui_inventory.report import Outcome, counts_line, line_reporter
 from tui_inventory.revisions import change_lines, change_text
 from tui_inventory.secrets import EVENTS_TOKEN_ENV
 from tui_inventory.store import export as exporter
-from tui_inventory.store.db import describe, sqlite_path
+from tui_inventory.store.db import describe, refuse_foreign_file, sqlite_path, stored_tables
 from tui_inventory.store.lease import holds_for_events, live_lease
 from tui_inventory.store.repo import Store
 from tui_inventory.store.table_query import TableQuery
@@ -48,7 +50,16 @@ def existing_store(args: argparse.Namespace) -> str:
     creates it, and a mistyped path would show an empty inventory instead of the mistake."""
     url = resolve_db(args)
     path = sqlite_path(url)
-    if path is None or path.is_file():
+    if path is None:
+        return url
+    if path.is_file():
+        # Read without writing: another application's database is refused, and an empty file
+        # (0 bytes, or SQLite with no table) is no store yet: only a sync creates the schema.
+        refuse_foreign_file(path)
+        if stored_tables(path) == []:
+            raise StoreError(
+                f"there is no store at {path} yet (the file is empty): a sync creates the store"
+            )
         return url
     if args.db:
         raise StoreError(f"there is no store at {path} (check --db; a sync creates the store)")
@@ -82,6 +93,7 @@ def sync(args: argparse.Namespace) -> int:
             if isinstance(reporter, JsonReporter):
                 outcome = Outcome()
                 engine.on_event = _both(outcome.note, reporter)
+            terminated = _cancel_on_sigterm(engine)
             try:
                 result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             finally:
@@ -92,6 +104,14 @@ def sync(args: argparse.Namespace) -> int:
                 outcome.write()
             else:
                 reporter.finish(store)
+            if terminated.is_set():
+                then = "resumes" if result.mode == "buildup" else "runs again"
+                print(
+                    f"tui-inventory: stopped by SIGTERM: run {result.run_id} ({result.mode}) "
+                    f"cancelled after the page being stored; it {then} at the next sync",
+                    file=sys.stderr,
+                )
+                return EXIT_TERMINATED
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -105,6 +125,33 @@ def sync(args: argparse.Namespace) -> int:
 
         with Service(store, cfg, reporter, listen=serve):
             return daemon.run()
+
+
+# `sync --once` stopped by SIGTERM (systemd's stop, a cron timeout, `kill`): 128 + 15, the status a
+# shell gives a process that SIGTERM ended, so supervisors read it alike (SPEC §6).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _cancel_on_sigterm(engine: SyncEngine) -> threading.Event:
+    """Make SIGTERM cancel `engine`'s run as the daemon does: the page being stored finishes, the
+    run ends as cancelled and says so, the lease is released. The event tells it came."""
+    came = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        came.set()  # no output here: the handler may interrupt a write to stdout
+        engine.cancel()
+
+    listener = engine.on_event
+
+    def on_event(event: ev.EngineEvent) -> None:
+        if came.is_set():  # a SIGTERM just before the run began (run() clears the cancel flag)
+            engine.cancel()
+        if listener is not None:
+            listener(event)
+
+    engine.on_event = on_event
+    signal.signal(signal.SIGTERM, on_signal)
+    return came
 
 
 def _both(
@@ -253,7 +300,10 @@ def _output(path: str | None) -> Iterator[TextIO]:
 def export(args: argparse.Namespace) -> int:
     kind = args.kind
     with Store(existing_store(args)) as store, _output(args.output) as out:
-        n = exporter.write(out, store, TableQuery(kind, search=args.search), args.format)
+        # One rule with the console's export: the file's extension, unless --format says.
+        to_file = args.output and args.output != "-"
+        fmt = args.format or (exporter.format_of(Path(args.output)) if to_file else "csv")
+        n = exporter.write(out, store, TableQuery(kind, search=args.search), fmt)
     if args.output and args.output != "-":
         print(f"{n} {kind} written to {args.output}", file=sys.stderr)
     return 0

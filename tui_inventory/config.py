@@ -12,13 +12,15 @@ import os
 import re
 import socket
 import tomllib
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
+import tomlkit
+import tomlkit.exceptions
 
 from tui_inventory.errors import ConfigError
 from tui_inventory.files import write_text
@@ -457,11 +459,41 @@ def resolve_config(args: argparse.Namespace, *, lenient: bool = False) -> Config
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:
-    """Write the file atomically (a crash never leaves half a file), through a symlink to its
-    target, keeping its mode (`files.write_text`)."""
+    """Write the settings as `git config` does: only what changed, in the file as it was (its
+    comments, order and other keys kept); no default the operator did not choose (so a later
+    version's better default reaches them). Atomically, through a symlink, keeping the mode
+    (`files.write_text`)."""
     target = path or cfg.path or default_config_path()
     target.parent.mkdir(parents=True, exist_ok=True)
+    doc = _document(target)
+    defaults = Config()
+    wanted = cfg.to_dict()
+    for key in KEYS:
+        value = wanted.get(key.section, {}).get(key.attr)
+        found = doc.get(key.section)
+        table = found if isinstance(found, MutableMapping) else None
+        present = table is not None and key.attr in table
+        if value is None:
+            if table is not None and present:
+                del table[key.attr]
+            continue
+        if table is not None and present and table[key.attr] == value:
+            continue  # unchanged: its line stays as written
+        if not present and key.name not in cfg.problems and value == defaults.get(key.name):
+            continue  # a default the operator did not choose
+        if table is None:
+            table = tomlkit.table()
+            doc[key.section] = table
+        table[key.attr] = value
     with write_text(target) as fh:
-        fh.write(tomli_w.dumps(cfg.to_dict()))
+        fh.write(tomlkit.dumps(doc))
     cfg.path = target
     return target
+
+
+def _document(path: Path) -> tomlkit.TOMLDocument:
+    """The settings file as an editable document (comments and layout kept), or a new one."""
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, tomlkit.exceptions.TOMLKitError):
+        return tomlkit.document()

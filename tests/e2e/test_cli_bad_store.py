@@ -5,6 +5,7 @@ and from the console."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,32 @@ def _truncated_store(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-FILES = {"random": _random_bytes, "text": _text_file, "truncated": _truncated_store}
+def _foreign_sqlite(path: Path) -> None:
+    """Another application's database: tables, rows, no tui-inventory `meta`."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    conn.execute("INSERT INTO users VALUES (1, 'alice')")
+    conn.commit()
+    conn.close()
+
+
+def _foreign_wal(path: Path) -> None:
+    """The same in WAL mode (a read-only look makes -wal and -shm files: they must go again)."""
+    _foreign_sqlite(path)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = wal")
+    conn.execute("CREATE TABLE orders (id INTEGER)")
+    conn.commit()
+    conn.close()
+
+
+FILES = {
+    "random": _random_bytes,
+    "text": _text_file,
+    "truncated": _truncated_store,
+    "foreign": _foreign_sqlite,
+    "foreign-wal": _foreign_wal,
+}
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -72,6 +98,47 @@ def test_a_file_that_is_not_a_store_is_named_and_left_untouched(
     assert "move it aside" in err or "move the file aside" in err
     assert "file:" not in err and "mode=ro" not in err, "the read-only open's URI leaked"
     assert err.count("is not a tui-inventory") + err.count("is damaged") == 1, err
+    if kind.startswith("foreign"):
+        assert "users" in err, "the foreign database's tables are named"
     assert path.read_bytes() == before
     assert path.stat().st_mtime_ns == 1_000_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.db"]
+
+
+READS = ["status", "export", "history", "verify", "changes", "console-readonly"]
+
+
+def _sqlite_without_tables(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 3")  # a valid SQLite file with a header and no table
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("command", READS)
+@pytest.mark.parametrize("empty", ["zero-bytes", "no-tables"])
+def test_a_read_never_creates_a_store_in_an_empty_file(
+    tmp_path: Path, command: str, empty: str
+) -> None:
+    """Only a sync creates the schema: a read of an empty file says there is no store yet."""
+    path = tmp_path / "inventory.db"
+    if empty == "zero-bytes":
+        path.write_bytes(b"")
+    else:
+        _sqlite_without_tables(path)
+    before = path.read_bytes()
+    done = subprocess.run(
+        [*CLI, "--db", str(path), *COMMANDS[command]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode != 0
+    err = done.stderr.strip()
+    assert err == (
+        f"tui-inventory: there is no store at {path} yet (the file is empty): "
+        "a sync creates the store"
+    ), err
+    assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.db"]

@@ -93,3 +93,36 @@ def test_history_json_on_a_terminal_shows_no_control_characters(
     assert b"<9B>2J end" in screen
     piped = run(["--db", str(db), "history", "services", key, "--json"], env)
     assert "\x9b2J end" in piped.stdout  # a pipe gets the data as stored
+
+
+def test_export_file_extension_picks_the_format_unless_format_is_given(
+    sim: Any, make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
+    """One rule with the console's export dialog: .json JSON, .jsonl JSON lines, any other CSV;
+    `--format` overrides the extension."""
+    import csv
+    import json
+
+    db, _ = changed_store(sim, tmp_path, make_engine)
+    env = env_with_passwords(None, tmp_path)
+    with Store(str(db)) as store:
+        total = store.counts()["services"]
+
+    def export(name: str, *extra: str) -> Path:
+        out = tmp_path / name
+        done = run(["--db", str(db), "export", "services", "-o", str(out), *extra], env)
+        assert done.returncode == 0, done.stderr
+        return out
+
+    listed = json.loads(export("a.json").read_text(encoding="utf-8"))
+    assert isinstance(listed, list) and len(listed) == total and "id" in listed[0]
+    lines = export("a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == total and all(json.loads(line)["id"] for line in lines)
+    with export("a.csv").open(newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh))[:4] == ["id", "name", "status", "type"]
+    # --format wins over the extension.
+    with export("b.json", "--format", "csv").open(newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh))[:4] == ["id", "name", "status", "type"]
+    assert isinstance(json.loads(export("c.txt", "--format", "json").read_text()), list)
+    helped = run(["export", "--help"], env)
+    assert ".jsonl" in helped.stdout and "extension" in helped.stdout

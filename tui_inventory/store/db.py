@@ -16,6 +16,7 @@ from playhouse.shortcuts import ReconnectMixin
 from tui_inventory.config import db_url_problem
 from tui_inventory.errors import StoreError
 from tui_inventory.store.failures import SqliteDatabase, store_error
+from tui_inventory.text import plain
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -150,33 +151,71 @@ def open_database(url: str) -> pw.Database:
 
 
 def refuse_foreign_file(file: Path) -> None:
-    """Refuse a file that is not a SQLite database before SQLite opens it for writing: opening
-    one would set its journal mode, and the operator's mistyped path must stay as it was.
+    """Refuse a file that is not a tui-inventory store before SQLite opens it for writing:
+    opening one would set its journal mode (and a sync would create its tables there), and the
+    operator's mistyped path must stay as it was. Refused: a file that is not SQLite, and a
+    SQLite database that has tables but no tui-inventory `meta` (another application's).
 
-    SQLite itself reads the header, on a read-only connection that writes nothing: this process
+    SQLite itself reads the file, on a read-only connection that writes nothing: this process
     must never open and close the file on its own, as closing any descriptor of a file drops
     every POSIX lock the process holds on it, those of its open SQLite connections too
     (https://sqlite.org/howtocorrupt.html, 2.2). Another process's connection then believes it
     is the last one, checkpoints and deletes the WAL under them: writes lost, 'disk I/O error'."""
+    tables = stored_tables(file)
+    if tables and "meta" not in tables:
+        shown = ", ".join(plain(t, limit=40) for t in tables[:FOREIGN_TABLES_SHOWN])
+        more = ", …" if len(tables) > FOREIGN_TABLES_SHOWN else ""
+        raise StoreError(
+            f"{file} is not a tui-inventory database (another application's SQLite database, "
+            f"its tables: {shown}{more}); check the path given by --db, or move "
+            "the file aside so that a sync creates a new store there"
+        )
+
+
+FOREIGN_TABLES_SHOWN = 4
+
+
+def stored_tables(file: Path) -> list[str] | None:
+    """The names of the tables in the SQLite file `file`, read without writing to it; None when
+    there is no file or SQLite cannot read it (the open that follows says what is wrong). A file
+    that is not SQLite is refused here. For another application's database (tables, no `meta`)
+    or a damaged one, a -wal or -shm file the read-only connection made is removed again, so the operator's
+    directory is left as it was; a store's are left to the connection that opens it next (one
+    may be using them already)."""
     if not file.exists():
-        return
+        return None
     if not os.access(file, os.R_OK):
         raise StoreError(f"cannot read the database {file}: permission denied")
+    if file.is_file() and file.stat().st_size == 0:
+        return []  # an empty file: SQLite's new database
+    made = [p for p in (Path(f"{file}-wal"), Path(f"{file}-shm")) if not p.exists()]
     try:
         conn = sqlite3.connect(f"file:{quote(str(file.resolve()))}?mode=ro", uri=True)
     except sqlite3.Error:
-        return  # the open that follows says what is wrong
+        return None
+    rows: list[tuple[object]] = []
     try:
         conn.execute("PRAGMA schema_version")  # reads the header: SQLITE_NOTADB when foreign
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+            "ORDER BY name"
+        ).fetchall()
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
             raise StoreError(
                 f"{file} is not a tui-inventory database (not a SQLite file); check the path "
                 "given by --db, or move the file aside so that a sync creates a new store there"
             ) from None
-        # anything else (a damaged file): the open that follows says what is wrong
+        damaged = True  # anything else: the open that follows says what is wrong
+    else:
+        damaged = False
     finally:
         conn.close()
+    tables = [str(name) for (name,) in rows]
+    if damaged or (tables and "meta" not in tables):
+        for p in made:
+            p.unlink(missing_ok=True)
+    return None if damaged else tables
 
 
 @contextlib.contextmanager
