@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 from app_fixtures import last_result, make_app, runs_ended, wait_for
+from textual.widgets import Static
+
+from tui_inventory.app import panel
 
 STILL = {"services": 30, "carriers": 10, "resources": 30, "seed": 5}
 
@@ -77,3 +80,21 @@ async def test_quitting_abandons_a_page_the_upstream_never_answers(
         await wait_for(pilot, lambda: not app.is_running, 5, "the console to quit")
     assert app.sync.wait_idle(5.0), "the sync still waits for the silent upstream"
     assert app.store.runs(1)[0]["state"] == "cancelled"
+
+
+async def test_the_card_says_how_long_a_page_has_been_awaited(
+    make_sim: Any, tmp_path: Path, silent: SilentListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(panel, "AWAITED_SHOWN", 1.0)  # 10 s in the product
+    app = make_app(make_sim(**STILL), tmp_path, settings=silent.settings(), autostart=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("b")
+        card = app.dashboard.query_one("#panel-services", panel.InventoryPanel)
+        detail = card.query_one(".detail", Static)
+
+        def says() -> str:
+            return str(detail.render())
+
+        await wait_for(pilot, lambda: "waiting for TMF638 for " in says(), 10, "the wait said")
+        assert "building" in str(card.query_one(".state", Static).render())
+        await pilot.press("c")
