@@ -390,6 +390,8 @@ class InventoryApp(SyncSchedule):
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
         self.notify(run_outcome(result), severity=severity)
+        if isinstance(self.screen, QuitDialog):  # its question no longer holds: q now quits
+            self.screen.dismiss(None)
         self._schedule()
         self.refresh_data(now=True)
 

@@ -1,6 +1,7 @@
 """`q` while this console runs a sync asks first: quitting stops the run after its current page
 (as `c` does). A buildup resumes where it stopped at the next start; an update's work is caught up
-by the next update. A second `q` (or `y`, or the Quit button) quits; esc, `n` or Cancel stays.
+by the next update. A second `q` (or `y`, or the Quit button) quits; esc, `n` or Stay stays (not "Cancel": `c`
+cancels the sync everywhere else). The dialog closes when the run ends: its question is moot.
 """
 
 from __future__ import annotations
@@ -38,5 +39,5 @@ def quit_dialog(mode: str | None) -> QuitDialog:
         f"A {what} is running. Quit now?\n\n{WHAT_HAPPENS[what]}\n\n"
         "q or y: quit · esc or n: keep the console running"
     )
-    answers = [("quit", "Quit now", "error"), ("stay", "Cancel", "default")]
+    answers = [("quit", "Quit now", "error"), ("stay", "Stay", "default")]
     return QuitDialog(f"Quit while a {what} runs?", question, answers)
