@@ -352,6 +352,7 @@ class InventoryApp(SyncSchedule):
         self.sync_mode = message.mode
         self._schedule_poll()  # none while our run's events refresh the dashboard
         self._show_status()
+        self.refresh_bindings()  # the footer keeps `c Cancel` first while it runs
 
     def on_sync_progress(self, message: SyncProgress) -> None:
         if (dashboard := self._shown_dashboard()) is not None:
@@ -392,6 +393,7 @@ class InventoryApp(SyncSchedule):
         self.notify(run_outcome(result), severity=severity)
         if isinstance(self.screen, QuitDialog):  # its question no longer holds: q now quits
             self.screen.dismiss(None)
+        self.refresh_bindings()
         self._schedule()
         self.refresh_data(now=True)
 
