@@ -61,8 +61,7 @@ def start_verify(job: VerifyJob) -> None:
         return
     job.dashboard.log_line("info", "verify started: reading every page upstream, read-only")
     app.notify(  # at once: the report takes a while, and the log may be off screen
-        "Verify running — reading every page upstream (read-only); the report opens when it "
-        "ends.",
+        "Verify running — reading every page upstream (read-only); the report opens when it ends.",
         title="Verify",
     )
     app.run_worker(
