@@ -27,6 +27,7 @@ async def test_the_quit_question_says_stay_and_closes_when_the_run_ends(
         await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog), 5, "the question")
         labels = [str(b.label) for b in app.screen.query(Button)]
         assert labels == ["Quit now", "Stay"]
+        assert app.focused is app.screen.query(Button).last()  # a stray enter stays
         await ended.wait(pilot, 1, timeout=60, what="the buildup to end")
         await wait_for(pilot, lambda: not isinstance(app.screen, QuitDialog), 5, "it closed")
         assert app.is_running  # closing the question did not quit

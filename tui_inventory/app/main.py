@@ -297,7 +297,7 @@ class InventoryApp(SyncSchedule):
             if answer == "quit":
                 await super(InventoryApp, self).action_quit()
 
-        self.push_screen(quit_dialog(self.sync_mode), quit_if)
+        self.push_screen(quit_dialog(self.sync_mode, lambda: self.sync.running), quit_if)
 
     def action_settings(self) -> None:
         if isinstance(self.screen, SettingsScreen):
@@ -391,9 +391,6 @@ class InventoryApp(SyncSchedule):
         if result.state in ("succeeded", "partial"):
             severity = "information" if result.state == "succeeded" else "warning"
         self.notify(run_outcome(result), severity=severity)
-        if isinstance(self.screen, QuitDialog):  # its question no longer holds: q now quits
-            self.screen.dismiss(None)
-        self.refresh_bindings()
         self._schedule()
         self.refresh_data(now=True)
 
