@@ -65,7 +65,10 @@ async def test_t_and_shift_t_type_the_time_window_and_esc_gives_the_keys_back(
         await pilot.press("t", *"1d", "enter")
         assert since.value == "1d"
         assert app.focused is changes.feed  # enter applied it and gave the keys back
-        await pilot.press("T", *"1h", "escape")
+        await pilot.press("T", *"1h", "escape")  # esc drops what was typed
+        assert until.value == ""
+        assert app.focused is changes.feed
+        await pilot.press("T", *"1h", "enter")
         assert until.value == "1h"
         assert app.focused is changes.feed
         await wait_for(pilot, lambda: not changes.revisions, 10, "the window applied")

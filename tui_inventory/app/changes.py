@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.notifications import Notification, Notify
 from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import RowKey
@@ -40,7 +39,6 @@ KEY_CAP = 40  # cells a key may take (a UUID is 36); longer ones lose their midd
 NAME_MIN, NAME_CAP = 12, 60  # cells a name takes at least and at most (then cut with …)
 FIXED_CELLS = 19 + 9 + 7 + 2 * 5 + 2  # when, inventory, change, their padding, and a margin
 CHANGES = ("created", "changed", "removed")
-ERROR_SECONDS = 4  # a bad time value's toast (the box stays marked until it is mended)
 
 
 def summary(rev: RevisionRecord) -> str:
@@ -96,23 +94,46 @@ class TimeValue(Validator):
 
 
 class WindowInput(Input):
-    """A since/until box: esc, like enter, applies what it holds and gives the keys back to the
-    feed (see `ChangesView.on_input_submitted`). Marked red while what it holds is not a time
+    """A since/until box: enter applies what it holds, esc puts back the value it had when it
+    got the focus (what was typed is dropped, as esc does elsewhere); both give the keys back to
+    the feed (see `ChangesView.on_input_submitted`). Marked red while what it holds is not a time
     (checked when it is applied, not at every key typed: 2026-1 is on its way to a date)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "submit", "Back to the feed", show=False),
+        Binding("escape", "restore", "Back to the feed", show=False),
     ]
 
     def __init__(self, **kw: Any) -> None:
         kw.setdefault("validators", [TimeValue()])
         kw.setdefault("validate_on", ["submitted", "blur"])
         super().__init__(valid_empty=True, **kw)
+        self.before = ""  # the value when the box got the focus
+
+    def on_focus(self) -> None:
+        self.before = self.value
+        view = self._view()
+        if view is not None:
+            view.show_problem_whole(True)
+
+    def on_blur(self) -> None:
+        view = self._view()
+        if view is not None:
+            view.show_problem_whole(False)
+
+    def _view(self) -> ChangesView | None:
+        return next((a for a in self.ancestors if isinstance(a, ChangesView)), None)
 
     async def action_submit(self) -> None:
         await super().action_submit()
+        self._back_to_feed()
+
+    def action_restore(self) -> None:
+        self.value = self.before
+        self._back_to_feed()
+
+    def _back_to_feed(self) -> None:
         # The keys go back to the feed at once: a tab typed right after goes on to the next tab.
-        view = next((a for a in self.ancestors if isinstance(a, ChangesView)), None)
+        view = self._view()
         if view is not None:
             focus_now(view.feed)
 
@@ -133,7 +154,11 @@ class ChangesView(Vertical):
         width: 1fr; min-width: 10; max-width: 14; padding: 0 1;
     }
     ChangesView #changes-count { width: auto; padding: 1 1 0 1; color: $text-muted; }
-    ChangesView #changes-problem { height: auto; display: none; padding: 0 1; color: $warning; }
+    ChangesView #changes-problem {
+        height: 1; display: none; padding: 0 1; color: $warning;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    ChangesView #changes-problem.-whole { height: auto; text-wrap: wrap; }
     ChangesView #changes-problem.-shown { display: block; }
     ChangesView > DataTable { height: 1fr; }
     """
@@ -154,7 +179,6 @@ class ChangesView(Vertical):
         super().__init__(**kw)
         self.revisions: dict[str, RevisionRecord] = {}
         self._stale = False
-        self._said: Notification | None = None  # the toast saying a bad time value
         self._times: tuple[str | None, str | None] = (None, None)  # the last valid since, until
 
     def compose(self) -> ComposeResult:
@@ -198,13 +222,12 @@ class ChangesView(Vertical):
     def feed(self) -> FeedTable:
         return self.query_one("#feed", FeedTable)
 
-    def reload(self, *, asked: bool = False) -> None:
+    def reload(self) -> None:
         """Read the feed again. A bad since/until value is marked on its box (red: `TimeValue`;
-        its reason in the tooltip) and the feed stays as it was; `asked` (enter in the box, a
-        filter chosen) also says the reason, in one short toast that replaces the one said
-        before: the re-reads when the store changes say nothing (they stacked the same toast).
-        Meanwhile the feed keeps following new revisions in the window applied before, and a
-        line under the bar says so, and how to mend the box."""
+        its reason in the tooltip) and the feed stays as it was. Meanwhile the feed keeps
+        following new revisions in the window applied before, and one line under the bar says
+        so, and how to mend the box (cut with … at 60 columns; whole while a time box has the
+        focus). No toast repeats it over the feed."""
         kind = self.query_one("#changes-kind", Select).value
         change = self.query_one("#changes-change", Select).value
         times: list[str | None] = []
@@ -218,8 +241,6 @@ class ChangesView(Vertical):
                 error = exc.message
                 errors.append(error)
             box.tooltip = Text(error) if error is not None else None
-        if asked or not errors:
-            self._say(errors[0] if errors else None)
         self._say_kept(errors)
         if not errors:
             self._times = (times[0], times[1])
@@ -235,21 +256,18 @@ class ChangesView(Vertical):
         problem = self.query_one("#changes-problem", Static)
         problem.set_class(bool(errors), "-shown")
         if errors:
+            # What is wrong and how to mend it first: at 60 columns the line is cut (with …).
+            what, _, why = errors[0].partition(": ")
             problem.update(
                 Text(
-                    f"⚠ {errors[0]}. The feed still follows new revisions, from the time window before; "
-                    "t (since) or T (until) to mend or empty the box."
+                    f"⚠ {what}: t (since) or T (until) to mend or empty the box; the feed still "
+                    f"follows new revisions, from the time window before. {why}".rstrip()
                 )
             )
 
-    def _say(self, error: str | None) -> None:
-        """Show `error` in place of the toast said before (none: take that one away)."""
-        if self._said is not None:
-            self.app._unnotify(self._said)
-            self._said = None
-        if error is not None:
-            self._said = Notification(error, "Changes", "warning", ERROR_SECONDS, markup=False)
-            self.app.post_message(Notify(self._said))
+    def show_problem_whole(self, whole: bool) -> None:
+        """The problem line on one line (cut with …), or whole while a time box has the focus."""
+        self.query_one("#changes-problem", Static).set_class(whole, "-whole")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self, window: ChangeWindow) -> list[RevisionRecord]:
@@ -295,11 +313,11 @@ class ChangesView(Vertical):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self.reload(asked=True)
+        self.reload()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.reload(asked=True)  # (the keys went back to the feed: WindowInput.action_submit)
+        self.reload()  # (the keys went back to the feed: WindowInput.action_submit)
 
     def action_window(self, id_: str) -> None:
         focus_now(self.query_one(f"#{id_}", Input))

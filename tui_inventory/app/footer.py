@@ -6,7 +6,9 @@ under it showed (`▏^p paletteS`), and the key it covered was cut mid-word. Her
 has no margin, and the keys that do not fit whole are left out rather than cut (the help lists
 them all, the command palette offers them); `? Help` stays while there is room for it, and on a
 terminal narrower than 80 columns `s Settings` and `q Quit` too (the others are left out first:
-at 80 the keys of the tab come first). And the
+at 80 the keys of the tab come first). The keys kept are ranked: while a sync runs `c Cancel`
+(the way to stop it) comes before all; on a table `f Filter` and `e Export` come before
+`s Settings` (which the command palette also opens). And the
 keys are composed again only when they changed (Textual's footer does it at every refresh of the
 bindings, and is blank for a moment each time).
 """
@@ -19,9 +21,10 @@ from rich.cells import cell_len
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-KEEP = ("help",)  # the actions whose keys stay when others must be left out
-NARROW = 80  # below this many columns these stay too: the way out and to the settings
-KEEP_NARROW = (*KEEP, "settings", "quit", "quit_asking")
+# The actions whose keys stay when others must be left out, first ranked first.
+KEEP = ("cancel_sync", "help")
+NARROW = 80  # below this many columns these stay too: the way out, the table's, the settings
+KEEP_NARROW = (*KEEP, "quit", "quit_asking", "filter", "export", "settings")
 
 
 class ConsoleFooter(Footer):
@@ -48,7 +51,12 @@ class ConsoleFooter(Footer):
         if not self.is_attached:
             return ()
         active = self.screen.active_bindings.values()
-        return tuple((b.key, b.action, b.description, on, tip) for _, b, on, tip in active)
+        keys = tuple((b.key, b.action, b.description, on, tip) for _, b, on, tip in active)
+        return (self._syncing(), *keys)
+
+    def _syncing(self) -> bool:
+        """A sync of this console runs: `c Cancel` is then the first key kept."""
+        return bool(getattr(getattr(self.app, "sync", None), "running", False))
 
     def on_resize(self) -> None:
         self.fit()
@@ -60,10 +68,16 @@ class ConsoleFooter(Footer):
         keys = [k for k in keys if k not in palette]
         room = self.size.width - sum(_width(k) for k in palette)
         keep = KEEP_NARROW if self.size.width < NARROW else KEEP
-        kept = [k for k in keys if k.action in keep]
-        if sum(_width(k) for k in kept) > room:
-            kept = []
-        room -= sum(_width(k) for k in kept)
+        kept: list[FooterKey] = []
+        for action in keep:  # by rank, as many as fit
+            for key in keys:
+                if key.action != action or key in kept or key.has_class("-disabled"):
+                    continue
+                if action == "cancel_sync" and not self._syncing():
+                    continue
+                if _width(key) <= room:
+                    kept.append(key)
+                    room -= _width(key)
         full = False
         for key in keys:
             if key in kept:

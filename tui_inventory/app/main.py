@@ -297,7 +297,7 @@ class InventoryApp(SyncSchedule):
             if answer == "quit":
                 await super(InventoryApp, self).action_quit()
 
-        self.push_screen(quit_dialog(self.sync_mode), quit_if)
+        self.push_screen(quit_dialog(self.sync_mode, lambda: self.sync.running), quit_if)
 
     def action_settings(self) -> None:
         if isinstance(self.screen, SettingsScreen):
@@ -352,6 +352,7 @@ class InventoryApp(SyncSchedule):
         self.sync_mode = message.mode
         self._schedule_poll()  # none while our run's events refresh the dashboard
         self._show_status()
+        self.refresh_bindings()  # the footer keeps `c Cancel` first while it runs
 
     def on_sync_progress(self, message: SyncProgress) -> None:
         if (dashboard := self._shown_dashboard()) is not None:

@@ -25,6 +25,7 @@ from tui_inventory.store.snapshot import Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 from tui_inventory.times import console_time
+from tui_inventory.tmf.client import API_TITLES
 from tui_inventory.tmf.definitions import DEFINITIONS
 
 from .trends import Trends
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 ELSEWHERE_WINDOW = 0.5
 
 STATE_CLASSES = ("state-idle", "state-running", "state-waiting", "state-warning", "state-failed")
+AWAITED_SHOWN = 10.0  # seconds without a page after which the card says what it waits for
 FLOOR_KEPT = 5.0  # seconds a run's own count of what it stored outlasts its end, at most
 COUNTERS = ("received", "created", "updated", "unchanged", "skipped", "removed", "failed")
 
@@ -137,6 +139,7 @@ class InventoryPanel(Widget):
         # keeps "stored" from trailing "created" (or going back) until a read catches up.
         self.floor: int | None = None
         self.floor_at = 0.0
+        self.awaited_since = 0.0  # when our run last got a page of this type (or started it)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="headline"):
@@ -153,6 +156,15 @@ class InventoryPanel(Widget):
 
     def on_mount(self) -> None:
         self.render_panel()
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """While a page is awaited long, the card counts the seconds (a silent upstream)."""
+        if self.live in ("building", "updating") and self._awaited() >= AWAITED_SHOWN:
+            self.render_panel()
+
+    def _awaited(self) -> float:
+        return time.monotonic() - self.awaited_since if self.awaited_since else 0.0
 
     @property
     def trends(self) -> Trends:
@@ -177,12 +189,14 @@ class InventoryPanel(Widget):
         self.live = "building" if event.mode == "buildup" else "updating"
         self.note = f"resumed at page {event.first_page}" if event.first_page > 1 else ""
         self.figures = None
+        self.awaited_since = time.monotonic()
         self.trends.rate.reset()
         self.trends.show_rate()
         self.render_panel()
 
     def page_stored(self, event: ev.PageStored) -> None:
         self.figures = Figures.of_page(event, self.gaps)
+        self.awaited_since = time.monotonic()
         self.run_counters = event.counters.as_dict()
         self._raise_floor(event.counters)
         if self.trends.rate.add(event.elapsed, event.counters.received):
@@ -263,6 +277,10 @@ class InventoryPanel(Widget):
         if self.live == "queued":
             return "waiting", "state-waiting", "its turn comes in this run"
         if self.live:
+            awaited = self._awaited()
+            if awaited >= AWAITED_SHOWN:
+                api = API_TITLES.get(DEFINITIONS[self.kind].api, DEFINITIONS[self.kind].api)
+                return self.live, "state-running", f"waiting for {api} for {awaited:.0f} s"
             return self.live, "state-running", self.figures.text() if self.figures else self.note
         snap = self.snapshot
         tp = self._type_run()

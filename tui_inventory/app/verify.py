@@ -61,6 +61,10 @@ def start_verify(job: VerifyJob) -> None:
         app.notify("A verify is running already.", severity="warning")
         return
     job.dashboard.log_line("info", "verify started: reading every page upstream, read-only")
+    app.notify(  # at once: the report takes a while, and the log may be off screen
+        "Verify running — reading every page upstream (read-only); the report opens when it ends.",
+        title="Verify",
+    )
     app.run_worker(
         lambda: _verify(job), thread=True, group="verify", exclusive=True, exit_on_error=False
     )

@@ -110,6 +110,9 @@ def _listing(data: Any) -> list[Any]:
     raise NotAListing("the body is not a JSON list of entities")
 
 
+CANCEL_POLL = 0.1  # seconds between looks at the cancel event while a request is awaited
+
+
 class _TooLarge(Exception):
     pass
 
@@ -263,8 +266,37 @@ class TmfClient:
         raise PageFailed(self.api, f"{last_reason} (after {self.retry.attempts} tries)", page=page)
 
     def _get(self, url: str, params: dict[str, str]) -> tuple[httpx.Response, bytes]:
-        """One GET; the body of a listing is read up to `max_page_bytes` (error bodies not at
-        all: only their status and headers are used)."""
+        """One GET, abandoned as soon as the run is cancelled (raises Cancelled): an upstream
+        that accepts and never answers must not hold a cancel or a quit for `http.timeout`.
+
+        The request runs on a thread of its own that this one waits for, polling the cancel
+        event; an abandoned request ends with its timeout or when the client is closed, and
+        its page was not stored, so a resumed buildup reads it again."""
+        outcome: list[tuple[httpx.Response, bytes] | BaseException] = []
+        done = threading.Event()
+
+        def request() -> None:
+            try:
+                outcome.append(self._get_now(url, params))
+            except BaseException as exc:  # handed to the waiting thread, raised there
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        if self.cancel.is_set():
+            raise Cancelled()
+        threading.Thread(target=request, name=f"http-{self.api}", daemon=True).start()
+        while not done.wait(CANCEL_POLL):
+            if self.cancel.is_set():
+                raise Cancelled()
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _get_now(self, url: str, params: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """One GET on this thread; the body of a listing is read up to `max_page_bytes` (error
+        bodies not at all: only their status and headers are used)."""
         with self.http.stream("GET", url, params=params) as response:
             if response.status_code not in (200, 206):
                 return response, b""
