@@ -54,8 +54,9 @@ async def test_the_palette_lists_every_key_of_the_dashboard_and_runs_verify(
         options = app.screen.query_one(OptionList)
         await wait_for(
             pilot,
-            lambda: options.option_count == 1
-            and "Verify" in str(options.get_option_at_index(0).prompt),
+            lambda: (
+                options.option_count == 1 and "Verify" in str(options.get_option_at_index(0).prompt)
+            ),
             5,
             "Verify alone to match",
         )
