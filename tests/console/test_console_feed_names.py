@@ -42,7 +42,7 @@ async def test_names_are_cut_with_an_ellipsis_once_an_inventory_is_chosen(
         view = await the_feed(pilot, app)
         await pilot.press("f")
         await wait_for(pilot, lambda: view.query_one("#changes-kind").expanded)
-        await pilot.press("down", "down", "enter")  # (past "All inventories") Services
+        await pilot.press("down", "enter")  # (from "All inventories") Services
         await wait_for(pilot, lambda: {r.kind for r in view.revisions.values()} == {"services"})
         await settle(pilot)
         rows = feed_lines(app)
