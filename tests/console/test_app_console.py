@@ -332,7 +332,7 @@ async def test_the_command_palette_offers_the_console_commands(pilot_app: PilotA
     async with pilot_app(autostart=False) as (app, pilot):
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Buildup", "Update now", "Cancel sync", "Search", "Settings", "Help"} <= titles
+        assert {"Buildup", "Update", "Cancel", "Search", "Settings", "Help", "Verify"} <= titles
 
 
 async def test_demo_mode_says_so_and_a_scheduled_update_brings_upstream_changes(

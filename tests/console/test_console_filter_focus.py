@@ -10,6 +10,7 @@ from app_fixtures import wait_for
 from test_app_keys import the_feed
 from test_app_tables import built_app, settled, show, view_of
 from test_console_burst_keys import burst, settle
+from textual.widgets._select import SelectOverlay
 
 from tui_inventory.app.filters import FilterSelect
 from tui_inventory.app.instance import InstanceScreen
@@ -28,7 +29,7 @@ async def test_a_status_chosen_with_f_gives_the_keys_back_to_the_table(
         await wait_for(
             pilot, lambda: view_of(app, "services").query_one("#status", FilterSelect).expanded
         )
-        await pilot.press("down", "down", "enter")  # (past "All statuses") the first status
+        await pilot.press("down", "enter")  # (from "All statuses", highlighted) the first status
         await wait_for(pilot, lambda: table.table_query.status is not None, 5, "the filter")
         await settled(pilot, table)
         assert app.focused is table
@@ -55,7 +56,7 @@ async def test_a_kind_of_change_chosen_with_capital_f_gives_the_keys_back_to_the
         view = await the_feed(pilot, app)
         await pilot.press("F")
         await wait_for(pilot, lambda: view.query_one("#changes-change", FilterSelect).expanded)
-        await pilot.press("down", "down", "enter")  # (past "All changes") created
+        await pilot.press("down", "enter")  # (from "All changes", highlighted) created
         await wait_for(
             pilot, lambda: view.query_one("#changes-change", FilterSelect).value == "created"
         )
@@ -70,3 +71,23 @@ async def test_a_kind_of_change_chosen_with_capital_f_gives_the_keys_back_to_the
         await wait_for(pilot, lambda: isinstance(app.screen, InstanceScreen), 5, "enter")
         await wait_for(pilot, lambda: app.screen.is_mounted, 5, "the instance")
         await settle(pilot)
+
+
+async def test_a_dropdown_opens_on_the_choice_in_force_so_down_enter_takes_the_next(
+    make_sim: Callable[..., Simulator], make_engine: Callable[..., SyncEngine], tmp_path: Path
+) -> None:
+    """`f` on Changes opens the list with "All inventories" (the choice in force) highlighted:
+    down and enter take Services, the next one (it took "All inventories" again), and once more
+    from Services, Carriers."""
+    app, _ = built_app(make_sim, make_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await the_feed(pilot, app)
+        kinds = view.query_one("#changes-kind", FilterSelect)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: kinds.expanded)
+        assert kinds.query_one(SelectOverlay).highlighted == 0  # "All inventories"
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: kinds.value == "services", 5, "Services chosen")
+        await settle(pilot)
+        await pilot.press("f", "down", "enter")
+        await wait_for(pilot, lambda: kinds.value == "carriers", 5, "Carriers chosen")

@@ -14,9 +14,11 @@ from sim_fixtures import sim_config
 
 from tui_inventory.events.service import EventService
 from tui_inventory.events.stream import StreamStats
+from tui_inventory.simulator.generate import is_excluded_type, key_of, resource_type
 from tui_inventory.store import events as store_events
 from tui_inventory.store.lease import SyncLease
 from tui_inventory.store.repo import Store
+from tui_inventory.sync.preparation import LOGGED_PER_REASON
 from tui_inventory.tmf.mapping import map_entity
 
 TOKEN = "stream-token-6f0d3b9a1c2e"
@@ -244,3 +246,29 @@ def test_truncated_events_get_400_and_change_nothing(
     stop_events(service)
     assert service.stream.stats.received == 0
     assert store.recent_revisions(1)[0].id == before
+
+
+def test_events_for_a_filtered_resource_type_are_logged_a_few_then_counted(
+    running: Running,
+) -> None:
+    """Each event for a filtered resource type (Slot, …) logged a line of the sync log: a flood
+    that pushed warnings and results out of view. As the sync does: LOGGED_PER_REASON lines, then
+    one line saying the rest are only counted."""
+    sim, store, service = running
+    filtered = sorted(
+        {
+            str(key_of("resources", e))
+            for e in sim.dataset.items("resources")
+            if isinstance(e, dict) and is_excluded_type(resource_type(e)) and key_of("resources", e)
+        }
+    )
+    events = filtered * 3  # (each its own event)
+    assert len(events) > LOGGED_PER_REASON + 5, len(events)
+    for key in events:
+        sim.events.emit("resources", key, "changed")
+    wait_for(settled(service, sim))
+    wait_for(lambda: service.stream.stats.received >= len(events))
+    lines = [e["message"] for e in store.log_entries(limit=1000) if "skipped" in e["message"]]
+    one_by_one = [m for m in lines if "event for" in m and "filtered type" in m]
+    assert len(one_by_one) == LOGGED_PER_REASON, lines
+    assert sum("only counted from now on" in m for m in lines) == 1, lines

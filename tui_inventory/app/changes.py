@@ -290,6 +290,8 @@ class ChangesView(Vertical):
             selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             line = max(0, min(table.cursor_row - round(table.scroll_y), table.visible_rows - 1))
         table.clear()
+        for column in table.columns.values():  # (clear keeps the widths of the rows before)
+            column.content_width = column.label.cell_len
         self.revisions = {str(r.id): r for r in revisions}
         key_cells, name_cells = self._cut(revisions)
         for rev in revisions:

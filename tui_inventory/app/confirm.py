@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 from .footer import ConsoleFooter
+
+# A dialog's buttons, in a row: left and right move between them as shift+tab and tab do (a text
+# box or a list with the focus keeps these keys for its own cursor).
+BUTTON_KEYS: list[BindingType] = [
+    Binding("left", "button(-1)", show=False),
+    Binding("right", "button(1)", show=False),
+]
+
+
+def to_button(screen: Screen[Any], delta: int) -> None:
+    """The focus to the next (`delta` 1) or previous (-1) button of `screen`, round the row."""
+    if delta > 0:
+        screen.focus_next(Button)
+    else:
+        screen.focus_previous(Button)
 
 
 class ConfirmDialog(ModalScreen[str | None]):
@@ -27,7 +44,7 @@ class ConfirmDialog(ModalScreen[str | None]):
     ConfirmDialog Button { margin-left: 1; }
     """
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Back")]
+    BINDINGS = [Binding("escape", "dismiss_none", "Back"), *BUTTON_KEYS]
 
     def __init__(self, title: str, question: str, answers: list[tuple[str, str, str]]) -> None:
         """`answers` are (id, label, button variant); the question is shown as literal text."""
@@ -53,6 +70,9 @@ class ConfirmDialog(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id)
+
+    def action_button(self, delta: int) -> None:
+        to_button(self, delta)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

@@ -238,7 +238,7 @@ class Dashboard(VerticalScroll):
             case ev.RunStarted():
                 self.query_one(SyncLog).new_run()
                 for kind in event.kinds:
-                    self.panel(kind).run_started()
+                    self.panel(kind).run_started(event.mode)
             case ev.TypeStarted():
                 self.panel(event.kind).type_started(event)
             case ev.GapRecorded():
@@ -302,7 +302,11 @@ class Dashboard(VerticalScroll):
         if next_at is not None:
             line.append(f" · next sync at {datetime.fromtimestamp(next_at, UTC):%H:%M:%S} UTC")
         if self.snapshot is not None:
-            line.append(f" · last sync {console_time(self.snapshot.last_sync)}")
+            snap = self.snapshot
+            line.append(f" · last sync {console_time(snap.last_synced)}")
+            if snap.ended is not None:  # a newer run that did not sync: as such
+                mode, how, when = snap.ended
+                line.append(f" · {mode} {how} {console_time(when)}")
             line.append(events_text(self.snapshot.events))
         if problem:
             line.append(f"\n⚠ cannot read the database: {plain(problem)}", style="bold red")

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from tui_inventory.errors import InventoryError
 from tui_inventory.text import plain
 
-from .confirm import ConfirmDialog
+from .confirm import BUTTON_KEYS, ConfirmDialog, to_button
 from .footer import ConsoleFooter
 
 __all__ = ["ExportScreen", "Exported"]
@@ -47,7 +47,7 @@ class ExportScreen(ModalScreen[Exported | None]):
     ExportScreen Horizontal { height: auto; margin-top: 1; }
     ExportScreen Button { margin-right: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel"), *BUTTON_KEYS]
 
     def __init__(self, default: str, what: str, write: Callable[[Path], int]) -> None:
         super().__init__()
@@ -72,6 +72,9 @@ class ExportScreen(ModalScreen[Exported | None]):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
         yield ConsoleFooter(compact=True)  # its own keys, not the table's under it
+
+    def action_button(self, delta: int) -> None:
+        to_button(self, delta)
 
     def on_input_submitted(self) -> None:
         self._submit()

@@ -14,6 +14,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Select
+from textual.widgets._select import SelectOverlay
 
 from .textkeys import focus_now
 
@@ -46,6 +47,10 @@ class FilterSelect(Select[str]):
         super()._watch_expanded(expanded)
         if expanded:
             self._was_open = True
+            if self.value is self.NULL and self._allow_blank:
+                # The current choice ("All …", the blank option) is highlighted, as any other
+                # value is: down then enter takes the next one, not the one in force again.
+                self.query_one(SelectOverlay).select(0)
 
     def on_focus(self, event: events.Focus) -> None:
         if self._was_open and not self.expanded:

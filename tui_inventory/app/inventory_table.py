@@ -90,6 +90,11 @@ class InventoryTable(ScrollView, can_focus=True):
         text-style: $block-cursor-blurred-text-style;
     }
     InventoryTable > .inventory-table--pending { color: $text-muted; }
+    /* NO_COLOR: the cursor's grey read as a second header line (bold on grey): reversed. */
+    InventoryTable:nocolor > .inventory-table--cursor,
+    InventoryTable:nocolor > .inventory-table--cursor-blurred {
+        background: $surface; color: $foreground; text-style: reverse;
+    }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", tooltip="open the selected instance"),

@@ -24,6 +24,7 @@ from typing import Any, assert_never
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -56,6 +57,7 @@ from .messages import (
     SyncStarted,
 )
 from .outcome import run_outcome
+from .palette import palette_commands
 from .quitting import QuitDialog, quit_dialog
 from .schedule import TAKEOVER_GRACE, SyncSchedule
 from .settings import SettingsScreen
@@ -188,17 +190,7 @@ class InventoryApp(SyncSchedule):
         self._show_status()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Buildup", "Page through every inventory (b)", self.action_buildup)
-        yield SystemCommand("Update now", "Fetch what changed upstream (u)", self.action_update)
-        yield SystemCommand("Cancel sync", "Stop the running sync (c)", self.action_cancel_sync)
-        yield SystemCommand("Search", "Search the current table (/)", self.action_search)
-        yield SystemCommand("Settings", "Addresses, users, passwords (s)", self.action_settings)
-        yield SystemCommand("Help", "Keys and where the log file is (?)", self.action_help)
-        if self.held:
-            yield SystemCommand(
-                "Review held cleanup", "Confirm or discard (x)", self.action_review_cleanup
-            )
+        yield from palette_commands(self, screen, super().get_system_commands(screen))
 
     def notify(
         self,
@@ -226,21 +218,28 @@ class InventoryApp(SyncSchedule):
 
     # -- keys ---------------------------------------------------------------------------------
 
+    @property
+    def shown(self) -> Screen[Any]:
+        """The screen the operator works on: under the command palette while that is open, so
+        the palette offers (and runs) the keys of the screen it was opened on."""
+        stack = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return stack[-1] if stack else self.screen
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("refuse", *WRITERS) and self.screen is not self.main_screen:
+        if action in ("refuse", *WRITERS) and self.shown is not self.main_screen:
             return False  # a sync starts, stops or removes from the main screen only
         if action == "refuse":  # only while read-only, and x only with a cleanup to decide
             return self.read_only is not None and (not parameters or bool(self.held))
         if action == "no_cleanup":
-            return not self.held and self.screen is self.main_screen
+            return not self.held and self.shown is self.main_screen
         if action == "search":  # the tables are on the main screen
-            return self.screen is self.main_screen
+            return self.shown is self.main_screen
         if action == "review_cleanup" and not self.held:
             return False
         if action in WRITERS:
             return True if self.read_only is None else None  # None: shown disabled
         if action == "back":
-            return len(self.screen_stack) > 1
+            return self.shown is not self.screen_stack[0]
         return True
 
     def action_no_cleanup(self) -> None:

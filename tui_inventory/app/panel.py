@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -21,7 +22,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from tui_inventory.domain import FrozenCounters
 from tui_inventory.store.progress import TypeProgress
-from tui_inventory.store.snapshot import Snapshot
+from tui_inventory.store.snapshot import SYNCED, Snapshot
 from tui_inventory.sync import events as ev
 from tui_inventory.text import plain
 from tui_inventory.times import console_time
@@ -132,6 +133,8 @@ class InventoryPanel(Widget):
         self.writable = True  # False while this console may not decide cleanups
         # How this type ended in our run, until a store read taken after it shows the same.
         self.result: ev.TypeFinished | None = None
+        self.result_when = ""  # when it came (ISO, UTC)
+        self.mode = "sync"  # of our own run
         self.result_at = 0.0
         self.base: int | None = None  # stored when our run reached this type
         # What is stored at least: `base` and what our run created since (less removed). The
@@ -177,7 +180,8 @@ class InventoryPanel(Widget):
 
     # -- our own run (the engine's events) --------------------------------------------------
 
-    def run_started(self) -> None:
+    def run_started(self, mode: str = "sync") -> None:
+        self.mode = mode
         self.base, self.floor = None, None
         self.live, self.note, self.gaps = "queued", "", 0
         self.figures, self.run_counters, self.result = None, None, None
@@ -209,6 +213,7 @@ class InventoryPanel(Widget):
     def type_finished(self, event: ev.TypeFinished | None = None) -> None:
         if event is not None:
             self.result, self.result_at = event, time.monotonic()
+            self.result_when = datetime.now(UTC).isoformat(timespec="seconds")
             self._raise_floor(event.counters)
         figures = self.figures
         if figures is not None and self.trends.rate.flush(figures.elapsed, figures.received):
@@ -352,14 +357,26 @@ class InventoryPanel(Widget):
         stored = f"{count} stored" if count is not None else "…"
         if running and self.run_counters is not None:
             return f"{stored} · this run so far:\n{counters_text(self.run_counters)}"
-        if self.result is not None:
-            return (
-                f"{stored} · {self.result.state} in this run\n"
-                f"{counters_text(self.result.counters.as_dict())}"
-            )
+        if self.result is not None:  # (the same words as once the store is read again)
+            r = self.result
+            return self._finished(stored, self.mode, r.state, self.result_when, r.counters)
         tp = self._type_run()
         if tp is None:
             return f"{stored} · no sync yet"
-        when = console_time(tp.finished_at or tp.started_at)
-        counters = counters_text(tp.counters.as_dict())
-        return f"{stored} · last sync {when}, {tp.mode} {tp.state}\n{counters}"
+        return self._finished(
+            stored, tp.mode, tp.state, tp.finished_at or tp.started_at, tp.counters
+        )
+
+    def _finished(
+        self, stored: str, mode: str, state: str, when: str, counters: FrozenCounters
+    ) -> str:
+        """A finished run: a sync (it did its work) gives the last sync; one cancelled, failed
+        or interrupted is said as such, after the last sync that did, which stays in sight."""
+        figures = counters_text(counters.as_dict())
+        if state in SYNCED or self.snapshot is None:
+            return f"{stored} · last sync {console_time(when)}, {mode} {state}\n{figures}"
+        synced = self.snapshot.synced.get(self.kind)
+        return (
+            f"{stored} · last sync {console_time(synced)} · {mode} {state} {console_time(when)}"
+            f"\n{figures}"
+        )

@@ -63,6 +63,10 @@ class Applied:
 
 OnApplied = Callable[[Applied], None]
 
+# Skipped events of one reason logged one by one per inventory, then only counted (as the sync's
+# sync/preparation.py LOGGED_PER_REASON: the events layer does not import the sync's).
+LOGGED_PER_REASON = 20
+
 
 @dataclass
 class StreamStats:
@@ -110,12 +114,15 @@ class EventStream:
         self._idle = threading.Condition()
         self._busy = 0
         self._said_full = False
+        self._skips: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._skips_lock = threading.Lock()
 
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> EventStream:
         store_events.forget_oldest(self.store)
         self.run_id = self.store.start_run("event", socket.gethostname(), os.getpid())
+        self._skips.clear()  # (counted per event run)
         self.log("info", None, "event stream started")
         for i, lane in enumerate(self._lanes):
             t = threading.Thread(target=self._work, args=(lane,), name=f"events-{i}", daemon=True)
@@ -239,7 +246,7 @@ class EventStream:
                 )
             except Skip as exc:
                 outcome = "skipped"
-                self.log("info", kind, f"{kind}: event for {key!r} skipped: {exc.reason}")
+                self._log_skip(kind, exc.reason, f"{kind}: event for {key!r} skipped: {exc.reason}")
         self._commits.put((notice, kind, raw is None, mapped, outcome))
 
     def _commit_all(self) -> None:
@@ -382,6 +389,24 @@ class EventStream:
         with self._idle:
             self._busy -= 1
             self._idle.notify_all()
+
+    def _log_skip(self, kind: str, reason: str, message: str) -> None:
+        """A skipped event, logged as the sync logs its skips: the first LOGGED_PER_REASON of
+        one reason (per inventory, per event run) one by one, then once that the others are only
+        counted (the filtered resource types flooded the sync log, a line each)."""
+        why = (kind, reason.split(" ")[0])
+        with self._skips_lock:
+            self._skips[why] += 1
+            n = self._skips[why]
+        if n <= LOGGED_PER_REASON:
+            self.log("info", kind, message)
+        elif n == LOGGED_PER_REASON + 1:
+            self.log(
+                "info",
+                kind,
+                f"{kind}: more events skipped for the same reason ({why[1]}); "
+                "only counted from now on",
+            )
 
     def log(self, level: str, kind: str | None, message: str) -> None:
         getattr(log, level)("%s", message)

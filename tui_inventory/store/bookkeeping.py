@@ -196,6 +196,26 @@ class BookkeepingStore(StoreBase):
                 out[kind] = row
         return out
 
+    def last_synced(self) -> dict[str, str]:
+        """Per type, when its last buildup or update that did its work (succeeded, partial,
+        held) finished: a cancelled or failed run since is not a sync."""
+        tr = self.m.type_run
+        out: dict[str, str] = {}
+        for kind in DEFINITIONS:
+            row = (
+                tr.select(tr.finished_at)
+                .where(
+                    (tr.kind == kind)
+                    & tr.state.in_(("succeeded", "partial", "held"))
+                    & tr.finished_at.is_null(False)
+                )
+                .order_by(tr.run.desc())
+                .first()
+            )
+            if row is not None:
+                out[kind] = row.finished_at
+        return out
+
     def has_completed_buildup(self) -> bool:
         """A buildup has completed for every type at least once (and none is in progress)."""
         tr = self.m.type_run

@@ -16,6 +16,8 @@ from tui_inventory.store.records import BuildupRecord, HeldRecord
 from tui_inventory.store.repo import Store
 from tui_inventory.store.trends import run_changes, size_points
 
+SYNCED = ("succeeded", "partial", "held")  # a run (or type run) that did its work: a sync
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -33,6 +35,10 @@ class Snapshot:
     sync_running: bool = False  # our own sync was running when the read was asked for
     sizes: dict[str, list[int]] = field(default_factory=dict)  # per inventory, over its runs
     events: EventStatus | None = None  # the latest event stream's (SPEC §10); None: never ran
+    last_synced: str | None = None  # when the last buildup or update that did its work finished
+    ended: tuple[str, str, str] | None = None  # (mode, state, finished_at) of a newer one that
+    # did not (cancelled, failed, interrupted): shown as such, next to `last_synced`
+    synced: dict[str, str] = field(default_factory=dict)  # per inventory, like `last_synced`
 
     @property
     def lease(self) -> LeaseInfo | None:
@@ -63,6 +69,9 @@ def read_snapshot(
         ),
         None,
     )
+    syncs = [r for r in store.runs(20) if r["mode"] in ("buildup", "update") and r["finished_at"]]
+    done = [r for r in syncs if r["state"] in SYNCED]
+    ended = syncs[0] if syncs and syncs[0]["state"] not in SYNCED else None
     return Snapshot(
         counts=counts,
         buildups=store.buildups(),
@@ -75,5 +84,8 @@ def read_snapshot(
         requested=requested,
         sync_running=sync_running,
         events=event_status(store),
+        last_synced=done[0]["finished_at"] if done else None,
+        ended=(ended["mode"], ended["state"], ended["finished_at"]) if ended else None,
+        synced=store.last_synced(),
         sizes={kind: size_points(counts.get(kind, 0), run_changes(store, kind)) for kind in KINDS},
     )
