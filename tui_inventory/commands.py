@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,7 +92,7 @@ def sync(args: argparse.Namespace) -> int:
             if isinstance(reporter, JsonReporter):
                 outcome = Outcome()
                 engine.on_event = _both(outcome.note, reporter)
-            terminated = _cancel_on_sigterm(engine)
+            terminated = _cancel_on_signals(engine)
             try:
                 result = engine.run(mode, allow_mass_delete=args.allow_mass_delete)
             finally:
@@ -104,14 +103,15 @@ def sync(args: argparse.Namespace) -> int:
                 outcome.write()
             else:
                 reporter.finish(store)
-            if terminated.is_set():
+            if terminated:
                 then = "resumes" if result.mode == "buildup" else "runs again"
+                name = "Ctrl-C" if terminated[0] == signal.SIGINT else "SIGTERM"
                 print(
-                    f"tui-inventory: stopped by SIGTERM: run {result.run_id} ({result.mode}) "
+                    f"tui-inventory: stopped by {name}: run {result.run_id} ({result.mode}) "
                     f"cancelled after the page being stored; it {then} at the next sync",
                     file=sys.stderr,
                 )
-                return EXIT_TERMINATED
+                return 128 + terminated[0]
             return 0 if result.ok else 1
         assert isinstance(reporter, JsonReporter)
         daemon = Daemon(engine, cfg, reporter, mode=mode, allow_mass_delete=args.allow_mass_delete)
@@ -132,25 +132,31 @@ def sync(args: argparse.Namespace) -> int:
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
-def _cancel_on_sigterm(engine: SyncEngine) -> threading.Event:
-    """Make SIGTERM cancel `engine`'s run as the daemon does: the page being stored finishes, the
-    run ends as cancelled and says so, the lease is released. The event tells it came."""
-    came = threading.Event()
+def _cancel_on_signals(engine: SyncEngine) -> list[int]:
+    """Make SIGTERM and Ctrl-C (SIGINT) cancel `engine`'s run as the daemon does: the page being
+    stored (or a request the upstream never answers) is let go, the run ends as cancelled and
+    says so, the lease is released. A second Ctrl-C stops at once (KeyboardInterrupt). The list
+    holds the signal that came."""
+    came: list[int] = []
 
     def on_signal(signum: int, frame: Any) -> None:
-        came.set()  # no output here: the handler may interrupt a write to stdout
+        if not came:
+            came.append(signum)  # no output here: the handler may interrupt a write to stdout
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # the next one: at once
         engine.cancel()
 
     listener = engine.on_event
 
     def on_event(event: ev.EngineEvent) -> None:
-        if came.is_set():  # a SIGTERM just before the run began (run() clears the cancel flag)
+        if came:  # a signal just before the run began (run() clears the cancel flag)
             engine.cancel()
         if listener is not None:
             listener(event)
 
     engine.on_event = on_event
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     return came
 
 

@@ -426,7 +426,7 @@ def load_config(path: Path | str | None = None, *, lenient: bool = False) -> Con
 # a SQLite file tree under the current directory, and a sync would go there unnoticed.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 (tab and newline too), DEL, C1
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
-DB_FORMS = "a SQLite file path, sqlite:///PATH, or a postgresql:// (or postgres://) URL"
+DB_FORMS = "a SQLite file path, sqlite:////ABSOLUTE/PATH (four slashes), or a postgresql:// URL"
 
 
 def db_url_problem(url: str) -> str | None:

@@ -1,6 +1,7 @@
 """`sync --once` stopped by SIGTERM (systemd's stop, a cron timeout, `kill`) does what the daemon
 does: the page being stored finishes, the run is recorded as cancelled, the result lines are
-printed, stderr says it was stopped, and the exit status is 143 (128 + SIGTERM)."""
+printed, stderr says it was stopped, and the exit status is 143 (128 + SIGTERM). Ctrl-C (SIGINT)
+alike, with 130."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cli_fixtures import CLI, env_with_passwords, write_config
 from daemon_fixtures import wait_for
 
@@ -16,8 +18,11 @@ from tui_inventory.store.lease import current_lease
 from tui_inventory.store.repo import Store
 
 
-def test_sigterm_cancels_the_run_prints_its_result_and_exits_143(
-    make_sim: Any, tmp_path: Path
+@pytest.mark.parametrize(
+    ("signum", "name"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C")]
+)
+def test_a_signal_cancels_the_run_prints_its_result_and_exits_128_plus_it(
+    make_sim: Any, tmp_path: Path, signum: int, name: str
 ) -> None:
     sim = make_sim(services=300, carriers=80, resources=400, latency_ms=40)
     db = tmp_path / "inv.db"
@@ -38,15 +43,15 @@ def test_sigterm_cancels_the_run_prints_its_result_and_exits_143(
                 60,
                 "some pages stored",
             )
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signum)
             out, err = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-        assert proc.returncode == 143, (out, err)
+        assert proc.returncode == 128 + signum, (out, err)
         assert "Traceback" not in err
-        assert "stopped by SIGTERM" in err and "cancelled" in err, err
+        assert f"stopped by {name}" in err and "cancelled" in err, err
         assert "buildup cancelled" in out, out  # the run's result line
         runs = store.runs()
         assert runs[0]["state"] == "cancelled", runs[0]
