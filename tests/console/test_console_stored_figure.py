@@ -15,7 +15,7 @@ FIGURES = re.compile(r"(\d+) stored · this run so far:\nreceived \d+, created (
 
 
 async def test_stored_never_trails_created_during_a_buildup(make_sim: Any, tmp_path: Path) -> None:
-    sim = make_sim(services=400, carriers=40, resources=100, seed=3, latency_ms=30)
+    sim = make_sim(services=1200, carriers=40, resources=100, seed=3, latency_ms=30)
     app = make_app(sim, tmp_path, settings={"sync.records_per_page": 20})
     ended = runs_ended(app)
     async with app.run_test(size=(100, 40), message_hook=ended) as pilot:
