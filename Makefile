@@ -20,7 +20,7 @@ demo: $(BIN)/.installed  ## the console on the embedded simulator
 	$(BIN)/tui-inventory demo
 
 test: $(BIN)/.installed  ## the whole test suite, spread over $(WORKERS) workers
-	$(BIN)/pytest -q -n $(WORKERS)
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup
 
 test-fast: $(BIN)/.installed  ## the unit tier: the core on the simulator and real stores, no console
 	$(BIN)/pytest -q -n $(WORKERS) tests/unit

@@ -8,6 +8,10 @@ import re
 import pytest
 from test_tmux_e2e import SESSION, Tmux, tmux  # noqa: F401  (the fixture)
 
+# Keys typed at once are read by timing: these tests share one worker, one after another, so
+# they do not compete with each other for the two cores (`--dist loadgroup`, Makefile).
+pytestmark = pytest.mark.xdist_group("keys-in-tmux")
+
 
 def test_a_string_sent_at_once_after_slash_is_a_search(tmux: Tmux) -> None:  # noqa: F811
     tmux.wait_for(lambda t: "Dashboard" in t and "Sync log" in t, 30, "the dashboard")

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from test_console_burst_tmux import active_tab
 from test_tmux_e2e import SESSION, Tmux, tmux  # noqa: F401  (the fixture)
+
+# Keys typed at once are read by timing: these tests share one worker, one after another, so
+# they do not compete with each other for the two cores (`--dist loadgroup`, Makefile).
+pytestmark = pytest.mark.xdist_group("keys-in-tmux")
 
 
 def paste(tmux: Tmux, text: str) -> None:  # noqa: F811

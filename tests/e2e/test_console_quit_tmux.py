@@ -3,7 +3,12 @@ becomes of the run; esc keeps the console running, a second `q` quits it."""
 
 from __future__ import annotations
 
+import pytest
 from test_tmux_e2e import SESSION, Tmux, tmux  # noqa: F401  (the fixture)
+
+# Keys typed at once are read by timing: these tests share one worker, one after another, so
+# they do not compete with each other for the two cores (`--dist loadgroup`, Makefile).
+pytestmark = pytest.mark.xdist_group("keys-in-tmux")
 
 
 def test_q_during_a_buildup_asks_before_quitting(tmux: Tmux) -> None:  # noqa: F811

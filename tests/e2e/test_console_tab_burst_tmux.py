@@ -10,6 +10,10 @@ import pytest
 from test_console_burst_tmux import active_tab
 from test_tmux_e2e import SESSION, Tmux, no_sync_running, tmux  # noqa: F401  (the fixture)
 
+# Keys typed at once are read by timing: these tests share one worker, one after another, so
+# they do not compete with each other for the two cores (`--dist loadgroup`, Makefile).
+pytestmark = pytest.mark.xdist_group("keys-in-tmux")
+
 TABS = ["Dashboard", "Services", "Carriers", "Resources", "Changes"]
 
 
