@@ -22,6 +22,7 @@ log = logging.getLogger("tui_inventory.tests")
 def clean_logging() -> Iterator[None]:
     root = logging.getLogger()
     saved = (root.level, logging.getLogger("httpx").level, logging.getLogger("httpcore").level)
+    logs.teardown_logging()  # (a test before, in this worker, may have left its log file set up)
     yield
     logs.teardown_logging()
     root.setLevel(saved[0])
